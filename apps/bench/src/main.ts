@@ -1,0 +1,28 @@
+import { suites } from './suites/index';
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(`usage: flow-bench <suite> [--json] [--quick]\n\nsuites:\n${suites.map((s) => `  ${s.name.padEnd(9)} ${s.summary}`).join('\n')}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const suite = suites.find((s) => s.name === name);
+  if (!suite) {
+    process.stderr.write(`flow-bench: unknown suite '${name}' (expected one of: ${suites.map((s) => s.name).join(', ')})\n`);
+    return 2;
+  }
+  const json = rest.includes('--json');
+  const quick = rest.includes('--quick');
+  const args = rest.filter((a) => a !== '--json' && a !== '--quick');
+  return suite.run({ json, quick, args });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`flow-bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,8 @@
+import type { Suite } from '../suite';
+import { emaSuite } from './ema';
+import { fidSuite } from './fid';
+import { matchingSuite } from './matching';
+import { solversSuite } from './solvers';
+import { trainSuite } from './train';
+
+export const suites: readonly Suite[] = [matchingSuite, solversSuite, trainSuite, fidSuite, emaSuite];

@@ -1,0 +1,9 @@
+/** `--json` contract: exactly one JSON object on stdout. */
+export function printJson(value: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** Human-readable lines go to stderr so stdout stays machine-readable. */
+export function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
