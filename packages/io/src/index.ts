@@ -1,1 +1,7 @@
-export {};
+export { writeFileAtomic, withAtomicPath, tempPathFor } from './atomic-write';
+export { ArrayFileError, NpyFormatError, NpzFormatError, SafetensorsFormatError } from './errors';
+export { halfToFloat, floatToHalf, bfloatToFloat, floatToBfloat } from './half';
+export { type DType, type NdArray, type TypedArray, ndarray, sizeOf, itemSize, toFloat32, toFloat64 } from './ndarray';
+export { parseNpy, readNpy, encodeNpy, writeNpy } from './npy';
+export { parseNpz, readNpz, encodeNpz, writeNpz, readArrayFile } from './npz';
+export { SafetensorsReader, SafetensorsWriter, openSafetensors, readSafetensors, writeSafetensors, type TensorInfo } from './safetensors';
