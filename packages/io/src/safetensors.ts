@@ -2,7 +2,9 @@ import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync
 import { tempPathFor } from './atomic-write';
 import { decodeElements, encodeElements } from './element-codec';
 import { SafetensorsFormatError } from './errors';
-import { type DType, itemSize, type NdArray, sizeOf } from './ndarray';
+import { type DType, itemSize, memoryType, type NdArray, sizeOf } from './ndarray';
+
+const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const toCode: Record<DType, string> = {
   float16: 'F16',
@@ -96,14 +98,25 @@ export class SafetensorsReader {
     const e = this.entries.get(name);
     if (!e) throw new SafetensorsFormatError(this.path, `has no tensor '${name}'`);
     if (this.fd === null) throw new Error(`${this.path}: reader is closed`);
-    const bytes = Buffer.alloc(e.end - e.begin);
+    const count = sizeOf(e.shape);
+    if (e.dtype !== 'float16' && e.dtype !== 'bfloat16' && e.dtype !== 'bool' && littleEndianHost) {
+      // Same layout on disk and in memory: read straight into the array, no staging copy.
+      const data = new memoryType[e.dtype](count);
+      this.readRange(name, e, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      return { dtype: e.dtype, shape: [...e.shape], data };
+    }
+    const bytes = Buffer.allocUnsafe(e.end - e.begin);
+    this.readRange(name, e, bytes);
+    return { dtype: e.dtype, shape: [...e.shape], data: decodeElements(bytes, e.dtype, count) };
+  }
+
+  private readRange(name: string, e: Entry, target: Uint8Array): void {
     let got = 0;
-    while (got < bytes.length) {
-      const n = readSync(this.fd, bytes, got, bytes.length - got, this.dataStart + e.begin + got);
+    while (got < target.length) {
+      const n = readSync(this.fd!, target, got, target.length - got, this.dataStart + e.begin + got);
       if (n === 0) throw new SafetensorsFormatError(this.path, `tensor '${name}' is truncated`);
       got += n;
     }
-    return { dtype: e.dtype, shape: [...e.shape], data: decodeElements(bytes, e.dtype, sizeOf(e.shape)) };
   }
 
   close(): void {

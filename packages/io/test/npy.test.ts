@@ -62,12 +62,12 @@ describe('npy writing', () => {
     const headerLen = bytes[8]! | (bytes[9]! << 8);
     expect((10 + headerLen) % 64).toBe(0);
     expect(new TextDecoder().decode(bytes.subarray(10, 10 + headerLen))).toContain("'descr': '<i8', 'fortran_order': False, 'shape': (3,)");
-    expect(Array.from(parseNpy(bytes).data)).toEqual([1n, -2n, 3n]);
+    expect(Array.from(parseNpy(bytes).data as ArrayLike<number | bigint>)).toEqual([1n, -2n, 3n]);
   });
 
   it('narrows float16 with round-to-nearest-even', () => {
     const a = ndarray('float16', [4], new Float32Array([1 + 2 ** -11, 1 + 3 * 2 ** -11, 65520, 2 ** -25]));
-    expect(Array.from(parseNpy(encodeNpy(a)).data)).toEqual([1, 1 + 2 ** -9, Infinity, 0]);
+    expect(Array.from(parseNpy(encodeNpy(a)).data as Float32Array)).toEqual([1, 1 + 2 ** -9, Infinity, 0]);
   });
 
   it('rejects a shape that does not match the data', () => {
@@ -78,7 +78,7 @@ describe('npy writing', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'flow-io-'));
     const x = ndarray('float32', [2, 2], new Float32Array([1, 2, 3, 4]));
     writeNpz(join(tmp, 'one.npz'), { x }, { compress: true });
-    expect(Array.from(readArrayFile(join(tmp, 'one.npz')).data)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(readArrayFile(join(tmp, "one.npz")).data as Float32Array)).toEqual([1, 2, 3, 4]);
     writeNpz(join(tmp, 'two.npz'), { x, y: x });
     expect(() => readArrayFile(join(tmp, 'two.npz'))).toThrow(/expected exactly one array, found 2/);
     expect(() => readArrayFile(join(tmp, 'missing.npy'))).toThrow(/missing\.npy: cannot be read/);

@@ -48,7 +48,7 @@ describe('safetensors', () => {
     const r = openSafetensors(path);
     expect(r.names).toEqual(['a']);
     expect(r.info('a')).toEqual({ dtype: 'float32', shape: [2] });
-    expect(Array.from(r.read('a').data)).toEqual([7, 8]);
+    expect(Array.from(r.read('a').data as ArrayLike<number | bigint>)).toEqual([7, 8]);
     r.close();
   });
 
