@@ -1,0 +1,6 @@
+export { computeCostMatrix } from './compute-cost-matrix';
+export { computeCostBlocks, type CostBlock, type CostBlockOptions } from './cost-blocks';
+export { listCostBackends, AUTO_ORDER } from './registry';
+export { CostInputError } from './cost-input-error';
+export { largestSquareScope } from './prepare';
+export type { CostBackendName, CostBackendInfo, CostMatrixOptions, CostMatrixResult, CostPrecision } from './types';

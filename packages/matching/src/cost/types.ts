@@ -1,0 +1,60 @@
+/** Backend names accepted by `computeCostMatrix`. `auto` picks the fastest one present. */
+export type CostBackendName = 'auto' | 'cpu' | 'wasm' | 'gpujs' | 'gpujs-webgpu' | 'gpujs-webasm' | 'gpujs-cpu';
+
+/** Element precision of the result (and of the arithmetic on the wasm and cpu backends). */
+export type CostPrecision = 'float32' | 'float64';
+
+export interface CostMatrixOptions {
+  /** Which backend computes the matrix (default `auto`). */
+  backend?: CostBackendName;
+  /** `float32` (default: half the memory, fastest) or `float64`. */
+  precision?: CostPrecision;
+  /** Worker threads for the wasm backend (default: available cores, at most 8). */
+  workers?: number;
+  /** Check every input value for NaN/Inf and name the first bad row (default true). */
+  validate?: boolean;
+}
+
+export interface CostMatrixResult {
+  /** Row-major `rows x cols`: `cost[i * cols + j] = |x_i - z_j|^2`. */
+  cost: Float32Array | Float64Array;
+  rows: number;
+  cols: number;
+  /** The backend that ran, e.g. `wasm` (with its variant in `reason`). */
+  backend: string;
+  /** Why this backend ran (the choice `auto` made, or `requested`). */
+  reason: string;
+  /** Wall-clock seconds of the computation. */
+  seconds: number;
+}
+
+export interface CostBackendInfo {
+  name: string;
+  available: boolean;
+  reason: string;
+}
+
+/** Inputs after validation and centring, shared by every backend. */
+export interface PreparedCostInput {
+  x: Float32Array | Float64Array;
+  z: Float32Array | Float64Array;
+  rows: number;
+  cols: number;
+  dim: number;
+  /** Common mean of both sets (float64), subtracted by the backends while they pack. */
+  mean: Float64Array;
+  precision: CostPrecision;
+}
+
+/** One backend of the registry. */
+export interface CostBackend {
+  readonly name: Exclude<CostBackendName, 'auto' | 'gpujs'>;
+  /** Resolves whether the backend can run here, and why (not). Cached by the registry. */
+  check(): Promise<{ available: boolean; reason: string }>;
+  /** Precisions the backend computes natively. */
+  readonly precisions: readonly CostPrecision[];
+  /** Why this backend cannot take this particular input (e.g. wasm32's 4 GiB), or null. */
+  unsupported?(input: PreparedCostInput): string | null;
+  /** Computes into `out`; may return a note on the variant that ran (threads, SIMD flavour). */
+  compute(input: PreparedCostInput, out: Float32Array | Float64Array, workers: number): Promise<string | void>;
+}
