@@ -1,1 +1,7 @@
-export {};
+export { BACKEND_NAMES, parseBackendName, type BackendName, type ResolvedBackend } from './backend-name';
+export { BackendNameError, BackendUnavailableError } from './errors';
+export { initBackend, type BackendAttempt, type BackendInfo, type InitBackendOptions } from './init-backend';
+export { measureMatmulGflops, type MatmulGflops } from './measure-matmul-gflops';
+export { randomNormalTensor, randomUniformTensor, type RngLike } from './random-tensor';
+export { registerWasmKernels, WASM_KERNELS } from './register-wasm-kernels';
+export { GRADIENTS, registerGradients } from './register-gradients';

@@ -1,0 +1,16 @@
+import { BackendNameError } from './errors';
+
+/** Backends a user may ask for (`--backend`, env `FLOW_BACKEND`). */
+export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+/** What actually runs: every name but `auto`. */
+export type ResolvedBackend = Exclude<BackendName, 'auto'>;
+
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/** Validates a user string (`--backend`, env) and returns it typed; throws a `kind = 'input'` error otherwise. */
+export function parseBackendName(value: string, source = '--backend'): BackendName {
+  const v = value.trim().toLowerCase();
+  if ((BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName;
+  throw new BackendNameError(`${source}: unknown backend '${value}'; expected one of ${BACKEND_NAMES.join(', ')}`);
+}

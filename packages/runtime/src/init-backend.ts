@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { parseBackendName, type BackendName, type ResolvedBackend } from './backend-name';
+import { BackendUnavailableError } from './errors';
+import { registerGradients } from './register-gradients';
+import { registerWasmKernels } from './register-wasm-kernels';
+import { setupWebgpuGlobals } from './webgpu-globals';
+
+export interface InitBackendOptions {
+  /** How long `webgpu` waits for an adapter before giving up (ms). Default 3000 (`auto`: 1500). */
+  adapterTimeoutMs?: number;
+}
+
+export interface BackendAttempt {
+  backend: ResolvedBackend;
+  ok: boolean;
+  /** Why it was skipped or failed (empty when ok). */
+  error: string;
+}
+
+export interface BackendInfo {
+  /** The backend that runs (`tensorflow-gpu` when tfjs-node-gpu loaded, although tfjs names it `tensorflow`). */
+  backend: ResolvedBackend;
+  /** `tf.getBackend()` after init: `tensorflow`, `webgpu`, `wasm` or `cpu`. */
+  tfjsBackend: string;
+  requested: BackendName;
+  /** One line for logs: what was chosen and why the ones before it were skipped. */
+  reason: string;
+  tried: BackendAttempt[];
+}
+
+const AUTO_ORDER: ResolvedBackend[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+let current: BackendInfo | undefined;
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function isModuleNotFound(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code;
+  return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
+}
+
+async function importOptional(pkg: string, backend: ResolvedBackend): Promise<void> {
+  try {
+    await import(pkg);
+  } catch (e) {
+    if (isModuleNotFound(e)) {
+      throw new BackendUnavailableError(
+        backend,
+        `--backend ${backend}: the optional package ${pkg} is not installed (npm install ${pkg})`,
+      );
+    }
+    throw new BackendUnavailableError(backend, `--backend ${backend}: loading ${pkg} failed: ${message(e)}`);
+  }
+}
+
+async function activate(backend: ResolvedBackend, tfjsName: string): Promise<void> {
+  let ok = false;
+  try {
+    ok = await tf.setBackend(tfjsName);
+  } catch (e) {
+    throw new BackendUnavailableError(backend, `--backend ${backend}: initialising the ${tfjsName} backend failed: ${message(e)}`);
+  }
+  if (!ok) throw new BackendUnavailableError(backend, `--backend ${backend}: the ${tfjsName} backend failed to initialise`);
+  await tf.ready();
+}
+
+async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, auto: boolean): Promise<string> {
+  switch (backend) {
+    case 'tensorflow-gpu':
+      await importOptional('@tensorflow/tfjs-node-gpu', backend);
+      await activate(backend, 'tensorflow');
+      return 'tensorflow';
+    case 'tensorflow':
+      await importOptional('@tensorflow/tfjs-node', backend);
+      await activate(backend, 'tensorflow');
+      return 'tensorflow';
+    case 'webgpu': {
+      await setupWebgpuGlobals(opts.adapterTimeoutMs ?? (auto ? 1500 : 3000));
+      await importOptional('@tensorflow/tfjs-backend-webgpu', backend);
+      await activate(backend, 'webgpu');
+      return 'webgpu';
+    }
+    case 'wasm':
+      await import('@tensorflow/tfjs-backend-wasm');
+      registerWasmKernels();
+      await activate(backend, 'wasm');
+      return 'wasm';
+    case 'cpu':
+      await import('@tensorflow/tfjs-backend-cpu');
+      await activate(backend, 'cpu');
+      // The cpu backend's one-time "install tfjs-node" banner would land in every CLI's stderr.
+      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+      return 'cpu';
+  }
+}
+
+/**
+ * Selects and initialises the TensorFlow.js backend. `name` defaults to env `FLOW_BACKEND`, else `auto`,
+ * which tries tfjs-node-gpu, tfjs-node (optional peers), WebGPU (only where an adapter answers), then wasm
+ * (always present) and cpu. On wasm it registers this package's training kernels (registerWasmKernels).
+ * It also registers gradient rules (registerGradients: tfjs-core has none in Node).
+ * An explicitly named backend that cannot run throws BackendUnavailableError (never falls back silently).
+ */
+export async function initBackend(name?: BackendName | string, opts: InitBackendOptions = {}): Promise<BackendInfo> {
+  const fromEnv = name === undefined && process.env.FLOW_BACKEND ? process.env.FLOW_BACKEND : undefined;
+  registerGradients();
+  const requested = parseBackendName(name ?? fromEnv ?? 'auto', fromEnv !== undefined ? 'FLOW_BACKEND' : '--backend');
+  if (current && current.requested === requested && tf.getBackend() === current.tfjsBackend) return current;
+  const order = requested === 'auto' ? AUTO_ORDER : [requested];
+  const tried: BackendAttempt[] = [];
+  for (const backend of order) {
+    try {
+      const tfjsBackend = await tryBackend(backend, opts, requested === 'auto');
+      tried.push({ backend, ok: true, error: '' });
+      const skipped = tried.filter((t) => !t.ok).map((t) => `${t.backend}: ${t.error}`);
+      const reason =
+        requested === 'auto'
+          ? `auto chose ${backend}` + (skipped.length ? ` (skipped ${skipped.join('; ')})` : '')
+          : `${backend} as requested`;
+      current = { backend, tfjsBackend, requested, reason, tried };
+      return current;
+    } catch (e) {
+      if (requested !== 'auto') throw e;
+      tried.push({ backend, ok: false, error: message(e).replace(/^--backend \S+: /, '') });
+    }
+  }
+  throw new BackendUnavailableError('auto', `--backend auto: no backend could start (${tried.map((t) => `${t.backend}: ${t.error}`).join('; ')})`);
+}

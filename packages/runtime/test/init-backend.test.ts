@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendNameError, BackendUnavailableError, initBackend, parseBackendName } from '../src';
+
+describe('initBackend', () => {
+  const saved = process.env.FLOW_BACKEND;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.FLOW_BACKEND;
+    else process.env.FLOW_BACKEND = saved;
+  });
+
+  it('wasm: runs on wasm with the training kernels and gradients registered', async () => {
+    const info = await initBackend('wasm');
+    expect(info).toMatchObject({ backend: 'wasm', tfjsBackend: 'wasm', requested: 'wasm' });
+    expect(tf.getBackend()).toBe('wasm');
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, 2, 3]));
+    expect(Array.from(g.dataSync())).toEqual([2, 4, 6]);
+  });
+
+  it('cpu', async () => {
+    const info = await initBackend('cpu');
+    expect(info.backend).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('reads FLOW_BACKEND when no name is given', async () => {
+    process.env.FLOW_BACKEND = 'cpu';
+    expect((await initBackend()).requested).toBe('cpu');
+    process.env.FLOW_BACKEND = 'nope';
+    await expect(initBackend()).rejects.toThrow(/FLOW_BACKEND: unknown backend 'nope'/);
+  });
+
+  it('an explicit backend that is not installed fails clearly, never falls back', async () => {
+    // tfjs-node(-gpu) are optional peers that this machine cannot install (libtensorflow download).
+    let hasNode = true;
+    try {
+      require.resolve('@tensorflow/tfjs-node');
+    } catch {
+      hasNode = false;
+    }
+    if (hasNode) return;
+    const err = await initBackend('tensorflow').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    expect((err as BackendUnavailableError).kind).toBe('input');
+    expect((err as Error).message).toMatch(/--backend tensorflow: the optional package @tensorflow\/tfjs-node is not installed/);
+  });
+
+  it('webgpu without an adapter fails with a clear message', async () => {
+    const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+    if (nav?.gpu) return; // a machine with WebGPU: nothing to assert here
+    const err = await initBackend('webgpu', { adapterTimeoutMs: 3000 }).catch((e: unknown) => e);
+    if (!(err instanceof Error)) return; // an adapter answered: webgpu runs
+    expect(err).toBeInstanceOf(BackendUnavailableError);
+    expect(err.message).toMatch(/^--backend webgpu: /);
+    // No half-installed navigator.gpu is left behind for other code to trip on.
+    expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
+  });
+
+  it('auto picks the first backend that starts and says why the others were skipped', async () => {
+    const info = await initBackend('auto');
+    expect(info.requested).toBe('auto');
+    expect(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm']).toContain(info.backend);
+    expect(info.tried[info.tried.length - 1]).toEqual({ backend: info.backend, ok: true, error: '' });
+    for (const t of info.tried.slice(0, -1)) expect(t.error.length).toBeGreaterThan(0);
+    expect(info.reason).toMatch(new RegExp(`^auto chose ${info.backend}`));
+  });
+
+  it('rejects unknown names as bad input', () => {
+    expect(() => parseBackendName('gpu')).toThrow(BackendNameError);
+    expect(() => parseBackendName('gpu')).toThrow(/--backend: unknown backend 'gpu'; expected one of auto, tensorflow-gpu/);
+    expect(parseBackendName(' WASM ')).toBe('wasm');
+  });
+});
