@@ -7,5 +7,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // __dirname in the ESM build (the MNIST weights are found relative to the module).
+  shims: true,
   tsconfig: 'tsconfig.build.json',
 });

@@ -1,1 +1,16 @@
-export {};
+export { FidInputError } from './errors';
+export { frechetDistance, frechetDistanceDetails, traceSqrtProduct, type FrechetOptions, type FrechetResult, type GaussianStats } from './frechet-distance';
+export { FeatureStatistics, featureStatistics, type FeatureStatisticsState } from './feature-statistics';
+export { readStats, writeStats, readFeatures, loadStatsOrFeatures, type StatsWithDim } from './stats-file';
+export { kernelInceptionDistance, mmdUnbiased, type KidOptions, type KidResult } from './kid';
+export { resizeBicubicAntialiased } from './resize';
+export { symmetricEigenvalues } from './linalg/symmetric-eigenvalues';
+export { tridiagonalEigenvalues } from './linalg/tridiagonal-eigenvalues';
+export { choleskySemidefinite, type CholeskyResult } from './linalg/cholesky';
+export type { FeatureExtractor, ImageBatch } from './extractors/image-batch';
+export { IdentityExtractor } from './extractors/identity-extractor';
+export { MnistExtractor, defaultMnistWeightsPath, loadMnistWeights } from './extractors/mnist-extractor';
+export { mnistForward, MNIST_FEATURE_DIM, type MnistWeights } from './extractors/mnist-network';
+export { toGrayscale } from './extractors/to-grayscale';
+export { TfjsModelExtractor, type TfjsModelExtractorOptions } from './extractors/tfjs-model-extractor';
+export { createExtractor } from './extractors/create-extractor';
