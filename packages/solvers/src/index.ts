@@ -19,7 +19,7 @@ export {
   coefficientTensors,
   selectionMatrix,
 } from './bespoke-solver';
-export { type BespokeTrainOptions, type BespokeTrainResult, trainBespoke, bespokeLoss } from './train-bespoke';
+export { type BespokeTrainOptions, type BespokeTrainResult, trainBespoke, bespokeLoss, bespokeGlobalLoss, bespokeLearningRate } from './train-bespoke';
 export {
   type BespokeFile,
   type LoadBespokeOptions,

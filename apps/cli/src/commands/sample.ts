@@ -1,11 +1,90 @@
+import path from 'node:path';
+import * as solvers from '@flow/solvers';
+import { initBackend } from '@flow/runtime';
+import { loadVelocityModel, readRunConfig, sampleModel, writeSamples, type CustomSolver } from '@flow/trainer';
 import type { Command } from '../command';
+import { numberOption, parseOptions, requireOption } from '../parse-options';
+import { log, printJson } from '../print-json';
+import { UsageError } from '../usage-error';
+
+const usage = `usage: flow sample --model DIR --solver S --nfe N --count K --out FILE(.npy|.png) [options]
+
+Draws K noises x0 ~ N(0, I) (seeded) and integrates dx/dt = v(x, t) from t = 0 to t = 1 with the trained
+model in DIR (a run directory of flow train; weights from DIR/model.safetensors if present, else its newest
+good checkpoint). .npy output: float32 samples in the dataset's own coordinates (images in [-1, 1]).
+.png output: an image grid (images) or a scatter plot (2-D points).
+
+  --model DIR        run directory written by flow train
+  --solver S         euler | midpoint | heun | rk4 | dopri5 | bespoke:PARAMS.json
+  --nfe N            velocity evaluations per sample (fixed-step solvers; a multiple of the solver's stages)
+  --rtol R --atol A  dopri5 tolerances (default 1e-5)
+  --count K          number of samples
+  --out FILE         .npy or .png
+  --weights FILE     use these weights (safetensors of the network's variables) instead
+  --seed N           noise seed (default 0)
+  --batch N          samples integrated at once (default 256 for images, all for points)
+  --force            use a Bespoke file made for another model
+  --backend NAME     auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu
+  --json             print {solver, nfe, count, seconds, backend, out, identity}`;
+
+type BespokeLoader = (file: string, options: { identity: string; force?: boolean }) => CustomSolver | { solve: CustomSolver };
+
+function bespokeSolver(file: string, identity: string, force: boolean): CustomSolver {
+  const load = (solvers as Record<string, unknown>).loadBespokeSolver as BespokeLoader | undefined;
+  if (typeof load !== 'function') throw new UsageError(`flow sample: --solver bespoke:${file}: this build of @flow/solvers cannot load Bespoke files`);
+  const loaded = load(file, { identity, force });
+  return typeof loaded === 'function' ? loaded : (v, x0) => loaded.solve(v, x0);
+}
 
 export const sampleCommand: Command = {
   name: 'sample',
-  summary: '(not implemented yet)',
-  usage: 'flow sample: not implemented yet',
-  async run() {
-    process.stderr.write('flow sample: not implemented yet\n');
-    return 1;
+  summary: 'sample a trained model with an ODE solver (.npy or a .png grid)',
+  usage,
+  async run(argv) {
+    const { values } = parseOptions('sample', argv, {
+      model: { type: 'string' },
+      solver: { type: 'string' },
+      nfe: { type: 'string' },
+      rtol: { type: 'string' },
+      atol: { type: 'string' },
+      count: { type: 'string' },
+      out: { type: 'string' },
+      weights: { type: 'string' },
+      seed: { type: 'string' },
+      batch: { type: 'string' },
+      force: { type: 'boolean' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const dir = requireOption('sample', 'model', values.model);
+    const solverName = requireOption('sample', 'solver', values.solver);
+    const count = requireOption('sample', 'count', numberOption('sample', 'count', values.count, { integer: true, min: 1 }));
+    const out = requireOption('sample', 'out', values.out);
+    const ext = path.extname(out).toLowerCase();
+    if (ext !== '.npy' && ext !== '.png') throw new UsageError(`flow sample: --out ${out}: expected a .npy or .png file`);
+    const nfe = numberOption('sample', 'nfe', values.nfe, { integer: true, min: 1 });
+    const rtol = numberOption('sample', 'rtol', values.rtol, { min: 0 });
+    const atol = numberOption('sample', 'atol', values.atol, { min: 0 });
+    const seed = numberOption('sample', 'seed', values.seed, { integer: true, min: 0 }) ?? 0;
+    const batchSize = numberOption('sample', 'batch', values.batch, { integer: true, min: 1 });
+    const isBespoke = solverName.startsWith('bespoke:');
+    if (!isBespoke && !(solvers.SOLVER_NAMES as readonly string[]).includes(solverName)) {
+      throw new UsageError(`flow sample: --solver expects one of ${solvers.SOLVER_NAMES.join(', ')} or bespoke:FILE, got '${solverName}'`);
+    }
+    if (!isBespoke && solverName !== 'dopri5' && nfe === undefined) throw new UsageError(`flow sample: --nfe is required for --solver ${solverName}`);
+    const config = readRunConfig(dir);
+    const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND ?? config.backend);
+    log(`flow sample: backend ${info.backend} (${info.reason})`);
+    const model = await loadVelocityModel(dir, values.weights !== undefined ? { weights: values.weights } : {});
+    log(`flow sample: ${dir} (${model.parameters} parameters, ${model.step !== null ? `step ${model.step}` : path.basename(model.weightsFile)})`);
+    const solver = isBespoke ? bespokeSolver(solverName.slice('bespoke:'.length), model.identity, Boolean(values.force)) : (solverName as solvers.SolverName);
+    const result = sampleModel(model, { solver, nfe, rtol, atol, count, seed, batchSize });
+    writeSamples(out, result, model.kind, `${solverName.replace(/^bespoke:.*/, 'bespoke')} NFE ${result.nfe}`);
+    model.dispose();
+    log(`flow sample: ${count} samples, ${result.nfe} NFE, ${result.seconds.toFixed(2)} s -> ${out}`);
+    if (values.json) {
+      printJson({ solver: solverName, nfe: result.nfe, count, seconds: result.seconds, backend: info.backend, out, identity: model.identity, step: model.step });
+    }
+    return 0;
   },
 };

@@ -1,11 +1,180 @@
+import { initBackend } from '@flow/runtime';
+import {
+  BUILTIN_DATASETS,
+  readRunConfig,
+  resume,
+  train,
+  type TrainOptions,
+  type TrainSummary,
+} from '@flow/trainer';
 import type { Command } from '../command';
+import { numberOption, parseOptions, requireOption } from '../parse-options';
+import { log, printJson } from '../print-json';
+import { UsageError } from '../usage-error';
+
+const usage = `usage: flow train --dataset NAME|PATH --model unet-edm2|mlp --coupling independent|dansm|ot|encoder --steps N --out DIR [options]
+       flow train --resume DIR --steps N [--json]
+
+Trains a flow-matching model (t ~ U(0,1), x_t = (1-t) x0 + t x1, target x1 - x0) and writes a resumable run
+directory: config.json, checkpoints/step-*.safetensors (weights, Adam moments, RNG and coupling state),
+log.jsonl and, with --ema-every, EMA snapshots. A checkpoint is always written when the run ends.
+
+data and model
+  --dataset NAME|PATH   built-in: ${BUILTIN_DATASETS.join(', ')}; or a folder of .png images, or a .npy/.npz array
+  --limit N             use only the first N samples of a finite dataset
+  --image-size 28|32    mnist side (32 pads by 2 pixels)
+  --model unet-edm2|mlp
+  --preset NAME         U-Net preset (default mnist; see flow model-info)
+  --hidden N --layers N MLP width (default 128) and hidden layers (default 3)
+  --model-options JSON  fields overriding the network config, e.g. '{"attnResolutions":[]}'
+coupling
+  --coupling NAME       independent (default), dansm (greedy pool of --ms noises), ot (exact per scope of --ms),
+                        encoder (learned q(z|x), loss + --beta KL)
+  --ms N                match scope for dansm/ot (default 1000)
+  --cost-backend NAME   distance backend for dansm/ot (default auto)
+  --beta B              encoder KL weight (default 10 for vectors, 20 for images)
+optimisation
+  --steps N             total steps of the run (required)
+  --batch N             batch size (default 256 mlp, 32 unet)
+  --lr X                reference learning rate (default 1e-3 mlp, 1e-2 unet)
+  --lr-ref-steps N      inverse-sqrt decay starts after N steps (EDM2; default 5000 mlp, 2000 unet; 0 = off)
+  --warmup N            linear warm-up steps (default 50 mlp, 100 unet)
+  --clip X              gradient-norm clip (default 1; 0 = off)
+  --uncertainty on|off  EDM2 learned uncertainty weighting (default on for unet-edm2)
+  --seed N              seeds init, data order, noise and t (default 0)
+run directory
+  --out DIR             new run directory
+  --resume DIR          continue DIR (its stored config) up to --steps
+  --checkpoint-every N  (default 500)   --keep-checkpoints N (default 3)   --log-every N (default 10)
+  --ema-every N         write EMA snapshots every N steps (via @flow/ema)
+  --backend NAME        auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu (default: env FLOW_BACKEND, else auto;
+                        a resumed run defaults to the backend it started on)
+  --json                print {steps, initial_loss, final_loss, backend, seconds, images_per_second, ...}
+  --quiet               no progress bar`;
+
+function onOff(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'on' || value === 'true' || value === '1') return true;
+  if (value === 'off' || value === 'false' || value === '0') return false;
+  throw new UsageError(`flow train: --${name} expects on or off, got '${value}'`);
+}
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: '(not implemented yet)',
-  usage: 'flow train: not implemented yet',
-  async run() {
-    process.stderr.write('flow train: not implemented yet\n');
-    return 1;
+  summary: 'train a flow-matching model (resumable run directory)',
+  usage,
+  async run(argv) {
+    const { values } = parseOptions('train', argv, {
+      dataset: { type: 'string' },
+      model: { type: 'string' },
+      preset: { type: 'string' },
+      'model-options': { type: 'string' },
+      hidden: { type: 'string' },
+      layers: { type: 'string' },
+      coupling: { type: 'string' },
+      ms: { type: 'string' },
+      'cost-backend': { type: 'string' },
+      beta: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      'lr-ref-steps': { type: 'string' },
+      warmup: { type: 'string' },
+      clip: { type: 'string' },
+      uncertainty: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      'keep-checkpoints': { type: 'string' },
+      'log-every': { type: 'string' },
+      'ema-every': { type: 'string' },
+      'image-size': { type: 'string' },
+      limit: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    });
+    const int = (name: string, min = 1) => numberOption('train', name, values[name as keyof typeof values] as string | undefined, { integer: true, min });
+    const num = (name: string, min?: number) => numberOption('train', name, values[name as keyof typeof values] as string | undefined, { min });
+    const steps = requireOption('train', 'steps', int('steps'));
+    const hooks = { progress: !values.quiet, log };
+    let summary: TrainSummary;
+    if (values.resume !== undefined) {
+      const config = readRunConfig(values.resume);
+      const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND ?? config.backend);
+      log(`flow train: backend ${info.backend} (${info.reason})`);
+      summary = await resume(values.resume, steps, hooks);
+    } else {
+      const dataset = requireOption('train', 'dataset', values.dataset);
+      const model = requireOption('train', 'model', values.model);
+      if (model !== 'mlp' && model !== 'unet-edm2') throw new UsageError(`flow train: --model expects unet-edm2 or mlp, got '${model}'`);
+      const out = requireOption('train', 'out', values.out);
+      const imageSize = int('image-size');
+      if (imageSize !== undefined && imageSize !== 28 && imageSize !== 32) throw new UsageError(`flow train: --image-size expects 28 or 32, got ${imageSize}`);
+      const beta = num('beta', 0);
+      let modelOptions: Record<string, unknown> | undefined;
+      if (values['model-options'] !== undefined) {
+        try {
+          modelOptions = JSON.parse(values['model-options']) as Record<string, unknown>;
+        } catch {
+          throw new UsageError(`flow train: --model-options expects a JSON object, got '${values['model-options']}'`);
+        }
+        if (typeof modelOptions !== 'object' || modelOptions === null || Array.isArray(modelOptions)) throw new UsageError('flow train: --model-options expects a JSON object');
+      }
+      const info = await initBackend(values.backend);
+      log(`flow train: backend ${info.backend} (${info.reason})`);
+      const options: TrainOptions = {
+        dataset,
+        model,
+        preset: values.preset,
+        modelOptions,
+        hidden: int('hidden'),
+        layers: int('layers'),
+        coupling: values.coupling,
+        ms: int('ms'),
+        costBackend: values['cost-backend'],
+        couplingOptions: beta !== undefined ? { beta } : {},
+        steps,
+        batch: int('batch'),
+        seed: int('seed', 0),
+        lr: num('lr', 0),
+        lrRefSteps: int('lr-ref-steps', 0),
+        warmup: int('warmup', 0),
+        clip: num('clip', 0),
+        uncertainty: onOff('uncertainty', values.uncertainty),
+        checkpointEvery: int('checkpoint-every'),
+        keepCheckpoints: int('keep-checkpoints'),
+        logEvery: int('log-every'),
+        emaEvery: int('ema-every', 0),
+        imageSize: imageSize as 28 | 32 | undefined,
+        limit: int('limit'),
+        out,
+        backendName: info.backend,
+      };
+      summary = await train(options, hooks);
+    }
+    log(
+      `flow train: ${summary.runDir} at step ${summary.steps} (${summary.stepsThisRun} this run), loss ${summary.initial_loss.toPrecision(4)} -> ` +
+        `${summary.final_loss.toPrecision(4)}, ${summary.seconds.toFixed(1)} s, ${summary.images_per_second.toFixed(1)} samples/s on ${summary.backend}`,
+    );
+    if (values.json) {
+      printJson({
+        steps: summary.steps,
+        initial_loss: summary.initial_loss,
+        final_loss: summary.final_loss,
+        backend: summary.backend,
+        seconds: summary.seconds,
+        images_per_second: summary.images_per_second,
+        steps_this_run: summary.stepsThisRun,
+        start_step: summary.startStep,
+        loss_window: summary.window,
+        parameters: summary.parameters,
+        run_dir: summary.runDir,
+        checkpoint: summary.checkpoint,
+        coupling: summary.coupling,
+      });
+    }
+    return 0;
   },
 };

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { readSafetensors, type NdArray } from '@flow/io';
+import { Rng } from '@flow/random';
+import { perSampleTime, type VelocityField } from '@flow/solvers';
+import { latestGoodCheckpoint } from './checkpoint';
+import type { Normalization } from './datasets/dataset';
+import { TrainerInputError } from './errors';
+import { createVelocityNet } from './model-factory';
+import { readRunConfig } from './trainer';
+import type { TrainConfig } from './train-config';
+
+export interface LoadedVelocityModel {
+  velocity: VelocityField;
+  /** `flow-train:sha256:<hex>` over the model config and the weights (names, shapes, bytes). */
+  identity: string;
+  /** Features per sample. */
+  dim: number;
+  /** Shape of one sample ([2], or [H, W, C]). */
+  shape: number[];
+  /** The TensorFlow.js backend the weights live on. */
+  backend: string;
+  kind: 'points' | 'image';
+  /** Model space -> data space: data = x / scale + shift. */
+  normalization: Normalization;
+  /** Training step of the weights (null for a `model.safetensors` export). */
+  step: number | null;
+  /** Where the weights came from. */
+  weightsFile: string;
+  config: TrainConfig;
+  parameters: number;
+  dispose(): void;
+}
+
+/** The file a model directory exports its (e.g. EMA-reconstructed) weights in, named like the network's variables. */
+export const MODEL_WEIGHTS_FILE = 'model.safetensors';
+
+/**
+ * Loads a model directory written by `flow train` (config.json + checkpoints/) as a velocity field.
+ * Weights: `weights` if given (a safetensors file of the network's variables, e.g. from
+ * `flow ema reconstruct`), else `DIR/model.safetensors` when present, else the newest good checkpoint.
+ */
+export async function loadVelocityModel(dir: string, options: { weights?: string } = {}): Promise<LoadedVelocityModel> {
+  const config = readRunConfig(dir);
+  const net = createVelocityNet(config.model, config.dataset, new Rng(0));
+  let weights: Record<string, NdArray>;
+  let step: number | null = null;
+  let weightsFile: string;
+  const exported = options.weights ?? path.join(dir, MODEL_WEIGHTS_FILE);
+  if (options.weights !== undefined || existsSync(exported)) {
+    if (!existsSync(exported)) throw new TrainerInputError(`${exported}: weights file not found`);
+    let tensors: Record<string, NdArray>;
+    try {
+      tensors = readSafetensors(exported).tensors;
+    } catch (error) {
+      throw new TrainerInputError(`${exported}: ${(error as Error).message}`);
+    }
+    // accept both plain variable names and checkpoint-style `param/net/<name>` names
+    weights = {};
+    for (const [k, v] of Object.entries(tensors)) weights[k.startsWith('param/net/') ? k.slice(10) : k.startsWith('net/') ? k.slice(4) : k] = v;
+    weightsFile = exported;
+  } else {
+    const ckpt = latestGoodCheckpoint(dir, (file, reason) => process.stderr.write(`skipping checkpoint ${file}: ${reason}\n`));
+    if (!ckpt) throw new TrainerInputError(`${dir}: no readable checkpoint in ${path.join(dir, 'checkpoints')}`);
+    weights = {};
+    for (const [k, v] of Object.entries(ckpt.params)) if (k.startsWith('net/')) weights[k.slice(4)] = v;
+    step = ckpt.step;
+    weightsFile = path.join(dir, 'checkpoints', `step-${String(ckpt.step).padStart(8, '0')}.safetensors`);
+  }
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(config.model));
+  hash.update(JSON.stringify(config.dataset.shape));
+  for (const name of Object.keys(net.variables).sort()) {
+    const v = net.variables[name];
+    const a = weights[name];
+    if (!a) throw new TrainerInputError(`${weightsFile}: weight '${name}' missing`);
+    if (a.shape.join(',') !== v.shape.join(',')) throw new TrainerInputError(`${weightsFile}: weight '${name}' has shape (${a.shape.join(', ')}), expected (${v.shape.join(', ')})`);
+    const data = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>);
+    v.assign(tf.tensor(data, v.shape, 'float32'));
+    hash.update(name);
+    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  const velocity: VelocityField = (x, t) => net.forward(x, perSampleTime(t, x.shape[0]), false);
+  return {
+    velocity,
+    identity: `flow-train:sha256:${hash.digest('hex')}`,
+    dim: config.dataset.dim,
+    shape: config.dataset.shape,
+    backend: tf.getBackend(),
+    kind: config.dataset.kind,
+    normalization: config.dataset.normalization,
+    step,
+    weightsFile,
+    config,
+    parameters: net.parameterCount,
+    dispose: () => net.dispose(),
+  };
+}

@@ -1,0 +1,77 @@
+import * as unet from '@flow/unet-edm2';
+import { Rng, type RngState } from '@flow/random';
+import type { Dataset } from './datasets/dataset';
+import { TrainerInputError } from './errors';
+import type { VelocityNet } from './velocity-net';
+
+/** The network part of a run's config (JSON-safe; stored in config.json). */
+export interface ModelConfig {
+  type: 'mlp' | 'unet-edm2';
+  /** U-Net preset name (unet-edm2), e.g. `mnist`, `mnist-tiny`, `cifar10`; resolution/channels follow the data. */
+  preset?: string;
+  /** MLP width and depth (mlp). */
+  hidden?: number;
+  layers?: number;
+  /** Fields overriding the preset's config (unet-edm2) or passed to the MLP constructor. */
+  options?: Record<string, unknown>;
+}
+
+/** A VelocityNet whose own randomness (dropout) has a state that checkpoints capture. */
+export interface TrainableNet extends VelocityNet {
+  getRngState?(): RngState;
+  setRngState?(state: RngState): void;
+}
+
+/** The full U-Net config a run uses (preset + data shape + overrides). */
+export function unetConfigFor(config: ModelConfig, shape: number[]): unet.UnetConfig {
+  if (shape.length !== 3) throw new TrainerInputError(`--model unet-edm2 needs image data (H, W, C); this dataset has shape (${shape.join(', ')})`);
+  const [h, w, c] = shape;
+  if (h !== w) throw new TrainerInputError(`--model unet-edm2 needs square images, got ${h}x${w}`);
+  let preset: unet.UnetPreset;
+  try {
+    preset = unet.getUnetPreset(config.preset ?? 'mnist');
+  } catch (error) {
+    throw new TrainerInputError(`--preset: ${(error as Error).message}`);
+  }
+  return { ...preset.config, resolution: h, channels: c, ...((config.options ?? {}) as Partial<unet.UnetConfig>) };
+}
+
+/** Builds the velocity network of a run from its config, with weights initialised from `rng`. */
+export function createVelocityNet(config: ModelConfig, dataset: Pick<Dataset, 'shape' | 'dim'>, rng: Rng): TrainableNet {
+  if (config.type === 'unet-edm2') return unetNet(config, dataset.shape, rng);
+  if (config.type === 'mlp') return mlpNet(config, dataset, rng);
+  throw new TrainerInputError(`--model ${String(config.type)}: expected unet-edm2 or mlp`);
+}
+
+function unetNet(config: ModelConfig, shape: number[], rng: Rng): TrainableNet {
+  const cfg = unetConfigFor(config, shape);
+  const net = unet.createEdm2Unet(cfg, { seed: rng.nextUint32() });
+  let dropoutRng = rng.fork(1);
+  return {
+    variables: net.variables,
+    forward: (x, t, training) => net.forward(x, t, undefined, training ? { training: true, dropoutRng } : {}),
+    logVariance: (t) => net.logVariance(t),
+    lossWeight: (t) => unet.flowLossWeight(t, cfg.sigmaData),
+    afterStep: () => net.forceWeightNorm(),
+    parameterCount: net.parameterCount,
+    getRngState: () => dropoutRng.getState(),
+    setRngState: (s) => {
+      dropoutRng = Rng.fromState(s);
+    },
+    dispose: () => net.dispose(),
+  };
+}
+
+function mlpNet(config: ModelConfig, dataset: Pick<Dataset, 'shape' | 'dim'>, rng: Rng): TrainableNet {
+  if (dataset.shape.length !== 1) throw new TrainerInputError(`--model mlp needs vector data; this dataset has shape (${dataset.shape.join(', ')}) (use unet-edm2 for images)`);
+  const net = unet.createMlpVelocityNet(
+    { dim: dataset.dim, hidden: config.hidden ?? 128, depth: config.layers ?? 3, ...((config.options ?? {}) as Partial<unet.MlpConfig>) },
+    { seed: rng.nextUint32() },
+  );
+  return {
+    variables: net.variables,
+    forward: (x, t) => net.forward(x, t),
+    parameterCount: net.parameterCount,
+    dispose: () => net.dispose(),
+  };
+}

@@ -1,0 +1,34 @@
+import type { LrSchedule } from './lr-schedule';
+import type { ModelConfig } from './model-factory';
+import type { Normalization } from './datasets/dataset';
+
+export const CONFIG_FORMAT = 'flow-train-config/1';
+
+/** Everything that defines a run; stored as config.json in the run directory and reused by --resume. */
+export interface TrainConfig {
+  format: typeof CONFIG_FORMAT;
+  dataset: {
+    /** What was given to --dataset (built-in name or path). */
+    spec: string;
+    shape: number[];
+    dim: number;
+    kind: 'points' | 'image';
+    size: number | null;
+    normalization: Normalization;
+    imageSize?: 28 | 32;
+    limit?: number;
+  };
+  model: ModelConfig;
+  coupling: { name: string; ms?: number; costBackend?: string; options: Record<string, unknown> };
+  optimizer: LrSchedule & { beta1: number; beta2: number; epsilon: number; clip: number };
+  batch: number;
+  seed: number;
+  /** EDM2's learned uncertainty weighting (when the network has u(t)). */
+  uncertainty: boolean;
+  checkpointEvery: number;
+  keepCheckpoints: number;
+  logEvery: number;
+  ema: { every: number; sigmaRels: number[] } | null;
+  /** The backend the run started on (a resume on another backend is not bit-identical). */
+  backend: string;
+}

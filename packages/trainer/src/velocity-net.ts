@@ -1,0 +1,21 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * What the trainer needs from a network: named trainable variables, the velocity prediction, and
+ * optionally EDM2's learned uncertainty (log-variance u(t)) and a hook run after every optimiser step.
+ */
+export interface VelocityNet {
+  /** Trainable parameters by stable name (the names used in checkpoints). */
+  readonly variables: Record<string, tf.Variable>;
+  /** Velocity at (x, t): x is [batch, ...shape], t a per-sample Tensor1D; returns x's shape. */
+  forward(x: tf.Tensor, t: tf.Tensor1D, training: boolean): tf.Tensor;
+  /** Learned log-variance u(t) per sample ([batch]), when the network has one. */
+  logVariance?(t: tf.Tensor1D): tf.Tensor;
+  /** Per-sample loss weight w(t) applied with the learned uncertainty (EDM2's lambda), [batch]. */
+  lossWeight?(t: tf.Tensor1D): tf.Tensor;
+  /** Run after every optimiser step (EDM2 forced weight normalisation of the stored weights). */
+  afterStep?(): void;
+  /** Parameter count. */
+  readonly parameterCount: number;
+  dispose(): void;
+}

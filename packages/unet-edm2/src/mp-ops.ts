@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+// The fixed-function building blocks of EDM2 (networks_edm2.py, paper Appendix B.2), on NHWC tensors.
+
+/** EDM2 `normalize`: x / (eps + |x| / sqrt(n)) over `axes`, so the RMS over those axes becomes 1. */
+export function normalize(x: tf.Tensor, axes: number[], eps = 1e-4): tf.Tensor {
+  return tf.tidy(() => {
+    let n = 1;
+    for (const a of axes) n *= x.shape[a < 0 ? x.rank + a : a];
+    const norm = tf.sqrt(tf.sum(tf.square(x), axes, true));
+    return tf.div(x, tf.add(tf.mul(norm, 1 / Math.sqrt(n)), eps));
+  });
+}
+
+/** Pixel norm: unit RMS over the channel axis (the last, NHWC). */
+export function pixelNorm(x: tf.Tensor, eps = 1e-4): tf.Tensor {
+  return normalize(x, [x.rank - 1], eps);
+}
+
+/** Magnitude-preserving SiLU: silu(x) / 0.596 (E[silu(x)^2] = 0.596^2 for x ~ N(0, 1)). */
+export function mpSilu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.mul(x, tf.sigmoid(x)), 1 / 0.596));
+}
+
+/** Plain SiLU (configs C and E). */
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+}
+
+/** Magnitude-preserving sum: lerp(a, b, t) / sqrt((1 - t)^2 + t^2). */
+export function mpSum(a: tf.Tensor, b: tf.Tensor, t = 0.5): tf.Tensor {
+  return tf.tidy(() => {
+    const s = 1 / Math.sqrt((1 - t) ** 2 + t ** 2);
+    return tf.add(tf.mul(a, (1 - t) * s), tf.mul(b, t * s));
+  });
+}
+
+/**
+ * Magnitude-preserving concatenation along the last axis: each part weighted so the result has unit RMS
+ * when both inputs do, with balance t between a (0) and b (1).
+ */
+export function mpCat(a: tf.Tensor, b: tf.Tensor, t = 0.5): tf.Tensor {
+  return tf.tidy(() => {
+    const na = a.shape[a.rank - 1];
+    const nb = b.shape[b.rank - 1];
+    const c = Math.sqrt((na + nb) / ((1 - t) ** 2 + t ** 2));
+    return tf.concat([tf.mul(a, (c / Math.sqrt(na)) * (1 - t)), tf.mul(b, (c / Math.sqrt(nb)) * t)], a.rank - 1);
+  });
+}
+
+/** Magnitude-preserving Fourier features: sqrt(2) cos(freqs * x + phases); x is [batch], result [batch, n]. */
+export function mpFourier(x: tf.Tensor, freqs: tf.Tensor, phases: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(tf.cos(tf.add(tf.mul(tf.reshape(x, [-1, 1]), tf.reshape(freqs, [1, -1])), tf.reshape(phases, [1, -1]))), Math.SQRT2));
+}
+
+/** Standard Fourier features (configs C and E): [cos(f x), sin(f x)] over the first n/2 frequencies. */
+export function plainFourier(x: tf.Tensor, freqs: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const n = freqs.shape[0];
+    const half = Math.floor(n / 2);
+    const arg = tf.mul(tf.reshape(x, [-1, 1]), tf.reshape(tf.slice(freqs, [0], [n - half]), [1, -1]));
+    const parts = [tf.cos(arg)];
+    if (half > 0) parts.push(tf.sin(tf.slice(arg, [0, 0], [-1, half])));
+    return tf.concat(parts, 1);
+  });
+}
+
+/** Group norm as config C simplifies it: RMS over (H, W, channels of the group), no mean, no affine. */
+export function rmsGroupNorm(x: tf.Tensor, maxGroups = 32, eps = 1e-4): tf.Tensor {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    let g = Math.min(maxGroups, c);
+    while (c % g !== 0) g--;
+    const y = tf.reshape(x, [n, h, w, g, c / g]);
+    return tf.reshape(normalize(y, [1, 2, 4], eps), [n, h, w, c]);
+  });
+}
+
+/** 2x2 box-filter downsampling (EDM2's resample 'down' with filter [1, 1]); reshapes only, so every backend differentiates it. */
+export function downsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    return tf.mean(tf.reshape(x, [n, h / 2, 2, w / 2, 2, c]), [2, 4]) as tf.Tensor4D;
+  });
+}
+
+/** Nearest-neighbour 2x upsampling (EDM2's resample 'up' with filter [1, 1]). */
+export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    const y = tf.mul(tf.reshape(x, [n, h, 1, w, 1, c]), tf.ones([1, 1, 2, 1, 2, 1]));
+    return tf.reshape(y, [n, 2 * h, 2 * w, c]) as tf.Tensor4D;
+  });
+}
