@@ -12,6 +12,7 @@ const info = await initBackend(backend);
 if (stockBackpropInput) {
   tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
   tf.registerKernel(stockBackpropInput);
+  stockBackpropInput.setupFunc?.(tf.backend()); // setup functions run at backend init, which has happened
 }
 console.log(`backend ${info.backend}${stock ? ' (stock Conv2DBackpropInput)' : ''}`);
 
