@@ -16,7 +16,8 @@ interface ManifestEntry {
 }
 
 describeRef('npy reading against files written by NumPy', () => {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, ManifestEntry>;
+  // describe.skip still runs this body, so only read the manifest when the reference data is there.
+  const manifest = hasReference ? (JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, ManifestEntry>) : {};
 
   for (const [file, entry] of Object.entries(manifest)) {
     if (entry.error) {
