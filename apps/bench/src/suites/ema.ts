@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { readSafetensors, SafetensorsWriter, writeFileAtomic } from '@flow/io';
+import { join } from 'node:path';
+import { readSafetensors, SafetensorsWriter } from '@flow/io';
 import { listSnapshots, PowerEmaTracker, reconstructEma, snapshotFileName, snapshotMetadata, sigmaRelToGamma, solvePosthocCoefficients } from '@flow/ema';
 import { describeMachine } from '../machine';
 import { findPythonPeer, runPython, type PythonPeer } from '../python-peer';
+import { writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 
@@ -124,17 +125,6 @@ function writeSnapshots(dir: string, parameters: number, tensors: number, steps:
       entries.forEach((e, i) => w.write(e.name, { dtype: 'float32', shape: e.shape, data: data[i]! }));
       w.close();
     }
-  }
-}
-
-/** The repository root (where pnpm-workspace.yaml is), searched upwards from the working directory. */
-function repoRoot(): string {
-  let dir = resolve(process.cwd());
-  for (;;) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
   }
 }
 
@@ -269,10 +259,7 @@ export const emaSuite: Suite = {
         updateTable,
         '',
       ].join('\n');
-      const target = join(repoRoot(), 'docs', 'benchmarks', 'ema.md');
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileAtomic(target, md);
-      log(`wrote ${target}`);
+      writeSuiteReport('ema', md);
     }
     return 0;
   },

@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FeatureStatistics, frechetDistanceDetails, writeStats } from '@flow/fid';
-import { writeFileAtomic } from '@flow/io';
 import { Rng } from '@flow/random';
-import { describeMachine } from '../machine';
-import { findPythonPeer, runPython } from '../python-peer';
+import { runPython } from '../python-peer';
+import { announceContext, err, writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 
@@ -47,20 +46,6 @@ te, fe = timed(symmetric)
 print(json.dumps({'sqrtm_seconds': ts, 'sqrtm_fid': fs, 'eigh_seconds': te, 'eigh_fid': fe}))
 `;
 
-function err(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-function repoRoot(): string {
-  let dir = process.cwd();
-  for (;;) {
-    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
-
 /**
  * Two feature sets of n = 2d rows, x = s * z + U w (+ shift): per-feature scales s, a rank-32 shared part U w,
  * z and w standard normal (seeded); the second set with perturbed s and U and a mean shift. Their statistics come
@@ -101,10 +86,7 @@ export const fidSuite: Suite = {
   summary: 'Frechet distance at d = 64, 512, 2048 vs pytorch-fid formula (scipy sqrtm) in the same run',
   async run({ json, quick, args }) {
     const write = args.includes('--write');
-    const machine = describeMachine();
-    const peer = findPythonPeer();
-    err(machine);
-    err(peer ? `peer: ${peer.executable} numpy ${peer.numpy} scipy ${peer.scipy}` : 'peer: python3 with numpy+scipy not found, peer columns skipped');
+    const { machine, peer } = announceContext();
     const dims = quick ? [64, 512] : [64, 512, 2048];
     const repeatsFor = (d: number) => (d <= 64 ? 20 : d <= 512 ? 5 : 2);
     const tmp = mkdtempSync(path.join(tmpdir(), 'flow-bench-fid-'));
@@ -186,10 +168,7 @@ export const fidSuite: Suite = {
       if (json) process.stdout.write(`${JSON.stringify({ machine, peer, rows })}\n`);
       else process.stdout.write(`${md}\n`);
       if (write) {
-        const out = path.join(repoRoot(), 'docs', 'benchmarks');
-        mkdirSync(out, { recursive: true });
-        writeFileAtomic(path.join(out, 'fid.md'), md);
-        err(`wrote ${path.join(out, 'fid.md')}`);
+        writeSuiteReport('fid', md);
       }
       return 0;
     } finally {

@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ndarray, writeFileAtomic, writeNpy } from '@flow/io';
+import { ndarray, writeNpy } from '@flow/io';
 import { computeCostMatrix, createCoupling, listCostBackends, rowSqDist, solveAssignment, type CostBackendName } from '@flow/matching';
 import { Rng } from '@flow/random';
-import { describeMachine } from '../machine';
-import { findPythonPeer, runPython, type PythonPeer } from '../python-peer';
+import { runPython, type PythonPeer } from '../python-peer';
+import { announceContext, err, repoRoot, writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 
@@ -60,26 +60,12 @@ interface ExactRow {
   note: string;
 }
 
-function repoRoot(): string {
-  let dir = process.cwd();
-  for (;;) {
-    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
-
 function gaussian(rows: number, d: number, seed: number): Float32Array {
   return new Rng(seed).fillNormal(new Float32Array(rows * d));
 }
 
 function ratio(a: number | undefined | null, b: number | undefined | null): Cell {
   return a != null && b != null && b > 0 ? a / b : null;
-}
-
-function err(message: string): void {
-  process.stderr.write(`${message}\n`);
 }
 
 async function exactCase(ms: number, d: number, peer: PythonPeer | null, tmp: string, opts: { peerAllowed: boolean; munkres: boolean; munkresJs: boolean }): Promise<ExactRow> {
@@ -163,10 +149,7 @@ export const matchingSuite: Suite = {
   summary: 'exact assignment (cost + JV) and DANSM greedy matching vs numpy + scipy.linear_sum_assignment',
   async run({ json, quick, args }) {
     const write = args.includes('--write');
-    const machine = describeMachine();
-    const peer = findPythonPeer();
-    err(machine);
-    err(peer ? `peer: ${peer.executable} numpy ${peer.numpy} scipy ${peer.scipy}` : 'peer: python3 with numpy+scipy not found, peer columns skipped');
+    const { machine, peer } = announceContext();
     const tmp = mkdtempSync(path.join(tmpdir(), 'flow-bench-matching-'));
     const exactSizes: [number, number][] = quick
       ? [
@@ -265,10 +248,7 @@ export const matchingSuite: Suite = {
         process.stdout.write(`${md}\n`);
       }
       if (write) {
-        const out = path.join(repoRoot(), 'docs', 'benchmarks');
-        mkdirSync(out, { recursive: true });
-        writeFileAtomic(path.join(out, 'matching.md'), md);
-        err(`wrote ${path.join(out, 'matching.md')}`);
+        writeSuiteReport('matching', md);
       }
       return 0;
     } finally {
