@@ -9,7 +9,7 @@ import { BespokeSolver, bespokeParameterCount, coefficientTensors, coefficientsO
 import { loadBespoke, saveBespoke } from '../src/bespoke-file';
 import { GaussianMixtureFlow } from '../src/gaussian-mixture-flow';
 import { solve } from '../src/solve';
-import { bespokeLoss, trainBespoke } from '../src/train-bespoke';
+import { bespokeGlobalLoss, bespokeLearningRate, bespokeLoss, trainBespoke } from '../src/train-bespoke';
 import { dopri5 } from '../src/dopri5';
 
 beforeAll(async () => {
@@ -147,6 +147,38 @@ describe('Bespoke solvers', () => {
     expect(() => loadBespoke(file)).toThrow(/base/);
     writeFileSync(file, 'nope');
     expect(() => loadBespoke(file)).toThrow(/JSON/);
+  });
+
+  test('the global loss equals the RMSE of the Bespoke solve against the endpoint; rmse training improves it', () => {
+    const p = { tLogits: [0.3, -0.2, 0.5, 0.1], logDt: [0.1, -0.2, 0.3, 0], logS: [0.2, -0.1, 0.05, 0.3], ds: [0.5, -0.5, 0.1, 0] };
+    const x = noise(5, 16, 2);
+    const exact = dopri5(flow.velocity, x, { rtol: 1e-6, atol: 1e-6 });
+    const sol = new BespokeSolver('midpoint', 2, p).solve(flow.velocity, x);
+    const direct = tf.tidy(() => Math.sqrt(tf.mean(tf.square(tf.sub(sol.x, exact.x))).dataSync()[0]));
+    const viaLoss = tf.tidy(() =>
+      bespokeGlobalLoss(flow.velocity, 'midpoint', 2, coefficientTensors({ tLogits: tf.tensor1d(p.tLogits), logDt: tf.tensor1d(p.logDt), logS: tf.tensor1d(p.logS), ds: tf.tensor1d(p.ds) }), x, exact.x).dataSync()[0],
+    );
+    expect(viaLoss).toBeCloseTo(direct, 5);
+    tf.dispose([x, exact.x, sol.x]);
+
+    const before = tf.memory().numTensors;
+    const r = trainBespoke(flow.velocity, { base: 'midpoint', nfe: 4, shape: [2], iterations: 30, batch: 64, loss: 'rmse', seed: 4 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.settings.loss).toBe('rmse');
+    // held-out noise: the trained solver beats plain midpoint at the same NFE
+    const held = noise(77, 128, 2);
+    const ref = dopri5(flow.velocity, held, { rtol: 1e-6, atol: 1e-6 });
+    const err = (y: tf.Tensor) => tf.tidy(() => Math.sqrt(tf.mean(tf.square(tf.sub(y, ref.x))).dataSync()[0]));
+    const bes = r.solver.solve(flow.velocity, held).x;
+    const mid = solve(flow.velocity, held, { method: 'midpoint', nfe: 4 }).x;
+    expect(err(bes)).toBeLessThan(err(mid));
+    tf.dispose([held, ref.x, bes, mid]);
+  });
+
+  test('learning-rate schedule: cosine from the peak to the final fraction', () => {
+    expect(bespokeLearningRate(0, 100, 0.05, 'cosine', 0.02)).toBeCloseTo(0.05, 12);
+    expect(bespokeLearningRate(99, 100, 0.05, 'cosine', 0.02)).toBeCloseTo(0.001, 12);
+    expect(bespokeLearningRate(50, 100, 0.05, 'constant', 0.02)).toBe(0.05);
   });
 
   test('rejects an NFE the base cannot make', () => {
