@@ -1,0 +1,85 @@
+/** What one dataset of the demo trains and measures. */
+export interface DatasetPlan {
+  /** Built-in dataset name; `mnist` is trained as flattened 784-d vectors (see prepare-data). */
+  name: 'two-mode-2d' | 'mnist';
+  /** MLP velocity net (the U-Net presets run at well under 1 step/s on a wasm CPU core). */
+  hidden: number;
+  layers: number;
+  batch: number;
+  steps: number;
+  lr: number;
+  /** MNIST: whitened principal components the flow is trained on (samples are decoded to 28x28). */
+  pcaComponents?: number;
+  /** Use only the first `limit` samples of a finite dataset. */
+  limit?: number;
+  /** Match scope of dansm / ot. */
+  ms: number;
+  /** Encoder KL weight (the paper's `weight_prior`). */
+  beta: number;
+  checkpointEvery: number;
+  /** Samples solved per solver and NFE (the same noises for every coupling and solver). */
+  samples: number;
+  /** Samples whose dopri5 trajectories give the curvature. */
+  curvatureSamples: number;
+  /** Tolerance of the dopri5 reference solve (the "exact" endpoint each solver is compared with). */
+  rtol: number;
+  /** Bespoke training: iterations and fresh-noise batch per iteration, ground truth at `bespokeRtol`. */
+  bespokeIterations: number;
+  bespokeBatch: number;
+  bespokeRtol: number;
+  bespokeLr: number;
+}
+
+export interface DemoPlan {
+  name: 'full' | 'quick';
+  couplings: readonly Coupling[];
+  /** Velocity evaluations per sample at which Euler, Heun and Bespoke (RK2-BES) are compared. */
+  nfes: readonly number[];
+  datasets: readonly DatasetPlan[];
+  /** `flow viz pairs`: pairs shown and t-SNE iterations. */
+  pairsCount: number;
+  tsneIterations: number;
+  /** Trajectory picture: paths drawn, states saved per path. */
+  trajectoryPaths: number;
+  trajectoryPoints: number;
+}
+
+export type Coupling = 'independent' | 'dansm' | 'ot' | 'encoder';
+export const COUPLINGS: readonly Coupling[] = ['independent', 'dansm', 'ot', 'encoder'];
+export const SOLVERS = ['euler', 'heun', 'bespoke'] as const;
+export type DemoSolver = (typeof SOLVERS)[number];
+
+/**
+ * The full plan is sized for a 2-core CPU on the wasm backend: about 6 minutes with two trainings at once
+ * (measured figures in docs/demo/README.md). The quick plan is a smoke test of every stage.
+ */
+export function demoPlan(quick: boolean): DemoPlan {
+  if (quick) {
+    return {
+      name: 'quick',
+      couplings: COUPLINGS,
+      nfes: [2, 4],
+      pairsCount: 24,
+      tsneIterations: 30,
+      trajectoryPaths: 16,
+      trajectoryPoints: 5,
+      datasets: [
+        { name: 'two-mode-2d', hidden: 32, layers: 2, batch: 64, steps: 30, lr: 3e-3, ms: 128, beta: 10, checkpointEvery: 20, samples: 128, curvatureSamples: 64, rtol: 1e-3, bespokeIterations: 3, bespokeBatch: 16, bespokeRtol: 1e-3, bespokeLr: 5e-3 },
+        { name: 'mnist', pcaComponents: 16, hidden: 32, layers: 2, batch: 16, steps: 6, lr: 1e-3, limit: 200, ms: 64, beta: 20, checkpointEvery: 4, samples: 24, curvatureSamples: 8, rtol: 1e-2, bespokeIterations: 1, bespokeBatch: 4, bespokeRtol: 1e-2, bespokeLr: 5e-3 },
+      ],
+    };
+  }
+  return {
+    name: 'full',
+    couplings: COUPLINGS,
+    nfes: [2, 4, 8],
+    pairsCount: 128,
+    tsneIterations: 300,
+    trajectoryPaths: 48,
+    trajectoryPoints: 21,
+    datasets: [
+      { name: 'two-mode-2d', hidden: 128, layers: 3, batch: 128, steps: 800, lr: 3e-3, ms: 1000, beta: 10, checkpointEvery: 200, samples: 2000, curvatureSamples: 1000, rtol: 1e-5, bespokeIterations: 60, bespokeBatch: 64, bespokeRtol: 1e-4, bespokeLr: 1e-2 },
+      { name: 'mnist', pcaComponents: 32, hidden: 256, layers: 3, batch: 128, steps: 1000, lr: 2e-3, ms: 1000, beta: 20, checkpointEvery: 200, samples: 600, curvatureSamples: 200, rtol: 1e-4, bespokeIterations: 40, bespokeBatch: 32, bespokeRtol: 1e-3, bespokeLr: 5e-3 },
+    ],
+  };
+}
