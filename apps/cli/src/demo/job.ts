@@ -6,7 +6,6 @@ import { ndarray, writeFileAtomic, writeNpy, writeNpz, type NdArray } from '@flo
 import { Rng } from '@flow/random';
 import { BespokeSolver, dopri5, loadBespoke, saveBespoke, solve, trainBespoke, trajectoryMetrics, type VelocityField } from '@flow/solvers';
 import { configPath, loadDataset, loadVelocityModel, resume, train, type TrainSummary } from '@flow/trainer';
-import { ensureEncoderCoupling } from './encoder-coupling';
 import type { Coupling, DatasetPlan, DemoSolver } from './plan';
 import { SOLVERS } from './plan';
 import { pcaDecode, type PcaModel } from './mnist-pca';
@@ -101,7 +100,6 @@ async function trainStage(spec: JobSpec, report: Report): Promise<{ result: Trai
   const file = path.join(spec.dir, 'train.json');
   const done = readJson<TrainResult>(file);
   if (done && done.steps === ds.steps) return { result: done, skipped: true };
-  ensureEncoderCoupling();
   const runDir = path.join(spec.dir, 'run');
   let last = 0;
   const hooks = {
@@ -287,6 +285,7 @@ async function evalStage(spec: JobSpec, report: Report, skipped: string[], retra
             iterations: ds.bespokeIterations,
             batch: ds.bespokeBatch,
             learningRate: lr,
+            loss: ds.bespokeLoss,
             seed: new Rng(spec.seed).fork(200 + nfe).nextUint32(),
             rtol: ds.bespokeRtol,
             atol: ds.bespokeRtol,

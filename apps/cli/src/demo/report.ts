@@ -266,7 +266,7 @@ export async function writeReport(input: ReportInput): Promise<{ checks: Record<
     md.push(
       `MLP ${dsPlan.hidden} x ${dsPlan.layers} (${rs[0]!.train.parameters.toLocaleString('en-US')} parameters), ${dsPlan.steps} steps of batch ${dsPlan.batch}, lr ${dsPlan.lr}; ` +
         `\`ms\` ${dsPlan.ms} for dansm/ot, beta ${dsPlan.beta} for the encoder; ${rs[0]!.eval.samples} samples per solver and NFE; curvature from ${rs[0]!.eval.curvature_samples} trajectories; ` +
-        `Bespoke: ${dsPlan.bespokeIterations} iterations of ${dsPlan.bespokeBatch} fresh noises.` +
+        `Bespoke: ${dsPlan.bespokeIterations} iterations of ${dsPlan.bespokeBatch} fresh noises, ${dsPlan.bespokeLoss === 'rmse' ? 'endpoint-RMSE loss' : "the paper's RMSE-bound loss"}.` +
         (ds === 'mnist'
           ? ` MNIST is the \`mnist\` package's 10,000 digits, projected on their top ${dsPlan.pcaComponents ?? 64} principal components and whitened: the flows live in that ${dsPlan.pcaComponents ?? 64}-d space (curvature and RMSE are measured there) and samples are decoded to 28x28 images for the pictures and the FID. ` +
             'An MLP on raw pixels leaves visible noise after the steps a CPU can afford, and the U-Net presets train at well under one step per second on wasm. "FID data" is real digits through the same PCA: the floor of this pipeline at this sample count.'
