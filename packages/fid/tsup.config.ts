@@ -1,13 +1,4 @@
-import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../tools/tsup-library';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  // __dirname in the ESM build (the MNIST weights are found relative to the module).
-  shims: true,
-  tsconfig: 'tsconfig.build.json',
-});
+// shims: __dirname in the ESM build (the MNIST weights are found relative to the module).
+export default libraryConfig({ shims: true });

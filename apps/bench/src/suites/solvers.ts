@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readNpy, toFloat32, writeFileAtomic } from '@flow/io';
 import { lineChart } from '@flow/plot';
 import { initBackend } from '@flow/runtime';
@@ -8,6 +8,7 @@ import { BespokeSolver, GaussianMixtureFlow, solve, STAGES, trainBespoke, type F
 import * as tf from '@tensorflow/tfjs-core';
 import { describeMachine } from '../machine';
 import { findPythonPeer, runPython } from '../python-peer';
+import { repoRoot } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 
@@ -79,16 +80,6 @@ interface CaseData {
   flow: GaussianMixtureFlow;
   x0: Float32Array;
   exact: Float32Array;
-}
-
-function repoRoot(): string {
-  let dir = resolve(process.cwd());
-  for (;;) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
 }
 
 function referenceDir(): string | null {
