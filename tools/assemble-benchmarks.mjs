@@ -17,7 +17,8 @@ const parts = [
   'machine it ran on and the reference tools measured in the same run. Regenerate this file with',
   '`node tools/assemble-benchmarks.mjs` after rerunning a suite.',
   '',
-  ...files.map((f) => readFileSync(join(dir, f), 'utf8').trim() + '\n'),
+  // Relative links in the suite files point into docs/benchmarks/; rebase them for the repository root.
+  ...files.map((f) => readFileSync(join(dir, f), 'utf8').trim().replace(/\]\((?![a-z]+:|\/|#)([^)]+)\)/g, '](docs/benchmarks/$1)') + '\n'),
 ];
 const out = join(root, 'BENCHMARKS.md');
 writeFileSync(out + '.tmp', parts.join('\n'));
