@@ -155,3 +155,40 @@ describe('Edm2Unet', () => {
     net.dispose();
   });
 });
+
+describe('Edm2Unet attention', () => {
+  it.each([
+    ['one head', 16],
+    ['two heads', 8],
+    ['four heads', 4],
+  ] as const)('equals the official rank-5 split of the qkv activations (%s)', (_label, channelsPerHead) => {
+    const config = defaultUnetConfig({ ...tiny('G'), channelsPerHead });
+    const net = createEdm2Unet(config, { seed: 4 });
+    const block = net.layout.encoder.find((b) => b.heads !== 0)!;
+    const c = block.cout;
+    const x = normal([3, 4, 4, c], 9) as tf.Tensor4D;
+    const got = tf.tidy(() => (net as unknown as { attention(x: tf.Tensor4D, b: unknown): tf.Tensor }).attention(x, block).arraySync());
+    // Reference: networks_edm2.py's formulation, qkv reshaped to [n, hw, heads, cph, 3] and split on the last axis.
+    const want = tf.tidy(() => {
+      const [n, h, w] = x.shape;
+      const heads = block.heads;
+      const cph = c / heads;
+      const wq = net.variables[`${block.name}.attn_qkv.weight`];
+      const we = tf.mul(tf.div(wq, tf.add(tf.mul(tf.sqrt(tf.sum(tf.square(wq), [0, 1, 2], true)), 1 / Math.sqrt(c)), 1e-4)), 1 / Math.sqrt(c));
+      const qkv = tf.reshape(tf.matMul(tf.reshape(x, [n * h * w, c]), tf.reshape(we, [c, 3 * c])), [n, h * w, heads, cph, 3]);
+      const normed = tf.div(qkv, tf.add(tf.mul(tf.sqrt(tf.sum(tf.square(qkv), 3, true)), 1 / Math.sqrt(cph)), 1e-4));
+      const [q, k, v] = tf.split(normed, 3, 4).map((p) => tf.reshape(tf.transpose(tf.reshape(p, [n, h * w, heads, cph]), [0, 2, 1, 3]), [n * heads, h * w, cph]));
+      const att = tf.softmax(tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), 1 / Math.sqrt(cph)));
+      const y = tf.reshape(tf.transpose(tf.reshape(tf.matMul(att, v as tf.Tensor3D), [n, heads, h * w, cph]), [0, 2, 1, 3]), [n * h * w, c]);
+      const wp = net.variables[`${block.name}.attn_proj.weight`];
+      const pe = tf.mul(tf.div(wp, tf.add(tf.mul(tf.sqrt(tf.sum(tf.square(wp), [0, 1, 2], true)), 1 / Math.sqrt(c)), 1e-4)), 1 / Math.sqrt(c));
+      return tf.reshape(tf.matMul(y, tf.reshape(pe, [c, c])), [n, h, w, c]).arraySync();
+    });
+    const a = (got as number[][][][]).flat(3);
+    const b = (want as number[][][][]).flat(3);
+    expect(a.length).toBe(b.length);
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 5);
+    x.dispose();
+    net.dispose();
+  });
+});

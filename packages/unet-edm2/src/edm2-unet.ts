@@ -126,13 +126,24 @@ export class Edm2Unet {
     const heads = b.heads;
     const cph = c / heads;
     const hw = h * w;
-    const qkv = tf.reshape(this.layer(this.pre(x), b.layers.attnQkv as LayerSpec), [n, hw, heads, cph, 3]);
-    // Cosine attention: q, k, v pixel-normalised per head (official channel order: head, channel, q/k/v).
-    const normed = tf.div(qkv, tf.add(tf.mul(tf.sqrt(tf.sum(tf.square(qkv), 3, true)), 1 / Math.sqrt(cph)), 1e-4));
-    const [q, k, v] = tf.split(normed, 3, 4).map((part) => tf.reshape(tf.transpose(tf.reshape(part, [n, hw, heads, cph]), [0, 2, 1, 3]), [n * heads, hw, cph]));
-    const logits = tf.mul(tf.matMul(q as tf.Tensor3D, k as tf.Tensor3D, false, true), 1 / Math.sqrt(cph));
-    const y = tf.matMul(tf.softmax(logits), v as tf.Tensor3D);
-    const merged = tf.reshape(tf.transpose(tf.reshape(y, [n, heads, hw, cph]), [0, 2, 1, 3]), [n, h, w, c]);
+    const qkvLayer = b.layers.attnQkv as LayerSpec;
+    // The stored qkv weight [1, 1, c, 3c] has the official output-channel order (head, channel, q/k/v). Split
+    // the small weight, not the activations: three [c, c] weights give q, k, v as plain 2-D matmuls, with no
+    // rank-5 split/concat of the [n, hw, 3c] activations (slow on wasm, forward and backward).
+    const wqkv = effectiveWeight(this.variables[`${qkvLayer.name}.weight`], layerFanIn(qkvLayer), 1, this.flags.mpLearnedLayers);
+    const w3 = tf.transpose(tf.reshape(wqkv, [c, c, 3]), [2, 0, 1]); // [3, c_in, c_out]
+    const xf = tf.reshape(this.pre(x), [n * hw, c]) as tf.Tensor2D;
+    const part = (i: number): tf.Tensor3D => {
+      const wi = tf.reshape(tf.slice(w3, [i, 0, 0], [1, c, c]), [c, c]) as tf.Tensor2D;
+      // Cosine attention: q, k, v pixel-normalised per head.
+      const y = tf.reshape(tf.matMul(xf, wi), [n, hw, heads, cph]);
+      const normed = tf.div(y, tf.add(tf.mul(tf.sqrt(tf.sum(tf.square(y), 3, true)), 1 / Math.sqrt(cph)), 1e-4));
+      return (heads === 1 ? tf.reshape(normed, [n, hw, cph]) : tf.reshape(tf.transpose(normed, [0, 2, 1, 3]), [n * heads, hw, cph])) as tf.Tensor3D;
+    };
+    const [q, k, v] = [part(0), part(1), part(2)];
+    const logits = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(cph));
+    const y = tf.matMul(tf.softmax(logits), v);
+    const merged = heads === 1 ? tf.reshape(y, [n, h, w, c]) : tf.reshape(tf.transpose(tf.reshape(y, [n, heads, hw, cph]), [0, 2, 1, 3]), [n, h, w, c]);
     return this.layer(merged, b.layers.attnProj as LayerSpec) as tf.Tensor4D;
   }
 

@@ -61,6 +61,11 @@ function build(): UnetPreset[] {
     config: defaultUnetConfig({ resolution: 28, channels: 1, modelChannels: 32, channelMult: [1, 2, 2], numBlocks: 1, attnResolutions: [7], channelsPerHead: 32, logvarChannels: 32 }),
   });
   out.push({
+    name: 'mnist-fast',
+    description: 'MNIST (28x28x1) for short CPU runs: 16 channels, mult [1,2,2] (down to 7x7), 1 block per level, one attention head at 7x7',
+    config: defaultUnetConfig({ resolution: 28, channels: 1, modelChannels: 16, channelMult: [1, 2, 2], numBlocks: 1, attnResolutions: [7], channelsPerHead: 32, logvarChannels: 16 }),
+  });
+  out.push({
     name: 'mnist-tiny',
     description: 'MNIST (28x28x1) smoke-test size: 16 channels, mult [1,2], 1 block per level, attention at 14x14',
     config: defaultUnetConfig({ resolution: 28, channels: 1, modelChannels: 16, channelMult: [1, 2], numBlocks: 1, attnResolutions: [14], channelsPerHead: 16, logvarChannels: 16 }),

@@ -94,10 +94,13 @@ export const trainSuite: Suite = {
     const peer = findPythonPeer();
     const plans: Plan[] = quick
       ? [
+          { preset: 'mnist-fast', batches: [16] },
           { preset: 'mnist', batches: [1, 8] },
           { preset: 'cifar10-small', batches: [8] },
         ]
       : [
+          { preset: 'mnist-tiny', batches: [16, 32] },
+          { preset: 'mnist-fast', batches: [16, 32] },
           { preset: 'mnist', batches: [1, 8, 32] },
           { preset: 'cifar10-small', batches: [1, 8, 32] },
           { preset: 'cifar10', batches: [1, 4] },
