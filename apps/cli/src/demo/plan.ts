@@ -84,7 +84,7 @@ export function demoPlan(quick: boolean): DemoPlan {
     trajectoryPoints: 21,
     datasets: [
       { name: 'two-mode-2d', hidden: 128, layers: 3, batch: 128, steps: 800, lr: 3e-3, ms: 256, beta: 10, checkpointEvery: 200, samples: 2000, curvatureSamples: 1000, rtol: 1e-5, bespokeIterations: 60, bespokeBatch: 64, bespokeRtol: 1e-4, bespokeLr: 5e-2, bespokeLoss: 'rmse' },
-      { name: 'mnist', pcaComponents: 32, hidden: 256, layers: 3, batch: 128, steps: 1000, lr: 2e-3, ms: 1000, beta: 20, checkpointEvery: 200, samples: 600, curvatureSamples: 200, rtol: 1e-4, bespokeIterations: 40, bespokeBatch: 32, bespokeRtol: 1e-3, bespokeLr: 5e-3, bespokeLoss: 'bound' },
+      { name: 'mnist', pcaComponents: 32, hidden: 256, layers: 3, batch: 128, steps: 1000, lr: 2e-3, ms: 1000, beta: 20, checkpointEvery: 200, samples: 600, curvatureSamples: 200, rtol: 1e-4, bespokeIterations: 100, bespokeBatch: 32, bespokeRtol: 1e-3, bespokeLr: 1e-2, bespokeLoss: 'rmse' },
     ],
   };
 }
