@@ -1,13 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { writeFileAtomic } from '@flow/io';
 import { Rng } from '@flow/random';
 import { initBackend, measureMatmulGflops, registerGradients, type ResolvedBackend } from '@flow/runtime';
 import { countFlops, countParameters, createEdm2Unet, getUnetPreset } from '@flow/unet-edm2';
 import { describeMachine } from '../machine';
 import { findPythonPeer, runPython } from '../python-peer';
+import { writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 
@@ -41,16 +39,6 @@ interface Row {
   ofMatmul: number;
   /** Why this measurement was not taken (then the figures are NaN). */
   skipped?: string;
-}
-
-function repoRoot(): string {
-  let dir = resolve(process.cwd());
-  for (;;) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
 }
 
 const BACKENDS: ResolvedBackend[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -236,10 +224,7 @@ export const trainSuite: Suite = {
         mmTable,
         '',
       ].join('\n');
-      const target = join(repoRoot(), 'docs', 'benchmarks', 'train.md');
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileAtomic(target, md);
-      log(`wrote ${target}`);
+      writeSuiteReport('train', md);
     }
     return 0;
   },

@@ -79,7 +79,8 @@ export interface JobResult {
 
 type Report = (u: Omit<StageUpdate, 'job'>) => void;
 
-function readJson<T>(file: string): T | null {
+/** A stage's JSON result, or null when it is missing or unreadable (the stage then runs again). */
+export function readJson<T>(file: string): T | null {
   if (!existsSync(file)) return null;
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as T;

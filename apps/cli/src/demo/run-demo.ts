@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '@flow/io';
 import { vizCommand } from '../commands/viz';
-import { runJob, type JobResult, type JobSpec } from './job';
+import { readJson, runJob, type JobResult, type JobSpec } from './job';
 import { demoPlan, type DemoPlan } from './plan';
 import { mnistLatentFiles, mnistReferenceStats } from './prepare-data';
 import { DemoProgress, type StageUpdate } from './progress';
@@ -99,15 +99,6 @@ async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Pr
   };
   await Promise.all(Array.from({ length: Math.max(1, limit) }, lane));
   if (errors.length) throw errors[0];
-}
-
-function readJson<T>(file: string): T | null {
-  if (!existsSync(file)) return null;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return null;
-  }
 }
 
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
