@@ -432,6 +432,22 @@ function augmentLazy(c: RealArray, n: number, x: Int32Array, y: Int32Array, v: F
     heap.clear();
     let nDone = 0;
     let nTouched = 0;
+    /** Relaxes row `row`'s cached candidate columns from path length `h`. */
+    const relaxCandidates = (row: number, h: number): void => {
+      const base = row * n;
+      const o = row * CACHE_K;
+      for (let t = 0; t < CACHE_K; t++) {
+        const k = idx[o + t]!;
+        if (isDone[k]) continue;
+        const r = c[base + k]! - v[k]! + h;
+        if (r < d[k]!) {
+          if (d[k] === Infinity) touched[nTouched++] = k;
+          d[k] = r;
+          pred[k] = row;
+          heap.push(r, k);
+        }
+      }
+    };
     let i = s;
     let h = 0;
     let minVal = 0;
@@ -441,19 +457,7 @@ function augmentLazy(c: RealArray, n: number, x: Int32Array, y: Int32Array, v: F
       rows++;
       if (thr[i]! === -Infinity) cache.fullScan(i);
       hRow[i] = h;
-      const base = i * n;
-      const o = i * CACHE_K;
-      for (let t = 0; t < CACHE_K; t++) {
-        const k = idx[o + t]!;
-        if (isDone[k]) continue;
-        const r = c[base + k]! - v[k]! + h;
-        if (r < d[k]!) {
-          if (d[k] === Infinity) touched[nTouched++] = k;
-          d[k] = r;
-          pred[k] = i;
-          heap.push(r, k);
-        }
-      }
+      relaxCandidates(i, h);
       heap.push(h + thr[i]!, -1 - i);
       // Settle the nearest column, fully relaxing any row whose bound comes first.
       for (;;) {
@@ -469,18 +473,7 @@ function augmentLazy(c: RealArray, n: number, x: Int32Array, y: Int32Array, v: F
           // relax only those if the fresh bound moves past this key.
           cache.fullScan(r0);
           if (h0 + thr[r0]! > key) {
-            const o0 = r0 * CACHE_K;
-            for (let t = 0; t < CACHE_K; t++) {
-              const k = idx[o0 + t]!;
-              if (isDone[k]) continue;
-              const r = c[b0 + k]! - v[k]! + h0;
-              if (r < d[k]!) {
-                if (d[k] === Infinity) touched[nTouched++] = k;
-                d[k] = r;
-                pred[k] = r0;
-                heap.push(r, k);
-              }
-            }
+            relaxCandidates(r0, h0);
             heap.push(h0 + thr[r0]!, id);
             continue;
           }
