@@ -26,6 +26,8 @@ export interface BackendInfo {
   /** One line for logs: what was chosen and why the ones before it were skipped. */
   reason: string;
   tried: BackendAttempt[];
+  /** The device behind a GPU backend where it can be named (webgpu: the adapter's name and driver). */
+  device?: string;
 }
 
 const AUTO_ORDER: ResolvedBackend[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -41,9 +43,10 @@ function isModuleNotFound(e: unknown): boolean {
   return code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
 }
 
-async function importOptional(pkg: string, backend: ResolvedBackend): Promise<void> {
+// A literal import() passed as `load` lets a bundler include the package (tfjs-node stays a runtime lookup: it is native).
+async function importOptional(pkg: string, backend: ResolvedBackend, load: () => Promise<unknown> = () => import(pkg)): Promise<void> {
   try {
-    await import(pkg);
+    await load();
   } catch (e) {
     if (isModuleNotFound(e)) {
       throw new BackendUnavailableError(
@@ -66,7 +69,7 @@ async function activate(backend: ResolvedBackend, tfjsName: string): Promise<voi
   await tf.ready();
 }
 
-async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, auto: boolean): Promise<string> {
+async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, auto: boolean): Promise<string | { tfjsBackend: string; device: string }> {
   switch (backend) {
     case 'tensorflow-gpu':
       await importOptional('@tensorflow/tfjs-node-gpu', backend);
@@ -77,10 +80,10 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
       await activate(backend, 'tensorflow');
       return 'tensorflow';
     case 'webgpu': {
-      await setupWebgpuGlobals(opts.adapterTimeoutMs ?? (auto ? 1500 : 3000));
-      await importOptional('@tensorflow/tfjs-backend-webgpu', backend);
+      const device = await setupWebgpuGlobals(opts.adapterTimeoutMs ?? (auto ? 1500 : 3000));
+      await importOptional('@tensorflow/tfjs-backend-webgpu', backend, () => import('@tensorflow/tfjs-backend-webgpu'));
       await activate(backend, 'webgpu');
-      return 'webgpu';
+      return { tfjsBackend: 'webgpu', device };
     }
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
@@ -112,14 +115,15 @@ export async function initBackend(name?: BackendName | string, opts: InitBackend
   const tried: BackendAttempt[] = [];
   for (const backend of order) {
     try {
-      const tfjsBackend = await tryBackend(backend, opts, requested === 'auto');
+      const started = await tryBackend(backend, opts, requested === 'auto');
+      const { tfjsBackend, device } = typeof started === 'string' ? { tfjsBackend: started, device: undefined } : started;
       tried.push({ backend, ok: true, error: '' });
       const skipped = tried.filter((t) => !t.ok).map((t) => `${t.backend}: ${t.error}`);
       const reason =
-        requested === 'auto'
+        (requested === 'auto'
           ? `auto chose ${backend}` + (skipped.length ? ` (skipped ${skipped.join('; ')})` : '')
-          : `${backend} as requested`;
-      current = { backend, tfjsBackend, requested, reason, tried };
+          : `${backend} as requested`) + (device ? ` on ${device}` : '');
+      current = { backend, tfjsBackend, requested, reason, tried, ...(device ? { device } : {}) };
       return current;
     } catch (e) {
       if (requested !== 'auto') throw e;

@@ -27,7 +27,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
  * Makes `navigator.gpu` exist in Node from the `webgpu` npm package (Dawn bindings) and checks that an adapter
  * answers; tfjs-backend-webgpu registers itself only when `navigator.gpu` is present at import.
  */
-export async function setupWebgpuGlobals(timeoutMs: number): Promise<void> {
+export async function setupWebgpuGlobals(timeoutMs: number): Promise<string> {
   const g = globalThis as unknown as { navigator?: { gpu?: GpuLike } };
   let installed = false;
   if (!g.navigator?.gpu) {
@@ -63,4 +63,13 @@ export async function setupWebgpuGlobals(timeoutMs: number): Promise<void> {
   if (adapter === 'timeout')
     throw new BackendUnavailableError('webgpu', `--backend webgpu: no WebGPU adapter answered within ${timeoutMs} ms (no usable GPU / driver here)`);
   if (!adapter) throw new BackendUnavailableError('webgpu', '--backend webgpu: no WebGPU adapter found (no usable GPU / Vulkan driver here)');
+  return describeAdapter(adapter);
+}
+
+/** "NVIDIA H100 80GB HBM3 (nvidia; NVIDIA: 580.159.04 ...)" from GPUAdapter.info, where the bindings give it. */
+function describeAdapter(adapter: unknown): string {
+  const info = (adapter as { info?: { vendor?: string; device?: string; description?: string } }).info;
+  if (!info) return 'WebGPU adapter';
+  const detail = [info.vendor, info.description].filter((x) => x).join('; ');
+  return `${info.device || 'WebGPU adapter'}${detail ? ` (${detail})` : ''}`;
 }

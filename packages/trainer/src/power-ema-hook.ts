@@ -16,8 +16,8 @@ export function powerEmaHook(runDir: string, every: number, sigmaRels: number[],
   const settings = { snapshotEvery: every, dir: emaDir(runDir), shapes, metadata: { run: path.basename(path.resolve(runDir)) } };
   let tracker = new PowerEmaTracker({ ...settings, sigmaRels });
   return {
-    update(_step, weights) {
-      tracker.update(weights());
+    async update(_step, weights) {
+      tracker.update(await weights());
     },
     getState() {
       const s = tracker.getState();

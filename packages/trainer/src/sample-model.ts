@@ -36,7 +36,7 @@ export interface SampleResult {
 }
 
 /** Draws x0 ~ N(0, I) (seeded) and integrates it to t = 1 with the given solver, batch by batch. */
-export function sampleModel(model: LoadedVelocityModel, options: SampleOptions): SampleResult {
+export async function sampleModel(model: LoadedVelocityModel, options: SampleOptions): Promise<SampleResult> {
   const { count } = options;
   if (!Number.isInteger(count) || count < 1) throw new TrainerInputError(`--count must be a positive integer, got ${count}`);
   const rng = new Rng(options.seed ?? 0);
@@ -64,7 +64,7 @@ export function sampleModel(model: LoadedVelocityModel, options: SampleOptions):
       x = r.x;
       nfe = r.nfe;
     }
-    const values = x.dataSync() as Float32Array;
+    const values = (await x.data()) as Float32Array; // never dataSync: webgpu in Node cannot read synchronously
     for (let i = 0; i < values.length; i++) out[start * dim + i] = values[i] / scale + shift;
     x.dispose();
     x0.dispose();

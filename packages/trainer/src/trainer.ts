@@ -53,7 +53,7 @@ export interface TrainOptions {
 
 /** A per-step hook for EMA tracking (`@flow/ema`): gets the current weights after each update. */
 export interface EmaHook {
-  update(step: number, weights: () => Record<string, Float32Array>): void | Promise<void>;
+  update(step: number, weights: () => Promise<Record<string, Float32Array>>): void | Promise<void>;
   /** JSON-safe state stored in checkpoints, and restored on resume. */
   getState?(): { meta: Record<string, unknown>; arrays: Record<string, NdArray> };
   setState?(state: { meta: Record<string, unknown>; arrays: Record<string, NdArray> }): void;
@@ -207,9 +207,9 @@ function validateConfig(config: TrainConfig): void {
   if (!(config.optimizer.refLr > 0)) throw new TrainerInputError(`--lr must be > 0, got ${config.optimizer.refLr}`);
 }
 
-function snapshotWeights(vars: Record<string, tf.Variable>): Record<string, NdArray> {
+async function snapshotWeights(vars: Record<string, tf.Variable>): Promise<Record<string, NdArray>> {
   const out: Record<string, NdArray> = {};
-  for (const [k, v] of Object.entries(vars)) out[k] = { dtype: 'float32', shape: v.shape.slice(), data: v.dataSync() as Float32Array };
+  for (const [k, v] of Object.entries(vars)) out[k] = { dtype: 'float32', shape: v.shape.slice(), data: (await v.data()) as Float32Array };
   return out;
 }
 
@@ -285,15 +285,15 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
   }
   if (totalSteps < startStep) throw new TrainerInputError(`--steps ${totalSteps}: the run is already at step ${startStep}`);
 
-  const saveCheckpoint = (step: number): string => {
+  const saveCheckpoint = async (step: number): Promise<string> => {
     const samplerState = sampler.getState();
     const couplingState = coupling.snapshot();
     const emaState = ema?.getState?.();
     const file = writeCheckpoint(runDir, {
       step,
-      params: snapshotWeights(variables),
-      adamM: snapshotWeights(adam.m),
-      adamV: snapshotWeights(adam.v),
+      params: await snapshotWeights(variables),
+      adamM: await snapshotWeights(adam.m),
+      adamV: await snapshotWeights(adam.v),
       state: {
         timeRng: timeRng.getState(),
         ...(net.getRngState ? { netRng: net.getRngState() } : {}),
@@ -326,7 +326,8 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
     const pair = await coupling.next(config.batch);
     const tValues = timeRng.fillUniform(new Float32Array(pair.batch));
     const lr = learningRate(config.optimizer, step);
-    const result = tf.tidy(() => {
+    // Values are read back with await, never dataSync: the webgpu backend cannot read synchronously in Node.
+    const step1 = tf.tidy(() => {
       const x1 = tf.tensor(pair.data, [pair.batch, ...shape], 'float32');
       const noise = tf.tensor(pair.noise, [pair.batch, ...shape], 'float32');
       const t = tf.tensor1d(tValues, 'float32');
@@ -348,18 +349,22 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
       const named: Record<string, tf.Tensor> = {};
       for (const [tfName, g] of Object.entries(grads)) named[nameOf.get(tfName) ?? tfName] = g;
       // global-norm gradient clipping
-      const sq = tf.addN(Object.values(named).map((g) => tf.sum(tf.square(g))));
-      const norm = Math.sqrt(sq.dataSync()[0]);
-      const clip = config.optimizer.clip;
-      const factor = clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1;
-      const clipped: Record<string, tf.Tensor> = {};
-      for (const [k, g] of Object.entries(named)) clipped[k] = factor === 1 ? g : tf.mul(g, factor);
-      if (Number.isFinite(norm)) adam.apply(clipped, lr, step);
-      const objective = value.dataSync()[0];
-      const mse = (mseOut as tf.Scalar | null)!;
-      const mseValue = mse.dataSync()[0];
-      return { objective, mse: mseValue, norm };
+      const sq = tf.addN(Object.values(named).map((g) => tf.sum(tf.square(g)))) as tf.Scalar;
+      return { named, sq, value, mse: (mseOut as tf.Scalar | null)! };
     });
+    const [sqValue, objective, mse] = await Promise.all([step1.sq, step1.value, step1.mse].map(async (a) => (await a.data())[0]!));
+    const norm = Math.sqrt(sqValue);
+    const clip = config.optimizer.clip;
+    const factor = clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1;
+    if (Number.isFinite(norm)) {
+      tf.tidy(() => {
+        const clipped: Record<string, tf.Tensor> = {};
+        for (const [k, g] of Object.entries(step1.named)) clipped[k] = factor === 1 ? g : tf.mul(g, factor);
+        adam.apply(clipped, lr, step);
+      });
+    }
+    tf.dispose(step1);
+    const result = { objective, mse, norm };
     if (!Number.isFinite(result.mse) || !Number.isFinite(result.objective) || !Number.isFinite(result.norm)) {
       throw new Error(`training diverged at step ${step}: loss ${result.mse}, gradient norm ${result.norm} (try a lower --lr)`);
     }
@@ -385,9 +390,9 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
       interval = { loss: 0, objective: 0, count: 0, since: now };
     }
     progress?.update(step, result.mse);
-    if (step % config.checkpointEvery === 0 || step === totalSteps) lastCheckpoint = saveCheckpoint(step);
+    if (step % config.checkpointEvery === 0 || step === totalSteps) lastCheckpoint = await saveCheckpoint(step);
   }
-  if (startStep === totalSteps) lastCheckpoint = ckpt ? `step ${startStep}` : saveCheckpoint(totalSteps);
+  if (startStep === totalSteps) lastCheckpoint = ckpt ? `step ${startStep}` : await saveCheckpoint(totalSteps);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   progress?.finish(totalSteps, losses.length ? losses[losses.length - 1] : NaN);
   await ema?.close?.();
@@ -415,8 +420,8 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
   return summary;
 }
 
-function weightsOf(vars: Record<string, tf.Variable>): Record<string, Float32Array> {
+async function weightsOf(vars: Record<string, tf.Variable>): Promise<Record<string, Float32Array>> {
   const out: Record<string, Float32Array> = {};
-  for (const [k, v] of Object.entries(vars)) out[k] = v.dataSync() as Float32Array;
+  for (const [k, v] of Object.entries(vars)) out[k] = (await v.data()) as Float32Array;
   return out;
 }

@@ -68,7 +68,7 @@ describe('train + sample (two-mode-2d, MLP)', () => {
     const again = await loadVelocityModel(out);
     expect(again.identity).toBe(model.identity);
     again.dispose();
-    const r = sampleModel(model, { solver: 'euler', nfe: 20, count: 1000, seed: 3 });
+    const r = await sampleModel(model, { solver: 'euler', nfe: 20, count: 1000, seed: 3 });
     expect(r.shape).toEqual([1000, 2]);
     expect(r.nfe).toBe(20);
     // data space: most samples near y = 8, split between x < 0 and x > 0

@@ -93,27 +93,44 @@ export const trainSuite: Suite = {
           { preset: 'cifar10-small', batches: [1, 8, 32] },
           { preset: 'cifar10', batches: [1, 4] },
         ];
+    // A GPU backend pays a fixed cost per kernel launch: small batches say little about it, so it gets larger ones.
+    const gpuPlans: Plan[] = quick
+      ? [
+          { preset: 'mnist-fast', batches: [16, 256] },
+          { preset: 'cifar10-small', batches: [32] },
+        ]
+      : [
+          { preset: 'mnist-fast', batches: [16, 64, 256] },
+          { preset: 'mnist', batches: [16, 64] },
+          { preset: 'cifar10-small', batches: [8, 32] },
+          { preset: 'cifar10', batches: [8, 32] },
+        ];
+    const isGpu = (b: ResolvedBackend) => b === 'webgpu' || b === 'tensorflow-gpu';
     const maxRepeats = 2;
     const budget = quick ? 20 : 60; // seconds per measurement before we stop repeating
     const matmulN = 512;
+    const gpuMatmulN = 2048;
 
     const rows: Row[] = [];
-    const matmul: { backend: string; gflops: number }[] = [];
+    const matmul: { backend: string; n: number; gflops: number }[] = [];
     const skipped: string[] = [];
+    const devices: string[] = [];
     for (const backend of BACKENDS.filter((b) => !only || only.includes(b))) {
       try {
-        await initBackend(backend);
+        const info = await initBackend(backend);
+        if (info.device) devices.push(`${backend}: ${info.device}`);
       } catch (e) {
         skipped.push(`${backend} (${(e as Error).message.replace(/^--backend \S+: /, '')})`);
         continue;
       }
       registerGradients();
-      log(`backend ${backend} (${tf.getBackend()}): matmul ${matmulN}...`);
-      const mm = await measureMatmulGflops(undefined, { n: matmulN, repeats: 5 });
-      matmul.push({ backend, gflops: mm.gflops });
+      const n = isGpu(backend) ? gpuMatmulN : matmulN;
+      log(`backend ${backend} (${tf.getBackend()}): matmul ${n}...`);
+      const mm = await measureMatmulGflops(undefined, { n, repeats: 5 });
+      matmul.push({ backend, n, gflops: mm.gflops });
       const backendRate = new Map<Mode, number>();
       let broken = false;
-      for (const plan of plans) {
+      for (const plan of isGpu(backend) ? gpuPlans : plans) {
         const config = getUnetPreset(plan.preset).config;
         const flops = countFlops(config);
         const parameters = countParameters(config);
@@ -180,9 +197,9 @@ export const trainSuite: Suite = {
         ? [r.backend, r.preset, r.parameters, r.batch, r.mode, `skipped: ${r.skipped}`, null, null, null]
         : [r.backend, r.preset, r.parameters, r.batch, r.mode, r.seconds * 1e3, r.imagesPerSecond, r.gflops, `${(100 * r.ofMatmul).toFixed(1)}%`],
     );
-    const mmHeader = ['backend', `matmul ${matmulN}x${matmulN} GFLOP/s`, 'numpy peer GFLOP/s', 'ours/peer'];
-    const mmCells: Cell[][] = matmul.map((m) => [m.backend, m.gflops, peerMatmul?.gflops ?? null, peerMatmul ? m.gflops / peerMatmul.gflops : null]);
-    const flopNote = plans
+    const mmHeader = ['backend', 'matmul n x n', 'GFLOP/s', `numpy peer GFLOP/s (n = ${matmulN})`, 'ours/peer'];
+    const mmCells: Cell[][] = matmul.map((m) => [m.backend, m.n, m.gflops, peerMatmul?.gflops ?? null, peerMatmul ? m.gflops / peerMatmul.gflops : null]);
+    const flopNote = [...new Map([...plans, ...gpuPlans].map((p) => [p.preset, p])).values()]
       .map((p) => {
         const c = getUnetPreset(p.preset).config;
         return `${p.preset} ${(countFlops(c).forward / 1e9).toFixed(3)} GFLOP/image forward`;
@@ -192,7 +209,9 @@ export const trainSuite: Suite = {
       `inputs: EDM2 U-Net presets (config G, seed 0, gains opened to 1), NHWC float32 N(0,1) images, t ~ U(0,1); ` +
       `FLOPs counted analytically (convolutions + attention products, 2 per multiply-add; backward = 2x forward): ${flopNote}; ` +
       `best of up to ${maxRepeats} runs after one warm-up, at most ~${budget} s per measurement (a pass predicted from the rate so far to need more than ${3 * budget} s is skipped); ` +
-      `backend matmul: tf.matMul ${matmulN}x${matmulN} float32 in the same run; load average at start ${load}; peer: ${peerName}` +
+      `GPU backends (webgpu, tensorflow-gpu) run larger batches and a ${gpuMatmulN}x${gpuMatmulN} matmul; ` +
+      `backend matmul: tf.matMul ${matmulN}x${matmulN} float32 (CPU backends) in the same run; load average at start ${load}; peer: ${peerName}` +
+      (devices.length ? `; GPU: ${devices.join('; ')}` : '') +
       (skipped.length ? `; backends not present: ${skipped.join('; ')}` : '');
     const table = markdownTable(header, cells);
     const mmTable = markdownTable(mmHeader, mmCells);
@@ -203,9 +222,9 @@ export const trainSuite: Suite = {
     }
     if (write) {
       const md = [
-        '# flow-bench train',
+        `# flow-bench train${only ? ` (${only.join(', ')})` : ''}`,
         '',
-        `Command: \`flow-bench train${quick ? ' --quick' : ''} --write\``,
+        `Command: \`flow-bench train${quick ? ' --quick' : ''}${only ? ` --backends=${only.join(',')}` : ''} --write\``,
         '',
         machine,
         '',
@@ -224,7 +243,8 @@ export const trainSuite: Suite = {
         mmTable,
         '',
       ].join('\n');
-      writeSuiteReport('train', md);
+      // A run limited to some backends (say webgpu, on a GPU machine) gets its own page beside the full one.
+      writeSuiteReport(only ? `train-${only.join('-')}` : 'train', md);
     }
     return 0;
   },

@@ -78,7 +78,7 @@ export const sampleCommand: Command = {
     const model = await loadVelocityModel(dir, values.weights !== undefined ? { weights: values.weights } : {});
     log(`flow sample: ${dir} (${model.parameters} parameters, ${model.step !== null ? `step ${model.step}` : path.basename(model.weightsFile)})`);
     const solver = isBespoke ? bespokeSolver(solverName.slice('bespoke:'.length), model.identity, Boolean(values.force)) : (solverName as solvers.SolverName);
-    const result = sampleModel(model, { solver, nfe, rtol, atol, count, seed, batchSize });
+    const result = await sampleModel(model, { solver, nfe, rtol, atol, count, seed, batchSize });
     writeSamples(out, result, model.kind, `${solverName.replace(/^bespoke:.*/, 'bespoke')} NFE ${result.nfe}`);
     model.dispose();
     log(`flow sample: ${count} samples, ${result.nfe} NFE, ${result.seconds.toFixed(2)} s -> ${out}`);
