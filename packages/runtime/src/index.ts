@@ -5,3 +5,4 @@ export { measureMatmulGflops, type MatmulGflops } from './measure-matmul-gflops'
 export { randomNormalTensor, randomUniformTensor, type RngLike } from './random-tensor';
 export { registerWasmKernels, WASM_KERNELS } from './register-wasm-kernels';
 export { GRADIENTS, registerGradients } from './register-gradients';
+export { explainSyncReads, WEBGPU_SYNC_READ_MESSAGE } from './explain-sync-reads';

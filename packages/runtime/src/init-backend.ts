@@ -3,6 +3,7 @@ import { parseBackendName, type BackendName, type ResolvedBackend } from './back
 import { BackendUnavailableError } from './errors';
 import { registerGradients } from './register-gradients';
 import { registerWasmKernels } from './register-wasm-kernels';
+import { explainSyncReads } from './explain-sync-reads';
 import { setupWebgpuGlobals } from './webgpu-globals';
 
 export interface InitBackendOptions {
@@ -83,6 +84,7 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
       const device = await setupWebgpuGlobals(opts.adapterTimeoutMs ?? (auto ? 1500 : 3000));
       await importOptional('@tensorflow/tfjs-backend-webgpu', backend, () => import('@tensorflow/tfjs-backend-webgpu'));
       await activate(backend, 'webgpu');
+      explainSyncReads(tf.backend() as unknown as Parameters<typeof explainSyncReads>[0]);
       return { tfjsBackend: 'webgpu', device };
     }
     case 'wasm':
