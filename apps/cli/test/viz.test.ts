@@ -5,22 +5,7 @@ import { ndarray, writeNpy } from '@flow/io';
 import { Rng } from '@flow/random';
 import { vizCommand } from '../src/commands/viz';
 import { countCrossings } from '../src/viz/count-crossings';
-
-function captureStdout(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const write = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  let out = '';
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  return fn().then(
-    (code) => ((process.stdout.write = write), (process.stderr.write = err), { code, out }),
-    (e: unknown) => {
-      process.stdout.write = write;
-      process.stderr.write = err;
-      throw e;
-    },
-  );
-}
+import { captureStdout } from './capture-stdout';
 
 describe('flow viz pairs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'flow-viz-'));

@@ -1,7 +1,10 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { EmaInputError, reconstructEma } from '@flow/ema';
 import * as solvers from '@flow/solvers';
 import { initBackend } from '@flow/runtime';
-import { loadVelocityModel, readRunConfig, sampleModel, writeSamples, type CustomSolver } from '@flow/trainer';
+import { emaDir, loadVelocityModel, readRunConfig, sampleModel, writeSamples, type CustomSolver } from '@flow/trainer';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { log, printJson } from '../print-json';
@@ -21,11 +24,14 @@ good checkpoint). .npy output: float32 samples in the dataset's own coordinates 
   --count K          number of samples
   --out FILE         .npy or .png
   --weights FILE     use these weights (safetensors of the network's variables) instead
+  --ema S            use the post-hoc EMA of relative width S (EDM2's sigma_rel, e.g. 0.05), rebuilt from
+                     DIR/ema (a run trained with --ema-every) as of its last snapshot; flow ema reconstruct
+                     writes the same weights to keep
   --seed N           noise seed (default 0)
   --batch N          samples integrated at once (default 256 for images, all for points)
   --force            use a Bespoke file made for another model
   --backend NAME     auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu
-  --json             print {solver, nfe, count, seconds, backend, out, identity}`;
+  --json             print {solver, nfe, count, seconds, backend, out, identity, step, ema}`;
 
 type BespokeLoader = (file: string, options: { identity: string; force?: boolean }) => CustomSolver | { solve: CustomSolver };
 
@@ -50,6 +56,7 @@ export const sampleCommand: Command = {
       count: { type: 'string' },
       out: { type: 'string' },
       weights: { type: 'string' },
+      ema: { type: 'string' },
       seed: { type: 'string' },
       batch: { type: 'string' },
       force: { type: 'boolean' },
@@ -75,7 +82,33 @@ export const sampleCommand: Command = {
     const config = readRunConfig(dir);
     const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND ?? config.backend);
     log(`flow sample: backend ${info.backend} (${info.reason})`);
-    const model = await loadVelocityModel(dir, values.weights !== undefined ? { weights: values.weights } : {});
+    const emaSigma = numberOption('sample', 'ema', values.ema, { min: 0 });
+    if (emaSigma !== undefined && values.weights !== undefined) throw new UsageError('flow sample: give --weights or --ema, not both');
+    let weights = values.weights;
+    let emaTmp: string | null = null;
+    let emaStep: number | null = null;
+    if (emaSigma !== undefined) {
+      const snapshots = emaDir(dir);
+      if (!existsSync(snapshots)) throw new UsageError(`flow sample: --ema ${emaSigma}: ${snapshots} does not exist (train with --ema-every N to write EMA snapshots)`);
+      emaTmp = mkdtempSync(path.join(os.tmpdir(), 'flow-sample-ema-'));
+      let r: ReturnType<typeof reconstructEma>;
+      try {
+        r = reconstructEma({ snapshots, sigmaRel: emaSigma, out: path.join(emaTmp, 'model.safetensors') });
+      } catch (e) {
+        rmSync(emaTmp, { recursive: true, force: true });
+        if (e instanceof EmaInputError) throw new UsageError(`flow sample: --ema ${emaSigma}: ${e.message}`);
+        throw e;
+      }
+      weights = r.out;
+      emaStep = r.step;
+      log(`flow sample: post-hoc EMA sigma_rel ${emaSigma} at step ${r.step} from ${r.used} snapshots (profile error ${r.profileError.toExponential(2)})`);
+    }
+    let model;
+    try {
+      model = await loadVelocityModel(dir, weights !== undefined ? { weights } : {});
+    } finally {
+      if (emaTmp) rmSync(emaTmp, { recursive: true, force: true });
+    }
     log(`flow sample: ${dir} (${model.parameters} parameters, ${model.step !== null ? `step ${model.step}` : path.basename(model.weightsFile)})`);
     const solver = isBespoke ? bespokeSolver(solverName.slice('bespoke:'.length), model.identity, Boolean(values.force)) : (solverName as solvers.SolverName);
     const result = await sampleModel(model, { solver, nfe, rtol, atol, count, seed, batchSize });
@@ -83,7 +116,7 @@ export const sampleCommand: Command = {
     model.dispose();
     log(`flow sample: ${count} samples, ${result.nfe} NFE, ${result.seconds.toFixed(2)} s -> ${out}`);
     if (values.json) {
-      printJson({ solver: solverName, nfe: result.nfe, count, seconds: result.seconds, backend: info.backend, out, identity: model.identity, step: model.step });
+      printJson({ solver: solverName, nfe: result.nfe, count, seconds: result.seconds, backend: info.backend, out, identity: model.identity, step: emaStep ?? model.step, ema: emaSigma ?? null });
     }
     return 0;
   },
