@@ -70,16 +70,16 @@ async function activate(backend: ResolvedBackend, tfjsName: string): Promise<voi
   await tf.ready();
 }
 
-async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, auto: boolean): Promise<string | { tfjsBackend: string; device: string }> {
+async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, auto: boolean): Promise<{ tfjsBackend: string; device?: string }> {
   switch (backend) {
     case 'tensorflow-gpu':
       await importOptional('@tensorflow/tfjs-node-gpu', backend);
       await activate(backend, 'tensorflow');
-      return 'tensorflow';
+      return { tfjsBackend: 'tensorflow' };
     case 'tensorflow':
       await importOptional('@tensorflow/tfjs-node', backend);
       await activate(backend, 'tensorflow');
-      return 'tensorflow';
+      return { tfjsBackend: 'tensorflow' };
     case 'webgpu': {
       const device = await setupWebgpuGlobals(opts.adapterTimeoutMs ?? (auto ? 1500 : 3000));
       await importOptional('@tensorflow/tfjs-backend-webgpu', backend, () => import('@tensorflow/tfjs-backend-webgpu'));
@@ -91,13 +91,13 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels();
       await activate(backend, 'wasm');
-      return 'wasm';
+      return { tfjsBackend: 'wasm' };
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
       await activate(backend, 'cpu');
       // The cpu backend's one-time "install tfjs-node" banner would land in every CLI's stderr.
       (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-      return 'cpu';
+      return { tfjsBackend: 'cpu' };
   }
 }
 
@@ -117,8 +117,7 @@ export async function initBackend(name?: BackendName | string, opts: InitBackend
   const tried: BackendAttempt[] = [];
   for (const backend of order) {
     try {
-      const started = await tryBackend(backend, opts, requested === 'auto');
-      const { tfjsBackend, device } = typeof started === 'string' ? { tfjsBackend: started, device: undefined } : started;
+      const { tfjsBackend, device } = await tryBackend(backend, opts, requested === 'auto');
       tried.push({ backend, ok: true, error: '' });
       const skipped = tried.filter((t) => !t.ok).map((t) => `${t.backend}: ${t.error}`);
       const reason =

@@ -208,8 +208,9 @@ function validateConfig(config: TrainConfig): void {
 }
 
 async function snapshotWeights(vars: Record<string, tf.Variable>): Promise<Record<string, NdArray>> {
+  const data = await weightsOf(vars);
   const out: Record<string, NdArray> = {};
-  for (const [k, v] of Object.entries(vars)) out[k] = { dtype: 'float32', shape: v.shape.slice(), data: (await v.data()) as Float32Array };
+  for (const [k, v] of Object.entries(vars)) out[k] = { dtype: 'float32', shape: v.shape.slice(), data: data[k]! };
   return out;
 }
 
@@ -327,7 +328,7 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
     const tValues = timeRng.fillUniform(new Float32Array(pair.batch));
     const lr = learningRate(config.optimizer, step);
     // Values are read back with await, never dataSync: the webgpu backend cannot read synchronously in Node.
-    const step1 = tf.tidy(() => {
+    const pass = tf.tidy(() => {
       const x1 = tf.tensor(pair.data, [pair.batch, ...shape], 'float32');
       const noise = tf.tensor(pair.noise, [pair.batch, ...shape], 'float32');
       const t = tf.tensor1d(tValues, 'float32');
@@ -352,18 +353,18 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
       const sq = tf.addN(Object.values(named).map((g) => tf.sum(tf.square(g)))) as tf.Scalar;
       return { named, sq, value, mse: (mseOut as tf.Scalar | null)! };
     });
-    const [sqValue, objective, mse] = await Promise.all([step1.sq, step1.value, step1.mse].map(async (a) => (await a.data())[0]!));
+    const [sqValue, objective, mse] = await Promise.all([pass.sq, pass.value, pass.mse].map(async (a) => (await a.data())[0]!));
     const norm = Math.sqrt(sqValue);
     const clip = config.optimizer.clip;
     const factor = clip > 0 && norm > clip ? clip / (norm + 1e-6) : 1;
     if (Number.isFinite(norm)) {
       tf.tidy(() => {
         const clipped: Record<string, tf.Tensor> = {};
-        for (const [k, g] of Object.entries(step1.named)) clipped[k] = factor === 1 ? g : tf.mul(g, factor);
+        for (const [k, g] of Object.entries(pass.named)) clipped[k] = factor === 1 ? g : tf.mul(g, factor);
         adam.apply(clipped, lr, step);
       });
     }
-    tf.dispose(step1);
+    tf.dispose(pass);
     const result = { objective, mse, norm };
     if (!Number.isFinite(result.mse) || !Number.isFinite(result.objective) || !Number.isFinite(result.norm)) {
       throw new Error(`training diverged at step ${step}: loss ${result.mse}, gradient norm ${result.norm} (try a lower --lr)`);
@@ -420,8 +421,9 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
   return summary;
 }
 
+/** Every variable's values, read asynchronously (all reads in flight at once: on a GPU each is a round trip). */
 async function weightsOf(vars: Record<string, tf.Variable>): Promise<Record<string, Float32Array>> {
-  const out: Record<string, Float32Array> = {};
-  for (const [k, v] of Object.entries(vars)) out[k] = (await v.data()) as Float32Array;
-  return out;
+  const entries = Object.entries(vars);
+  const data = await Promise.all(entries.map(([, v]) => v.data() as Promise<Float32Array>));
+  return Object.fromEntries(entries.map(([k], i) => [k, data[i]!]));
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { EmaInputError, reconstructEma } from '@flow/ema';
 import * as solvers from '@flow/solvers';
 import { initBackend } from '@flow/runtime';
-import { emaDir, loadVelocityModel, readRunConfig, sampleModel, writeSamples, type CustomSolver } from '@flow/trainer';
+import { emaDir, loadVelocityModel, readRunConfig, sampleModel, writeSamples, type CustomSolver, type LoadedVelocityModel } from '@flow/trainer';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { log, printJson } from '../print-json';
@@ -40,6 +40,25 @@ function bespokeSolver(file: string, identity: string, force: boolean): CustomSo
   if (typeof load !== 'function') throw new UsageError(`flow sample: --solver bespoke:${file}: this build of @flow/solvers cannot load Bespoke files`);
   const loaded = load(file, { identity, force });
   return typeof loaded === 'function' ? loaded : (v, x0) => loaded.solve(v, x0);
+}
+
+/** The run's model with the post-hoc EMA of width `sigmaRel` rebuilt from DIR/ema (through a temporary file), and its step. */
+async function loadWithEma(dir: string, sigmaRel: number): Promise<{ model: LoadedVelocityModel; emaStep: number }> {
+  const snapshots = emaDir(dir);
+  if (!existsSync(snapshots)) throw new UsageError(`flow sample: --ema ${sigmaRel}: ${snapshots} does not exist (train with --ema-every N to write EMA snapshots)`);
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'flow-sample-ema-'));
+  try {
+    let r: ReturnType<typeof reconstructEma>;
+    try {
+      r = reconstructEma({ snapshots, sigmaRel, out: path.join(tmp, 'model.safetensors') });
+    } catch (e) {
+      throw e instanceof EmaInputError ? new UsageError(`flow sample: --ema ${sigmaRel}: ${e.message}`) : e;
+    }
+    log(`flow sample: post-hoc EMA sigma_rel ${sigmaRel} at step ${r.step} from ${r.used} snapshots (profile error ${r.profileError.toExponential(2)})`);
+    return { model: await loadVelocityModel(dir, { weights: r.out }), emaStep: r.step };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 export const sampleCommand: Command = {
@@ -84,31 +103,10 @@ export const sampleCommand: Command = {
     log(`flow sample: backend ${info.backend} (${info.reason})`);
     const emaSigma = numberOption('sample', 'ema', values.ema, { min: 0 });
     if (emaSigma !== undefined && values.weights !== undefined) throw new UsageError('flow sample: give --weights or --ema, not both');
-    let weights = values.weights;
-    let emaTmp: string | null = null;
-    let emaStep: number | null = null;
-    if (emaSigma !== undefined) {
-      const snapshots = emaDir(dir);
-      if (!existsSync(snapshots)) throw new UsageError(`flow sample: --ema ${emaSigma}: ${snapshots} does not exist (train with --ema-every N to write EMA snapshots)`);
-      emaTmp = mkdtempSync(path.join(os.tmpdir(), 'flow-sample-ema-'));
-      let r: ReturnType<typeof reconstructEma>;
-      try {
-        r = reconstructEma({ snapshots, sigmaRel: emaSigma, out: path.join(emaTmp, 'model.safetensors') });
-      } catch (e) {
-        rmSync(emaTmp, { recursive: true, force: true });
-        if (e instanceof EmaInputError) throw new UsageError(`flow sample: --ema ${emaSigma}: ${e.message}`);
-        throw e;
-      }
-      weights = r.out;
-      emaStep = r.step;
-      log(`flow sample: post-hoc EMA sigma_rel ${emaSigma} at step ${r.step} from ${r.used} snapshots (profile error ${r.profileError.toExponential(2)})`);
-    }
-    let model;
-    try {
-      model = await loadVelocityModel(dir, weights !== undefined ? { weights } : {});
-    } finally {
-      if (emaTmp) rmSync(emaTmp, { recursive: true, force: true });
-    }
+    const { model, emaStep } =
+      emaSigma === undefined
+        ? { model: await loadVelocityModel(dir, values.weights !== undefined ? { weights: values.weights } : {}), emaStep: null }
+        : await loadWithEma(dir, emaSigma);
     log(`flow sample: ${dir} (${model.parameters} parameters, ${model.step !== null ? `step ${model.step}` : path.basename(model.weightsFile)})`);
     const solver = isBespoke ? bespokeSolver(solverName.slice('bespoke:'.length), model.identity, Boolean(values.force)) : (solverName as solvers.SolverName);
     const result = await sampleModel(model, { solver, nfe, rtol, atol, count, seed, batchSize });
