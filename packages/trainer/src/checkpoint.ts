@@ -10,6 +10,11 @@ export interface CheckpointData {
   step: number;
   /** Trainable variables (velocity net and coupling term) by checkpoint name. */
   params: Record<string, NdArray>;
+  /**
+   * Fixed, untrained tensors the network computes with (the U-Net's Fourier frequencies and phases), so a
+   * checkpoint alone defines the function. Absent in checkpoints written before they were stored.
+   */
+  buffers?: Record<string, NdArray>;
   adamM: Record<string, NdArray>;
   adamV: Record<string, NdArray>;
   /** JSON-safe state (rng states, coupling and sampler metadata, running figures). */
@@ -30,6 +35,7 @@ export function checkpointPath(runDir: string, step: number): string {
 export function writeCheckpoint(runDir: string, data: CheckpointData): string {
   const tensors: Record<string, NdArray> = {};
   for (const [k, v] of Object.entries(data.params)) tensors[`param/${k}`] = v;
+  for (const [k, v] of Object.entries(data.buffers ?? {})) tensors[`buffer/${k}`] = v;
   for (const [k, v] of Object.entries(data.adamM)) tensors[`adam_m/${k}`] = v;
   for (const [k, v] of Object.entries(data.adamV)) tensors[`adam_v/${k}`] = v;
   for (const [k, v] of Object.entries(data.stateArrays)) tensors[`state/${k}`] = v;
@@ -47,12 +53,13 @@ export function readCheckpoint(file: string): CheckpointData {
   if (!Number.isInteger(step) || step < 0) throw new Error(`${file}: bad step '${metadata.step}'`);
   const state = JSON.parse(metadata.state ?? 'null') as Record<string, unknown> | null;
   if (state === null || typeof state !== 'object') throw new Error(`${file}: missing training state`);
-  const out: CheckpointData = { step, params: {}, adamM: {}, adamV: {}, state, stateArrays: {} };
+  const out: CheckpointData = { step, params: {}, buffers: {}, adamM: {}, adamV: {}, state, stateArrays: {} };
   for (const [name, a] of Object.entries(tensors)) {
     const slash = name.indexOf('/');
     const group = name.slice(0, slash);
     const key = name.slice(slash + 1);
     if (group === 'param') out.params[key] = a;
+    else if (group === 'buffer') out.buffers![key] = a;
     else if (group === 'adam_m') out.adamM[key] = a;
     else if (group === 'adam_v') out.adamV[key] = a;
     else if (group === 'state') out.stateArrays[key] = a;

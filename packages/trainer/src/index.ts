@@ -12,7 +12,7 @@ export { learningRate, type LrSchedule } from './lr-schedule';
 export { Adam, type AdamOptions } from './adam';
 export { flowMatchingLoss, type FlowMatchingTerms } from './flow-matching-loss';
 export type { VelocityNet } from './velocity-net';
-export { createVelocityNet, unetConfigFor, type ModelConfig, type TrainableNet } from './model-factory';
+export { createRunNet, createVelocityNet, RUN_STREAM, unetConfigFor, type ModelConfig, type TrainableNet } from './model-factory';
 export {
   registerCoupling,
   getCouplingFactory,

@@ -3,12 +3,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, type NdArray } from '@flow/io';
-import { Rng } from '@flow/random';
 import { perSampleTime, type VelocityField } from '@flow/solvers';
 import { latestGoodCheckpoint } from './checkpoint';
 import type { Normalization } from './datasets/dataset';
 import { TrainerInputError } from './errors';
-import { createVelocityNet } from './model-factory';
+import { createRunNet } from './model-factory';
 import { readRunConfig } from './trainer';
 import type { TrainConfig } from './train-config';
 
@@ -44,8 +43,11 @@ export const MODEL_WEIGHTS_FILE = 'model.safetensors';
  */
 export async function loadVelocityModel(dir: string, options: { weights?: string } = {}): Promise<LoadedVelocityModel> {
   const config = readRunConfig(dir);
-  const net = createVelocityNet(config.model, config.dataset, new Rng(0));
+  const net = createRunNet(config, config.dataset);
   let weights: Record<string, NdArray>;
+  // Stored buffers win; files without them (older checkpoints, `flow ema reconstruct` exports) rely on
+  // createRunNet deriving the same ones from the run's seed.
+  const buffers: Record<string, NdArray> = {};
   let step: number | null = null;
   let weightsFile: string;
   const exported = options.weights ?? path.join(dir, MODEL_WEIGHTS_FILE);
@@ -59,13 +61,17 @@ export async function loadVelocityModel(dir: string, options: { weights?: string
     }
     // accept both plain variable names and checkpoint-style `param/net/<name>` names
     weights = {};
-    for (const [k, v] of Object.entries(tensors)) weights[k.startsWith('param/net/') ? k.slice(10) : k.startsWith('net/') ? k.slice(4) : k] = v;
+    for (const [k, v] of Object.entries(tensors)) {
+      if (k.startsWith('buffer/net/')) buffers[k.slice(11)] = v;
+      else weights[k.startsWith('param/net/') ? k.slice(10) : k.startsWith('net/') ? k.slice(4) : k] = v;
+    }
     weightsFile = exported;
   } else {
     const ckpt = latestGoodCheckpoint(dir, (file, reason) => process.stderr.write(`skipping checkpoint ${file}: ${reason}\n`));
     if (!ckpt) throw new TrainerInputError(`${dir}: no readable checkpoint in ${path.join(dir, 'checkpoints')}`);
     weights = {};
     for (const [k, v] of Object.entries(ckpt.params)) if (k.startsWith('net/')) weights[k.slice(4)] = v;
+    for (const [k, v] of Object.entries(ckpt.buffers ?? {})) if (k.startsWith('net/')) buffers[k.slice(4)] = v;
     step = ckpt.step;
     weightsFile = path.join(dir, 'checkpoints', `step-${String(ckpt.step).padStart(8, '0')}.safetensors`);
   }
@@ -80,6 +86,16 @@ export async function loadVelocityModel(dir: string, options: { weights?: string
     const data = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>);
     v.assign(tf.tensor(data, v.shape, 'float32'));
     hash.update(name);
+    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  for (const [name, v] of Object.entries(net.buffers ?? {})) {
+    const a = buffers[name];
+    if (a) {
+      if (a.shape.join(',') !== v.shape.join(',')) throw new TrainerInputError(`${weightsFile}: buffer '${name}' has shape (${a.shape.join(', ')}), expected (${v.shape.join(', ')})`);
+      v.assign(tf.tensor(a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>), v.shape, 'float32'));
+    }
+    const data = (await v.data()) as Float32Array;
+    hash.update(`buffer/${name}`);
     hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
   const velocity: VelocityField = (x, t) => net.forward(x, perSampleTime(t, x.shape[0]), false);

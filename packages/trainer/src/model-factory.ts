@@ -2,6 +2,7 @@ import * as unet from '@flow/unet-edm2';
 import { Rng, type RngState } from '@flow/random';
 import type { Dataset } from './datasets/dataset';
 import { TrainerInputError } from './errors';
+import type { TrainConfig } from './train-config';
 import type { VelocityNet } from './velocity-net';
 
 /** The network part of a run's config (JSON-safe; stored in config.json). */
@@ -36,6 +37,18 @@ export function unetConfigFor(config: ModelConfig, shape: number[]): unet.UnetCo
   return { ...preset.config, resolution: h, channels: c, ...((config.options ?? {}) as Partial<unet.UnetConfig>) };
 }
 
+/** Stream numbers of a run's seeded generators (forks of Rng(seed)). */
+export const RUN_STREAM = { init: 1, data: 2, coupling: 3, time: 4, couplingInit: 5 } as const;
+
+/**
+ * The network of a run exactly as its trainer builds it. Weights come from checkpoints, but the fixed
+ * buffers (the U-Net's Fourier frequencies and phases) are not trained or stored: they come from the run's
+ * seed, so every loader must build the net from the same stream or the time embedding is a different one.
+ */
+export function createRunNet(config: Pick<TrainConfig, 'model' | 'seed'>, dataset: Pick<Dataset, 'shape' | 'dim'>): TrainableNet {
+  return createVelocityNet(config.model, dataset, new Rng(config.seed).fork(RUN_STREAM.init));
+}
+
 /** Builds the velocity network of a run from its config, with weights initialised from `rng`. */
 export function createVelocityNet(config: ModelConfig, dataset: Pick<Dataset, 'shape' | 'dim'>, rng: Rng): TrainableNet {
   if (config.type === 'unet-edm2') return unetNet(config, dataset.shape, rng);
@@ -49,6 +62,7 @@ function unetNet(config: ModelConfig, shape: number[], rng: Rng): TrainableNet {
   let dropoutRng = rng.fork(1);
   return {
     variables: net.variables,
+    buffers: net.buffers,
     forward: (x, t, training) => net.forward(x, t, undefined, training ? { training: true, dropoutRng } : {}),
     logVariance: (t) => net.logVariance(t),
     lossWeight: (t) => unet.flowLossWeight(t, cfg.sigmaData),

@@ -12,7 +12,7 @@ import { loadDataset } from './datasets/load-dataset';
 import { TrainerInputError } from './errors';
 import { flowMatchingLoss } from './flow-matching-loss';
 import { learningRate } from './lr-schedule';
-import { createVelocityNet, type ModelConfig, type TrainableNet } from './model-factory';
+import { createRunNet, RUN_STREAM, type ModelConfig, type TrainableNet } from './model-factory';
 import { powerEmaHook } from './power-ema-hook';
 import { ProgressBar } from './progress-bar';
 import { appendLog, truncateLog } from './run-log';
@@ -165,8 +165,6 @@ export function datasetFromConfig(config: TrainConfig): Dataset {
   return loadDataset(config.dataset.spec, { imageSize: config.dataset.imageSize, limit: config.dataset.limit });
 }
 
-/** Stream numbers of the run's seeded generators (fork of Rng(seed)). */
-const STREAM = { init: 1, data: 2, coupling: 3, time: 4, couplingInit: 5 } as const;
 
 /** Starts a fresh run in `options.out` and trains it to `options.steps`. */
 export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainSummary> {
@@ -243,18 +241,18 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
   }
   const backend = tf.getBackend();
   const root = new Rng(config.seed);
-  let timeRng = root.fork(STREAM.time);
-  const net: TrainableNet = createVelocityNet(config.model, dataset, root.fork(STREAM.init));
-  const sampler = dataset.sampler(root.fork(STREAM.data));
+  let timeRng = root.fork(RUN_STREAM.time);
+  const net: TrainableNet = createRunNet(config, dataset);
+  const sampler = dataset.sampler(root.fork(RUN_STREAM.data));
   const factory = getCouplingFactory(config.coupling.name)!;
   const coupling: TrainerCoupling = await factory({
     sampler,
     dataset,
-    rng: root.fork(STREAM.coupling),
+    rng: root.fork(RUN_STREAM.coupling),
     ms: config.coupling.ms,
     costBackend: config.coupling.costBackend,
     options: config.coupling.options,
-    initRng: root.fork(STREAM.couplingInit),
+    initRng: root.fork(RUN_STREAM.couplingInit),
   });
   const variables: Record<string, tf.Variable> = { ...prefixed('net', net.variables), ...prefixed('coupling', coupling.term?.variables ?? {}) };
   const adam = new Adam(variables, config.optimizer);
@@ -267,6 +265,7 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
   if (ckpt) {
     const file = `checkpoint of step ${ckpt.step} in ${runDir}`;
     assignAll(variables, ckpt.params, 'parameter', file);
+    if (net.buffers && ckpt.buffers && Object.keys(ckpt.buffers).length > 0) assignAll(prefixed('net', net.buffers), ckpt.buffers, 'buffer', file);
     assignAll(adam.m, ckpt.adamM, 'Adam first moment of', file);
     assignAll(adam.v, ckpt.adamV, 'Adam second moment of', file);
     const state = ckpt.state as { timeRng: RngState; netRng?: RngState; sampler: Record<string, unknown>; coupling: Record<string, unknown>; ema?: Record<string, unknown>; backend?: string };
@@ -293,6 +292,7 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
     const file = writeCheckpoint(runDir, {
       step,
       params: await snapshotWeights(variables),
+      buffers: await snapshotWeights(prefixed('net', net.buffers ?? {})),
       adamM: await snapshotWeights(adam.m),
       adamV: await snapshotWeights(adam.v),
       state: {

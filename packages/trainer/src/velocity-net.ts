@@ -7,6 +7,8 @@ import type * as tf from '@tensorflow/tfjs-core';
 export interface VelocityNet {
   /** Trainable parameters by stable name (the names used in checkpoints). */
   readonly variables: Record<string, tf.Variable>;
+  /** Fixed tensors the forward pass uses besides the trained ones (Fourier features), by stable name. */
+  readonly buffers?: Record<string, tf.Variable>;
   /** Velocity at (x, t): x is [batch, ...shape], t a per-sample Tensor1D; returns x's shape. */
   forward(x: tf.Tensor, t: tf.Tensor1D, training: boolean): tf.Tensor;
   /** Learned log-variance u(t) per sample ([batch]), when the network has one. */
