@@ -2,7 +2,7 @@
 export interface DatasetPlan {
   /** Built-in dataset name; `mnist` is trained as flattened 784-d vectors (see prepare-data). */
   name: 'two-mode-2d' | 'mnist';
-  /** MLP velocity net (the U-Net presets run at well under 1 step/s on a wasm CPU core). */
+  /** MLP velocity net (a U-Net needs ~20 min of one wasm core for recognisable digits: see mnist-pca.ts). */
   hidden: number;
   layers: number;
   batch: number;
