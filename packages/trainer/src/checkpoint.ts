@@ -53,13 +53,14 @@ export function readCheckpoint(file: string): CheckpointData {
   if (!Number.isInteger(step) || step < 0) throw new Error(`${file}: bad step '${metadata.step}'`);
   const state = JSON.parse(metadata.state ?? 'null') as Record<string, unknown> | null;
   if (state === null || typeof state !== 'object') throw new Error(`${file}: missing training state`);
-  const out: CheckpointData = { step, params: {}, buffers: {}, adamM: {}, adamV: {}, state, stateArrays: {} };
+  const buffers: Record<string, NdArray> = {};
+  const out: CheckpointData = { step, params: {}, buffers, adamM: {}, adamV: {}, state, stateArrays: {} };
   for (const [name, a] of Object.entries(tensors)) {
     const slash = name.indexOf('/');
     const group = name.slice(0, slash);
     const key = name.slice(slash + 1);
     if (group === 'param') out.params[key] = a;
-    else if (group === 'buffer') out.buffers![key] = a;
+    else if (group === 'buffer') buffers[key] = a;
     else if (group === 'adam_m') out.adamM[key] = a;
     else if (group === 'adam_v') out.adamV[key] = a;
     else if (group === 'state') out.stateArrays[key] = a;

@@ -78,25 +78,25 @@ export async function loadVelocityModel(dir: string, options: { weights?: string
   const hash = createHash('sha256');
   hash.update(JSON.stringify(config.model));
   hash.update(JSON.stringify(config.dataset.shape));
-  for (const name of Object.keys(net.variables).sort()) {
-    const v = net.variables[name];
-    const a = weights[name];
-    if (!a) throw new TrainerInputError(`${weightsFile}: weight '${name}' missing`);
-    if (a.shape.join(',') !== v.shape.join(',')) throw new TrainerInputError(`${weightsFile}: weight '${name}' has shape (${a.shape.join(', ')}), expected (${v.shape.join(', ')})`);
+  const hashBytes = (key: string, data: Float32Array): void => {
+    hash.update(key);
+    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  };
+  /** Copies a stored array into `v` (shape checked) and returns its float32 data. */
+  const assign = (what: string, name: string, v: tf.Variable, a: NdArray): Float32Array => {
+    if (a.shape.join(',') !== v.shape.join(',')) throw new TrainerInputError(`${weightsFile}: ${what} '${name}' has shape (${a.shape.join(', ')}), expected (${v.shape.join(', ')})`);
     const data = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>);
     v.assign(tf.tensor(data, v.shape, 'float32'));
-    hash.update(name);
-    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return data;
+  };
+  for (const name of Object.keys(net.variables).sort()) {
+    const a = weights[name];
+    if (!a) throw new TrainerInputError(`${weightsFile}: weight '${name}' missing`);
+    hashBytes(name, assign('weight', name, net.variables[name], a));
   }
   for (const [name, v] of Object.entries(net.buffers ?? {})) {
     const a = buffers[name];
-    if (a) {
-      if (a.shape.join(',') !== v.shape.join(',')) throw new TrainerInputError(`${weightsFile}: buffer '${name}' has shape (${a.shape.join(', ')}), expected (${v.shape.join(', ')})`);
-      v.assign(tf.tensor(a.data instanceof Float32Array ? a.data : Float32Array.from(a.data as ArrayLike<number>), v.shape, 'float32'));
-    }
-    const data = (await v.data()) as Float32Array;
-    hash.update(`buffer/${name}`);
-    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    hashBytes(`buffer/${name}`, a ? assign('buffer', name, v, a) : ((await v.data()) as Float32Array));
   }
   const velocity: VelocityField = (x, t) => net.forward(x, perSampleTime(t, x.shape[0]), false);
   return {

@@ -41,9 +41,9 @@ export function unetConfigFor(config: ModelConfig, shape: number[]): unet.UnetCo
 export const RUN_STREAM = { init: 1, data: 2, coupling: 3, time: 4, couplingInit: 5 } as const;
 
 /**
- * The network of a run exactly as its trainer builds it. Weights come from checkpoints, but the fixed
- * buffers (the U-Net's Fourier frequencies and phases) are not trained or stored: they come from the run's
- * seed, so every loader must build the net from the same stream or the time embedding is a different one.
+ * The network of a run exactly as its trainer builds it. The fixed buffers (the U-Net's Fourier frequencies
+ * and phases) are never trained and come from the run's seed; checkpoints store them, but weights files
+ * without them (EMA exports, older checkpoints) rely on this stream to get the trainer's time embedding.
  */
 export function createRunNet(config: Pick<TrainConfig, 'model' | 'seed'>, dataset: Pick<Dataset, 'shape' | 'dim'>): TrainableNet {
   return createVelocityNet(config.model, dataset, new Rng(config.seed).fork(RUN_STREAM.init));

@@ -165,7 +165,6 @@ export function datasetFromConfig(config: TrainConfig): Dataset {
   return loadDataset(config.dataset.spec, { imageSize: config.dataset.imageSize, limit: config.dataset.limit });
 }
 
-
 /** Starts a fresh run in `options.out` and trains it to `options.steps`. */
 export async function train(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainSummary> {
   const runDir = options.out;
