@@ -5,3 +5,5 @@ export { type DType, type NdArray, type TypedArray, ndarray, sizeOf, itemSize, t
 export { parseNpy, readNpy, encodeNpy, writeNpy } from './npy';
 export { parseNpz, readNpz, encodeNpz, writeNpz, readArrayFile } from './npz';
 export { SafetensorsReader, SafetensorsWriter, openSafetensors, readSafetensors, writeSafetensors, type TensorInfo } from './safetensors';
+export { memoryBudget, formatBytes, AVAILABLE_SHARE, MAX_TYPED_ARRAY_LENGTH, type MemoryBudget, type MemoryBudgetOptions } from './memory-budget';
+export { largestFitting } from './largest-fitting';

@@ -3,7 +3,7 @@ import { MatchingInputError } from './errors';
 import { greedyAssign } from './greedy-match';
 import { solveAssignment } from './lap/solve-assignment';
 import { pairCost, rowSqDist } from './pair-cost';
-import { checkScopeFits } from './scope-limit';
+import { checkFits } from './scope-limit';
 
 /** A training batch: row b of `data` is paired with row b of `noise` (t = 0 noise, t = 1 data). */
 export interface PairBatch {
@@ -76,6 +76,10 @@ export interface CouplingOptions {
   /** Distance backend name passed to the cost module ('auto', 'cpu', ...). */
   costBackend?: string;
   distance?: FeatureDistance;
+  /** Rows per `next()` call the caller plans (default 256): dansm's distance block is batch x ms. For the memory check only. */
+  batch?: number;
+  /** Memory budget in bytes for the pool and the distance matrices (default: what the machine has available). */
+  memoryLimitBytes?: number;
 }
 
 /** Creates the coupling the trainer calls once per step: independent pairs, DANSM's greedy pool, or exact OT per scope. */
@@ -86,13 +90,35 @@ export function createCoupling(kind: CouplingKind, opts: CouplingOptions): Coupl
   switch (kind) {
     case 'independent':
       return new IndependentCoupling(opts);
-    case 'dansm':
+    case 'dansm': {
+      const dim = opts.sampler.dim;
+      const batch = opts.batch ?? 256;
+      // The float32 pool, its used flags, and one batch x ms float32 distance block (plus the cost backend's copy).
+      checkFits({
+        label: 'coupling dansm',
+        field: 'ms',
+        value: ms,
+        bytes: (v) => v * (4 * dim + 1) + 8 * Math.min(batch, v) * v,
+        elements: (v) => Math.max(v * dim, Math.min(batch, v) * v),
+        remedies: ['lower batch'],
+        memoryLimitBytes: opts.memoryLimitBytes,
+      });
       return new DansmCoupling(opts, ms);
+    }
     case 'ot':
       if (opts.sampler.size !== undefined && ms > opts.sampler.size) {
         throw new MatchingInputError(`coupling ot: ms = ${ms} is larger than the data (${opts.sampler.size} rows)`);
       }
-      checkScopeFits(ms, 4);
+      // The float32 ms x ms cost matrix, plus data, noise and matched rows and the solver's O(ms) arrays.
+      checkFits({
+        label: 'coupling ot',
+        field: 'ms',
+        value: ms,
+        bytes: (v) => 4 * v * v + 12 * v * opts.sampler.dim + 64 * v,
+        elements: (v) => v * v,
+        remedies: ["use coupling 'dansm' (a pool of ms noises: batch x ms distances)"],
+        memoryLimitBytes: opts.memoryLimitBytes,
+      });
       return new OtCoupling(opts, ms);
     default:
       throw new MatchingInputError(`coupling: unknown kind '${String(kind)}' (expected independent, dansm or ot)`);
@@ -117,6 +143,7 @@ abstract class BaseCoupling implements Coupling {
   protected readonly sampler: DataSampler;
   protected readonly dim: number;
   protected readonly costBackend: string;
+  protected readonly memoryLimitBytes: number | undefined;
   protected readonly distance: FeatureDistance | undefined;
   protected counters = { batches: 0, pairs: 0, sumBefore: 0, sumAfter: 0, secondsCost: 0, secondsAssign: 0, scopes: 0 };
   protected lastBackend = 'none';
@@ -126,6 +153,7 @@ abstract class BaseCoupling implements Coupling {
     this.sampler = opts.sampler;
     this.dim = opts.sampler.dim;
     this.costBackend = opts.costBackend ?? 'auto';
+    this.memoryLimitBytes = opts.memoryLimitBytes;
     this.distance = opts.distance;
   }
 
@@ -185,7 +213,7 @@ abstract class BaseCoupling implements Coupling {
     const t0 = performance.now();
     let result: Float32Array | Float64Array;
     if (!this.distance) {
-      const r = await pairCost(data, noise, rows, cols, this.dim, { backend: this.costBackend });
+      const r = await pairCost(data, noise, rows, cols, this.dim, { backend: this.costBackend, memoryLimitBytes: this.memoryLimitBytes });
       this.lastBackend = r.backend;
       result = r.cost;
     } else {
@@ -206,7 +234,7 @@ abstract class BaseCoupling implements Coupling {
         }
         this.lastBackend = `feature:${this.distance.name}`;
       } else {
-        const r = await pairCost(fx, fz, rows, cols, fd, { backend: this.costBackend });
+        const r = await pairCost(fx, fz, rows, cols, fd, { backend: this.costBackend, memoryLimitBytes: this.memoryLimitBytes });
         this.lastBackend = `feature:${this.distance.name}/${r.backend}`;
         result = r.cost;
       }

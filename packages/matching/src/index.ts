@@ -2,8 +2,9 @@ export { MatchingInputError, ScopeTooLargeError } from './errors';
 export { checkMatrix, checkPair, type RealArray } from './validate';
 export { solveAssignment, type AssignmentResult, type AssignmentStats } from './lap/solve-assignment';
 export { greedyAssign } from './greedy-match';
+export { greedyMatchStream, greedyStreamBytes, type GreedyStreamOptions } from './greedy-stream';
 export { pairCost, rowSqDist, type PairCostResult, type PairCostOptions } from './pair-cost';
-export { costMatrixBudgetBytes, maxScope, checkScopeFits } from './scope-limit';
+export { costMatrixBudgetBytes, maxScope, checkScopeFits, checkFits, type FitCheck } from './scope-limit';
 export {
   createCoupling,
   type Coupling,

@@ -58,6 +58,11 @@ describe('matchPairs', () => {
 
   test('a scope too large for memory says how large one can be', async () => {
     const n = 200000;
-    await expect(matchPairs(new Float32Array(n), new Float32Array(n), n, 1)).rejects.toThrow(/use ms <= \d+/);
+    const x = new Float32Array(n);
+    // Every suggestion is a field matchPairs has: the solver, the precision, the budget (rows are the input's).
+    await expect(matchPairs(x, x, n, 1, { memoryLimitBytes: 2 ** 30 })).rejects.toThrow(
+      /^exact matching at d = 1: n = 200000 needs 298\.04 GiB, more than the memory budget of 1\.00 GiB \(memoryLimitBytes\); the largest n that fits is 11581; use solver 'greedy' \(no n x n matrix\), or use precision 'float32' \(half the memory\), or raise memoryLimitBytes$/,
+    );
+    await expect(matchPairs(x, x, n, 1, { precision: 'float32', memoryLimitBytes: 2 ** 30 })).rejects.toThrow(/the largest n that fits is 16376; use solver 'greedy' \(no n x n matrix\), or raise memoryLimitBytes$/);
   });
 });

@@ -1,9 +1,9 @@
 import type { CostBackendName, CostPrecision } from './cost/index';
 import { MatchingInputError } from './errors';
-import { greedyAssign } from './greedy-match';
+import { greedyMatchStream, greedyStreamBytes } from './greedy-stream';
 import { solveAssignment, type AssignmentStats } from './lap/solve-assignment';
 import { pairCost, rowSqDist } from './pair-cost';
-import { checkScopeFits } from './scope-limit';
+import { checkFits } from './scope-limit';
 import { checkPair, type RealArray } from './validate';
 
 export type MatchSolver = 'exact' | 'greedy';
@@ -18,8 +18,10 @@ export interface MatchOptions {
    * matrix, whose entries differ from the float64 distances by rounding only.
    */
   precision?: CostPrecision;
-  /** Rows per distance block in greedy mode (memory: block x n entries). Default 512. */
+  /** Rows whose nearest unused noise rows are found in one pass in greedy mode (default 256; memory: block x 16 entries). */
   greedyBlock?: number;
+  /** Memory budget in bytes for the cost matrix (exact) or the packed noise (greedy); default: what the machine has available. */
+  memoryLimitBytes?: number;
 }
 
 export interface MatchResult {
@@ -59,8 +61,19 @@ export async function matchPairs(x: RealArray, z: RealArray, n: number, dim: num
   let backend = 'none';
   let stats: AssignmentStats | undefined;
   if (solver === 'exact') {
-    checkScopeFits(n, precision === 'float64' ? 8 : 4, dim);
-    const c = await pairCost(x, z, n, n, dim, { backend: opts.costBackend, precision });
+    const bpe = precision === 'float64' ? 8 : 4;
+    // The n x n cost matrix, plus the solver's O(n) float64 duals and work arrays.
+    checkFits({
+      label: `exact matching at d = ${dim}`,
+      field: 'n',
+      value: n,
+      adjustable: false,
+      bytes: (v) => bpe * v * v + 64 * v,
+      elements: (v) => v * v,
+      remedies: ["use solver 'greedy' (no n x n matrix)", ...(precision === 'float64' ? ["use precision 'float32' (half the memory)"] : [])],
+      memoryLimitBytes: opts.memoryLimitBytes,
+    });
+    const c = await pairCost(x, z, n, n, dim, { backend: opts.costBackend, precision, memoryLimitBytes: opts.memoryLimitBytes });
     secondsCost = c.seconds;
     backend = c.backend;
     const r = solveAssignment(c.cost, n);
@@ -68,18 +81,21 @@ export async function matchPairs(x: RealArray, z: RealArray, n: number, dim: num
     stats = r.stats;
     secondsAssign = r.stats.seconds;
   } else {
-    const block = Math.max(1, Math.min(n, opts.greedyBlock ?? 512));
-    const used = new Uint8Array(n);
-    assignment = new Int32Array(n);
-    for (let b0 = 0; b0 < n; b0 += block) {
-      const rows = Math.min(block, n - b0);
-      const c = await pairCost(x.subarray(b0 * dim, (b0 + rows) * dim), z, rows, n, dim, { backend: opts.costBackend, precision });
-      secondsCost += c.seconds;
-      backend = c.backend;
-      const t1 = performance.now();
-      assignment.set(greedyAssign(c.cost, rows, n, used), b0);
-      secondsAssign += (performance.now() - t1) / 1000;
-    }
+    const streamOpts = { blockRows: opts.greedyBlock };
+    checkFits({
+      label: `greedy matching at d = ${dim}`,
+      field: 'n',
+      value: n,
+      adjustable: false,
+      bytes: (v) => greedyStreamBytes(v, v, dim, streamOpts),
+      elements: (v) => v * dim,
+      memoryLimitBytes: opts.memoryLimitBytes,
+    });
+    // Distances are computed and consumed block by block in float64 (no n x n matrix, no cost backend).
+    const t1 = performance.now();
+    assignment = greedyMatchStream(x, z, n, n, dim, streamOpts);
+    secondsAssign = (performance.now() - t1) / 1000;
+    backend = 'stream';
   }
   let totalCost = 0;
   let identityCost = 0;
@@ -94,7 +110,7 @@ export async function matchPairs(x: RealArray, z: RealArray, n: number, dim: num
     solver,
     optimal: solver === 'exact',
     costBackend: backend,
-    precision,
+    precision: solver === 'greedy' ? 'float64' : precision,
     totalCost,
     identityCost,
     meanSqPathAfter: totalCost / n,

@@ -12,11 +12,12 @@ export interface PairCostResult {
 export interface PairCostOptions {
   backend?: CostBackendName | string;
   precision?: CostPrecision;
+  memoryLimitBytes?: number;
 }
 
 /** C[i*cols+j] = |x_i - z_j|^2 through the cost module (backend chosen by name, `auto` by default). */
 export async function pairCost(x: RealArray, z: RealArray, rows: number, cols: number, dim: number, opts: PairCostOptions = {}): Promise<PairCostResult> {
-  const r = await computeCostMatrix(x, z, rows, cols, dim, { backend: (opts.backend ?? 'auto') as CostBackendName, precision: opts.precision ?? 'float32', validate: false });
+  const r = await computeCostMatrix(x, z, rows, cols, dim, { backend: (opts.backend ?? 'auto') as CostBackendName, precision: opts.precision ?? 'float32', validate: false, memoryLimitBytes: opts.memoryLimitBytes });
   return { cost: r.cost, backend: r.backend, seconds: r.seconds };
 }
 

@@ -40,7 +40,7 @@ export async function computeCostMatrix(
     backend = b;
     reason = requested === 'gpujs' ? 'requested gpujs (its webasm mode)' : 'requested';
   }
-  const cost = allocateCostMatrix(rows, cols, input.precision);
+  const cost = allocateCostMatrix(rows, cols, input.precision, opts.memoryLimitBytes);
   const note = await backend.compute(input, cost, workers);
   if (note) reason = `${reason}; ${note}`;
   return { cost, rows, cols, backend: backend.name, reason, seconds: (performance.now() - t0) / 1000 };

@@ -1,32 +1,25 @@
-import { totalmem } from 'node:os';
+import { formatBytes, MAX_TYPED_ARRAY_LENGTH, memoryBudget } from '@flow/io';
 import { CostInputError } from './cost-input-error';
 import type { CostPrecision, PreparedCostInput } from './types';
 
-const GIB = 1024 ** 3;
-
-/** Bytes the cost matrix may take: 3/4 of physical memory, and at most 2^32 elements (V8's typed-array cap). */
-export function costMatrixByteLimit(bytesPerElement: number): number {
-  return Math.min(0.75 * totalmem(), 2 ** 32 * bytesPerElement);
-}
-
-/** Largest square scope `ms` whose `ms x ms` cost matrix fits the limit above. */
-export function largestSquareScope(precision: CostPrecision = 'float32'): number {
+/** Largest square scope `ms` whose `ms x ms` cost matrix fits the memory budget and one typed array. */
+export function largestSquareScope(precision: CostPrecision = 'float32', memoryLimitBytes?: number): number {
   const bpe = precision === 'float64' ? 8 : 4;
-  return Math.floor(Math.sqrt(costMatrixByteLimit(bpe) / bpe));
+  return Math.floor(Math.sqrt(Math.min(memoryBudget({ memoryLimitBytes }).bytes / bpe, MAX_TYPED_ARRAY_LENGTH)));
 }
 
 /** Allocates the result, or throws a `kind = 'input'` error saying how large a matrix can be. */
-export function allocateCostMatrix(rows: number, cols: number, precision: CostPrecision): Float32Array | Float64Array {
+export function allocateCostMatrix(rows: number, cols: number, precision: CostPrecision, memoryLimitBytes?: number): Float32Array | Float64Array {
   const bpe = precision === 'float64' ? 8 : 4;
   const bytes = rows * cols * bpe;
-  const limit = costMatrixByteLimit(bpe);
+  const budget = memoryBudget({ memoryLimitBytes });
   const tooLarge = (): CostInputError =>
     new CostInputError(
-      `cost matrix ${rows} x ${cols} (${precision}) needs ${(bytes / GIB).toFixed(2)} GiB, more than this machine allows ` +
-        `(${(limit / GIB).toFixed(2)} GiB); the largest square scope is ms = ${largestSquareScope(precision)}; ` +
-        `use the greedy mode or computeCostBlocks (batch x pool tiles) for larger pools`,
+      `cost matrix ${rows} x ${cols} (${precision}) needs ${formatBytes(bytes)}, more than the memory budget of ${formatBytes(budget.bytes)} (${budget.source}) ` +
+        `or the 2^32 elements of one typed array; the largest square scope is ms = ${largestSquareScope(precision, memoryLimitBytes)}; ` +
+        `compute it in tiles with computeCostBlocks, or raise memoryLimitBytes`,
     );
-  if (bytes > limit) throw tooLarge();
+  if (bytes > budget.bytes || rows * cols > MAX_TYPED_ARRAY_LENGTH) throw tooLarge();
   try {
     return precision === 'float64' ? new Float64Array(rows * cols) : new Float32Array(rows * cols);
   } catch (e) {

@@ -13,6 +13,8 @@ export interface CostMatrixOptions {
   workers?: number;
   /** Check every input value for NaN/Inf and name the first bad row (default true). */
   validate?: boolean;
+  /** Memory budget in bytes for the matrix (default: what the machine has available, see @flow/io memoryBudget). */
+  memoryLimitBytes?: number;
 }
 
 export interface CostMatrixResult {
