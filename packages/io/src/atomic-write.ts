@@ -1,5 +1,19 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { OutputPathError } from './errors';
+
+/**
+ * Throws an OutputPathError (bad input, naming `path`) when `path` cannot become a file: its folder is missing
+ * or not a folder, or (kind `file`) `path` itself is a folder. Checked before anything is written, so no temp file
+ * is made.
+ */
+export function checkOutputPath(path: string, kind: 'file' | 'any' = 'file'): void {
+  const dir = dirname(path);
+  const dirStat = statSync(dir, { throwIfNoEntry: false });
+  if (!dirStat) throw new OutputPathError(path, `cannot be written: the folder ${dir} does not exist`);
+  if (!dirStat.isDirectory()) throw new OutputPathError(path, `cannot be written: ${dir} is not a folder`);
+  if (kind === 'file' && statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new OutputPathError(path, 'is a folder; expected a file name');
+}
 
 /** A temporary path beside `path`, so the final rename stays on one file system. */
 export function tempPathFor(path: string): string {
@@ -9,6 +23,7 @@ export function tempPathFor(path: string): string {
 
 /** Writes the whole file under a temporary name, flushes it, then renames: readers never see half a file. */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  checkOutputPath(path);
   const tmp = tempPathFor(path);
   try {
     const fd = openSync(tmp, 'w');
@@ -32,6 +47,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
  * On failure the temporary file is removed and `path` is untouched.
  */
 export async function withAtomicPath(path: string, fn: (tmpPath: string) => void | Promise<void>): Promise<void> {
+  // The result may be a folder (a run directory written whole), so only its parent is checked.
+  checkOutputPath(path, 'any');
   const tmp = tempPathFor(path);
   try {
     await fn(tmp);

@@ -13,3 +13,5 @@ export class ArrayFileError extends Error {
 export class NpyFormatError extends ArrayFileError {}
 export class NpzFormatError extends ArrayFileError {}
 export class SafetensorsFormatError extends ArrayFileError {}
+/** An output path that cannot become a file (missing folder, or a folder itself). */
+export class OutputPathError extends ArrayFileError {}

@@ -1,5 +1,5 @@
-export { writeFileAtomic, withAtomicPath, tempPathFor } from './atomic-write';
-export { ArrayFileError, NpyFormatError, NpzFormatError, SafetensorsFormatError } from './errors';
+export { writeFileAtomic, withAtomicPath, tempPathFor, checkOutputPath } from './atomic-write';
+export { ArrayFileError, NpyFormatError, NpzFormatError, SafetensorsFormatError, OutputPathError } from './errors';
 export { halfToFloat, floatToHalf, bfloatToFloat, floatToBfloat } from './half';
 export { type DType, type NdArray, type TypedArray, ndarray, sizeOf, itemSize, toFloat32, toFloat64 } from './ndarray';
 export { parseNpy, readNpy, encodeNpy, writeNpy } from './npy';

@@ -20,6 +20,8 @@ export interface MatchOptions {
   precision?: CostPrecision;
   /** Rows whose nearest unused noise rows are found in one pass in greedy mode (default 256; memory: block x 16 entries). */
   greedyBlock?: number;
+  /** How error messages name the two arrays (default ['data', 'noise']), e.g. their file names. */
+  names?: [string, string];
   /** Memory budget in bytes for the cost matrix (exact) or the packed noise (greedy); default: what the machine has available. */
   memoryLimitBytes?: number;
 }
@@ -53,7 +55,7 @@ export async function matchPairs(x: RealArray, z: RealArray, n: number, dim: num
   const t0 = performance.now();
   const solver = opts.solver ?? 'exact';
   if (solver !== 'exact' && solver !== 'greedy') throw new MatchingInputError(`solver must be 'exact' or 'greedy', got '${String(solver)}'`);
-  checkPair(x, z, n, dim);
+  checkPair(x, z, n, dim, opts.names);
   const precision: CostPrecision = opts.precision ?? 'float64';
   let assignment: Int32Array;
   let secondsCost = 0;

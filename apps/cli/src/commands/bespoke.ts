@@ -33,6 +33,7 @@ export const bespokeCommand: Command = {
   name: 'bespoke',
   summary: 'train a Bespoke solver (RK1/RK2-BES) for a model at a fixed NFE',
   usage,
+  outputFiles: ['out'],
   async run(argv) {
     const { values } = parseOptions('bespoke', argv, {
       model: { type: 'string' },

@@ -226,6 +226,7 @@ export const fidCommand: Command = {
   name: 'fid',
   summary: 'Frechet distance (pytorch-fid formula) and KID between feature sets, stats files or images',
   usage,
+  outputFiles: ['save-stats'],
   async run(argv) {
     const { values, positionals } = parseOptions(
       'fid',

@@ -3,6 +3,7 @@ import { ndarray, readArrayFile, toFloat32, toFloat64, writeNpy, type NdArray } 
 import { matchPairs, type CostBackendName } from '@flow/matching';
 import type { Command } from '../command';
 import { parseOptions, requireOption } from '../parse-options';
+import { MEMORY_LIMIT_HELP, memoryLimitOption } from '../memory-limit-option';
 import { log, printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 
@@ -12,7 +13,7 @@ const PRECISIONS = ['float64', 'float32'] as const;
 
 const usage = `usage: flow match --data X.npy --noise Z.npy --out P.npy [--solver exact|greedy]
                   [--cost-backend auto|cpu|wasm|gpujs|gpujs-webgpu|gpujs-webasm|gpujs-cpu]
-                  [--precision float64|float32] [--json]
+                  [--precision float64|float32] [--memory-limit SIZE] [--json]
 
 Pairs each data row with a noise row. X and Z have the same shape (n, ...); rows are flattened to vectors.
 Writes P (int64, length n): P[i] is the noise row paired with data row i.
@@ -20,10 +21,12 @@ Writes P (int64, length n): P[i] is the noise row paired with data row i.
   --solver exact     (default) an optimal assignment: minimal sum of squared L2 distances
                      (Jonker-Volgenant shortest augmenting paths, float64 duals)
   --solver greedy    DANSM's rule: each data row in order takes the nearest unused noise row
-                     (not optimal: "optimal": false)
-  --cost-backend B   which backend computes the distance matrix (default auto: the fastest present)
+                     (not optimal: "optimal": false). Needs no n x n matrix: memory grows with n x d
+                     (a k-d tree for d <= 8, blocked float64 scans above; cost_backend "stream")
+  --cost-backend B   which backend computes the exact solver's distance matrix (default auto: the fastest present)
   --precision P      precision of the cost matrix the exact solver optimises (default float64: exactly
                      optimal for the float64 distances; float32 halves memory and time)
+  ${MEMORY_LIMIT_HELP}
   --json             one JSON object on stdout: n, dim, solver, cost_backend, optimal, total_cost,
                      identity_cost, seconds_cost, seconds_assign, seconds_total`;
 
@@ -48,6 +51,12 @@ export const matchCommand: Command = {
   name: 'match',
   summary: 'pair data rows with noise rows: exact optimal assignment or DANSM greedy',
   usage,
+  outputFiles: ['out'],
+  optionForField: {
+    memoryLimitBytes: '--memory-limit',
+    "solver 'greedy'": '--solver greedy',
+    "precision 'float32'": '--precision float32',
+  },
   async run(argv) {
     const { values } = parseOptions('match', argv, {
       data: { type: 'string' },
@@ -57,6 +66,7 @@ export const matchCommand: Command = {
       'cost-backend': { type: 'string' },
       precision: { type: 'string' },
       seed: { type: 'string' },
+      'memory-limit': { type: 'string' },
       json: { type: 'boolean', default: false },
     });
     const dataPath = requireOption('match', 'data', values.data);
@@ -65,6 +75,7 @@ export const matchCommand: Command = {
     const solver = pick('solver', values.solver, SOLVERS, 'exact');
     const backend = pick('cost-backend', values['cost-backend'], BACKENDS, 'auto') as CostBackendName;
     const precision = pick('precision', values.precision, PRECISIONS, 'float64');
+    const memoryLimitBytes = memoryLimitOption('match', values['memory-limit']);
     const x = readRows('data', dataPath);
     const z = readRows('noise', noisePath);
     if (x.a.shape.join(',') !== z.a.shape.join(',')) {
@@ -73,7 +84,13 @@ export const matchCommand: Command = {
     // Same element type on both sides keeps the cost computation on one path.
     const xr = x.rows instanceof Float64Array || z.rows instanceof Float64Array ? Float64Array.from(x.rows) : x.rows;
     const zr = xr instanceof Float64Array ? Float64Array.from(z.rows) : z.rows;
-    const r = await matchPairs(xr, zr, x.n, x.dim, { solver, costBackend: backend, precision });
+    const r = await matchPairs(xr, zr, x.n, x.dim, {
+      solver,
+      costBackend: backend,
+      precision,
+      memoryLimitBytes,
+      names: [`--data ${dataPath}`, `--noise ${noisePath}`],
+    });
     const p = new BigInt64Array(r.n);
     for (let i = 0; i < r.n; i++) p[i] = BigInt(r.assignment[i]!);
     writeNpy(outPath, ndarray('int64', [r.n], p));

@@ -65,6 +65,7 @@ export const sampleCommand: Command = {
   name: 'sample',
   summary: 'sample a trained model with an ODE solver (.npy or a .png grid)',
   usage,
+  outputFiles: ['out'],
   async run(argv) {
     const { values } = parseOptions('sample', argv, {
       model: { type: 'string' },

@@ -76,6 +76,7 @@ export const solveCommand: Command = {
   name: 'solve',
   summary: 'integrate a flow model (or an exact GMM flow) from noise with a chosen ODE solver',
   usage,
+  outputFiles: ['out', 'save-trajectory'],
   async run(argv) {
     const { values } = parseOptions('solve', argv, {
       model: { type: 'string' },

@@ -33,6 +33,7 @@ export const vizCommand: Command = {
   name: 'viz',
   summary: 'pictures: `viz pairs` shows noise-sample pairs before and after matching',
   usage,
+  outputFiles: ['out'],
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub !== 'pairs') throw new UsageError(`flow viz: expected the subcommand 'pairs', got ${sub === undefined ? 'nothing' : `'${sub}'`}`);
