@@ -1,3 +1,4 @@
+import { checkFeatureDim } from './check-feature-dim';
 import { FidInputError } from './errors';
 import { gemmNT } from './linalg/gemm';
 
@@ -27,8 +28,10 @@ export class FeatureStatistics {
   private readonly buf: Float64Array;
   private readonly chunkMean: Float64Array;
 
-  constructor(dim: number) {
+  /** `memoryLimitBytes`: the budget checked (for a whole Frechet distance) before the d x d accumulator is allocated. */
+  constructor(dim: number, options: { memoryLimitBytes?: number } = {}) {
     if (!Number.isInteger(dim) || dim <= 0) throw new FidInputError(`FeatureStatistics: dimension must be a positive integer, got ${dim}`);
+    checkFeatureDim(dim, options.memoryLimitBytes);
     this.dim = dim;
     this.mu = new Float64Array(dim);
     this.m2 = new Float64Array(dim * dim);

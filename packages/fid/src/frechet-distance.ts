@@ -1,3 +1,4 @@
+import { checkFeatureDim } from './check-feature-dim';
 import { FidInputError } from './errors';
 import { choleskySemidefinite } from './linalg/cholesky';
 import { gemmNT } from './linalg/gemm';
@@ -17,6 +18,8 @@ export interface FrechetOptions {
    * offset (the covariance square root then uses sigma + eps I, the traces do not, as in pytorch-fid).
    */
   offset?: 'auto' | number;
+  /** Memory budget in bytes for the d x d work matrices (default: what the machine has available). */
+  memoryLimitBytes?: number;
 }
 
 export interface FrechetResult {
@@ -100,6 +103,7 @@ export function frechetDistanceDetails(a: GaussianStats, b: GaussianStats, optio
   checkStats('stats 1', a, d);
   if (b.mu.length !== d) throw new FidInputError(`stats 2: dimension ${b.mu.length} differs from stats 1 (${d})`);
   checkStats('stats 2', b, d);
+  checkFeatureDim(d, options.memoryLimitBytes);
   const offset = options.offset === undefined || options.offset === 'auto' ? 0 : options.offset;
   if (!(offset >= 0) || !Number.isFinite(offset)) throw new FidInputError(`offset must be a finite number >= 0, got ${String(options.offset)}`);
   let meanTerm = 0;

@@ -1,4 +1,5 @@
 export { FidInputError } from './errors';
+export { checkFeatureDim, FID_MATRICES } from './check-feature-dim';
 export { frechetDistance, frechetDistanceDetails, traceSqrtProduct, type FrechetOptions, type FrechetResult, type GaussianStats } from './frechet-distance';
 export { FeatureStatistics, featureStatistics, type FeatureStatisticsState } from './feature-statistics';
 export { readStats, writeStats, readFeatures, loadStatsOrFeatures, type StatsWithDim } from './stats-file';

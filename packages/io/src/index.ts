@@ -7,3 +7,4 @@ export { parseNpz, readNpz, encodeNpz, writeNpz, readArrayFile } from './npz';
 export { SafetensorsReader, SafetensorsWriter, openSafetensors, readSafetensors, writeSafetensors, type TensorInfo } from './safetensors';
 export { memoryBudget, formatBytes, AVAILABLE_SHARE, MAX_TYPED_ARRAY_LENGTH, type MemoryBudget, type MemoryBudgetOptions } from './memory-budget';
 export { largestFitting } from './largest-fitting';
+export { overBudget, type BudgetCheck } from './over-budget';

@@ -30,7 +30,7 @@ function fromMatching(kind: CouplingKind) {
       draw: (count: number) => ctx.sampler.draw(count),
       ...(ctx.dataset.size !== null ? { size: ctx.dataset.size } : {}),
     };
-    const inner = createCoupling(kind, { sampler, rng: ctx.rng, ms: ctx.ms, costBackend: ctx.costBackend });
+    const inner = createCoupling(kind, { sampler, rng: ctx.rng, ms: ctx.ms, costBackend: ctx.costBackend, batch: ctx.batch, memoryLimitBytes: ctx.memoryLimitBytes });
     return {
       name: kind,
       next: (batch) => inner.next(batch),

@@ -53,6 +53,10 @@ export interface CouplingContext {
   options: Record<string, unknown>;
   /** Seeded stream for the coupling's own parameter initialisation. */
   initRng: Rng;
+  /** Rows per step, for the coupling's memory check. */
+  batch?: number;
+  /** Memory budget in bytes for the coupling's large arrays (default: what the machine has available). */
+  memoryLimitBytes?: number;
 }
 
 export type CouplingFactory = (context: CouplingContext) => TrainerCoupling | Promise<TrainerCoupling>;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { writeNpy } from '@flow/io';
+import { overBudget, writeNpy } from '@flow/io';
 import { imageGrid, scatterChart } from '@flow/plot';
 import { Rng } from '@flow/random';
 import { solve, type SolverName, type VelocityField } from '@flow/solvers';
@@ -24,7 +24,12 @@ export interface SampleOptions {
   seed?: number;
   /** Samples integrated at once (default 256 for images, all for points). */
   batchSize?: number;
+  /** Memory budget in bytes for the samples and one batch's solver state (default: what the machine has available). */
+  memoryLimitBytes?: number;
 }
+
+/** float32 copies of one batch alive while it is integrated: noise, state, up to 7 solver stages, the result. */
+const BATCH_COPIES = 12;
 
 export interface SampleResult {
   /** Samples in data space (normalisation undone), count x ...shape, C order. */
@@ -42,6 +47,17 @@ export async function sampleModel(model: LoadedVelocityModel, options: SampleOpt
   const rng = new Rng(options.seed ?? 0);
   const dim = model.dim;
   const batchSize = options.batchSize ?? (model.kind === 'image' ? 256 : count);
+  // The samples plus one batch in flight, checked before anything is allocated.
+  const over = overBudget({
+    label: 'sampling',
+    field: 'count',
+    value: count,
+    bytes: (c) => 4 * dim * (c + BATCH_COPIES * Math.min(batchSize, c)),
+    elements: (c) => c * dim,
+    remedies: options.batchSize === undefined && model.kind === 'image' ? [] : ['lower batchSize'],
+    memoryLimitBytes: options.memoryLimitBytes,
+  });
+  if (over) throw new TrainerInputError(over.message);
   const out = new Float32Array(count * dim);
   const { scale, shift } = model.normalization;
   const started = process.hrtime.bigint();

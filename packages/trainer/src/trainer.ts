@@ -68,6 +68,8 @@ export interface TrainHooks {
   /** Builds the EMA tracker for a run (given its config and the trainable weights' names/shapes). */
   ema?: (runDir: string, config: TrainConfig, shapes: Record<string, number[]>) => EmaHook | null;
   onStep?: (info: StepInfo) => void;
+  /** Memory budget in bytes for the coupling's pools and distance matrices (default: what the machine has available). */
+  memoryLimitBytes?: number;
 }
 
 export interface StepInfo {
@@ -252,6 +254,8 @@ async function runTraining(runDir: string, config: TrainConfig, dataset: Dataset
     costBackend: config.coupling.costBackend,
     options: config.coupling.options,
     initRng: root.fork(RUN_STREAM.couplingInit),
+    batch: config.batch,
+    memoryLimitBytes: hooks.memoryLimitBytes,
   });
   const variables: Record<string, tf.Variable> = { ...prefixed('net', net.variables), ...prefixed('coupling', coupling.term?.variables ?? {}) };
   const adam = new Adam(variables, config.optimizer);

@@ -12,6 +12,7 @@ import {
   type ImageBatch,
 } from '@flow/fid';
 import type { Command } from '../command';
+import { MEMORY_LIMIT_HELP, memoryLimitOption } from '../memory-limit-option';
 import { numberOption, parseOptions } from '../parse-options';
 import { log, printJson } from '../print-json';
 import { UsageError } from '../usage-error';
@@ -48,6 +49,7 @@ Options
   --kid-subsets N    KID subsets (default 100); --kid-subset-size M (default 1000)
   --seed N           seed for the KID subsets (default 0)
   --offset EPS       force pytorch-fid's fallback offset EPS*I on both covariances (default: none)
+  ${MEMORY_LIMIT_HELP}
   --json             one JSON object on stdout: fid, dim (and count_a, count_b, rank, seconds,
                      extractor, kid, kid_std, backend where they apply); with --save-stats: out, dim, count`;
 
@@ -60,6 +62,7 @@ interface Options {
   inputRange?: [number, number];
   outputNode?: string;
   backend?: string;
+  memoryLimitBytes?: number;
 }
 
 interface Side {
@@ -176,9 +179,9 @@ function readArray(file: string): NdArray {
   }
 }
 
-function statsOf(features: ArrayLike<number>, dim: number, count: number, file: string, kind: Side['kind']): Side {
+function statsOf(features: ArrayLike<number>, dim: number, count: number, file: string, kind: Side['kind'], memoryLimitBytes?: number): Side {
   if (count < 2) fail(`${file}: need at least 2 rows for a covariance, got ${count}`);
-  const acc = new FeatureStatistics(dim).add(features, file);
+  const acc = new FeatureStatistics(dim, { memoryLimitBytes }).add(features, file);
   const { mu, sigma } = acc.stats();
   return { kind, mu, sigma, dim, count, features: features instanceof Float64Array ? features : Float64Array.from(features) };
 }
@@ -190,7 +193,7 @@ async function loadSide(file: string, opts: Options, getExtractor: () => Promise
     const images = await readPngFolder(file);
     const ex = await getExtractor();
     const f = await ex.extract(images);
-    return statsOf(f, ex.dim, images.count, file, 'images');
+    return statsOf(f, ex.dim, images.count, file, 'images', opts.memoryLimitBytes);
   }
   if (file.toLowerCase().endsWith('.npz')) {
     let keys: string[] = [];
@@ -209,10 +212,10 @@ async function loadSide(file: string, opts: Options, getExtractor: () => Promise
     const images = imagesFromArray(a, file, opts.pixelRange, opts.extractor);
     const ex = await getExtractor();
     const f = await ex.extract(images);
-    return statsOf(f, ex.dim, images.count, file, 'images');
+    return statsOf(f, ex.dim, images.count, file, 'images', opts.memoryLimitBytes);
   }
   if (a.shape.length !== 2) fail(`${file}: features must have shape (n, d), got (${a.shape.join(', ')}); for images pass --extractor`);
-  return statsOf(toFloat64(a), a.shape[1], a.shape[0], file, 'features');
+  return statsOf(toFloat64(a), a.shape[1], a.shape[0], file, 'features', opts.memoryLimitBytes);
 }
 
 function pair(name: string, value: string | undefined, sep: string): [number, number] | undefined {
@@ -227,6 +230,7 @@ export const fidCommand: Command = {
   summary: 'Frechet distance (pytorch-fid formula) and KID between feature sets, stats files or images',
   usage,
   outputFiles: ['save-stats'],
+  optionForField: { memoryLimitBytes: '--memory-limit' },
   async run(argv) {
     const { values, positionals } = parseOptions(
       'fid',
@@ -245,6 +249,7 @@ export const fidCommand: Command = {
         'kid-subset-size': { type: 'string' },
         seed: { type: 'string' },
         offset: { type: 'string' },
+        'memory-limit': { type: 'string' },
       },
       true,
     );
@@ -257,6 +262,7 @@ export const fidCommand: Command = {
       inputRange: pair('input-range', values['input-range'], ','),
       outputNode: values['output-node'],
       backend: values.backend,
+      memoryLimitBytes: memoryLimitOption('fid', values['memory-limit']),
     };
     if (opts.extractor !== undefined && !/^(mnist|identity|tfjs:.+)$/.test(opts.extractor)) {
       fail(`--extractor expects mnist, identity or tfjs:PATH, got '${opts.extractor}'`);
@@ -296,7 +302,7 @@ export const fidCommand: Command = {
     if (a.dim !== b.dim) fail(`${positionals[0]} has dimension ${a.dim} but ${positionals[1]} has ${b.dim}`);
     const offsetValue = numberOption('fid', 'offset', values.offset, { min: 0 });
     const t1 = performance.now();
-    const r = frechetDistanceDetails(a, b, { offset: offsetValue ?? 'auto' });
+    const r = frechetDistanceDetails(a, b, { offset: offsetValue ?? 'auto', memoryLimitBytes: opts.memoryLimitBytes });
     const secondsFrechet = (performance.now() - t1) / 1000;
     const out: Record<string, unknown> = {
       fid: r.fid,

@@ -7,6 +7,7 @@ import { initBackend } from '@flow/runtime';
 import { emaDir, loadVelocityModel, readRunConfig, sampleModel, writeSamples, type CustomSolver, type LoadedVelocityModel } from '@flow/trainer';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
+import { MEMORY_LIMIT_HELP, memoryLimitOption } from '../memory-limit-option';
 import { log, printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 
@@ -31,6 +32,7 @@ good checkpoint). .npy output: float32 samples in the dataset's own coordinates 
   --batch N          samples integrated at once (default 256 for images, all for points)
   --force            use a Bespoke file made for another model
   --backend NAME     auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu
+  ${MEMORY_LIMIT_HELP}
   --json             print {solver, nfe, count, seconds, backend, out, identity, step, ema}`;
 
 type BespokeLoader = (file: string, options: { identity: string; force?: boolean }) => CustomSolver | { solve: CustomSolver };
@@ -66,6 +68,7 @@ export const sampleCommand: Command = {
   summary: 'sample a trained model with an ODE solver (.npy or a .png grid)',
   usage,
   outputFiles: ['out'],
+  optionForField: { memoryLimitBytes: '--memory-limit', count: '--count', batchSize: '--batch' },
   async run(argv) {
     const { values } = parseOptions('sample', argv, {
       model: { type: 'string' },
@@ -82,6 +85,7 @@ export const sampleCommand: Command = {
       force: { type: 'boolean' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
+      'memory-limit': { type: 'string' },
     });
     const dir = requireOption('sample', 'model', values.model);
     const solverName = requireOption('sample', 'solver', values.solver);
@@ -94,6 +98,7 @@ export const sampleCommand: Command = {
     const atol = numberOption('sample', 'atol', values.atol, { min: 0 });
     const seed = numberOption('sample', 'seed', values.seed, { integer: true, min: 0 }) ?? 0;
     const batchSize = numberOption('sample', 'batch', values.batch, { integer: true, min: 1 });
+    const memoryLimitBytes = memoryLimitOption('sample', values['memory-limit']);
     const isBespoke = solverName.startsWith('bespoke:');
     if (!isBespoke && !(solvers.SOLVER_NAMES as readonly string[]).includes(solverName)) {
       throw new UsageError(`flow sample: --solver expects one of ${solvers.SOLVER_NAMES.join(', ')} or bespoke:FILE, got '${solverName}'`);
@@ -114,7 +119,7 @@ export const sampleCommand: Command = {
       log(`flow sample: note: sampling the raw step-${model.step} weights; this run has EMA snapshots, --ema 0.1 (or 0.05) usually samples better`);
     }
     const solver = isBespoke ? bespokeSolver(solverName.slice('bespoke:'.length), model.identity, Boolean(values.force)) : (solverName as solvers.SolverName);
-    const result = await sampleModel(model, { solver, nfe, rtol, atol, count, seed, batchSize });
+    const result = await sampleModel(model, { solver, nfe, rtol, atol, count, seed, batchSize, memoryLimitBytes });
     writeSamples(out, result, model.kind, `${solverName.replace(/^bespoke:.*/, 'bespoke')} NFE ${result.nfe}`);
     model.dispose();
     log(`flow sample: ${count} samples, ${result.nfe} NFE, ${result.seconds.toFixed(2)} s -> ${out}`);

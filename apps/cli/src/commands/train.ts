@@ -9,6 +9,7 @@ import {
 } from '@flow/trainer';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
+import { memoryLimitOption } from '../memory-limit-option';
 import { log, printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 
@@ -32,6 +33,8 @@ coupling
                         encoder (learned q(z|x), loss + --beta KL)
   --ms N                match scope for dansm/ot (default 1000)
   --cost-backend NAME   distance backend for dansm/ot (default auto)
+  --memory-limit SIZE   memory for the dansm/ot pools and distance matrices, e.g. 8G, 512M, 2e9 (bytes);
+                        default: 90% of the memory available now (MemAvailable, cgroup limit)
   --beta B              encoder KL weight (default 10 for vectors, 20 for images)
 optimisation
   --steps N             total steps of the run (required)
@@ -63,6 +66,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'train a flow-matching model (resumable run directory)',
   usage,
+  optionForField: { memoryLimitBytes: '--memory-limit', ms: '--ms', batch: '--batch', "coupling 'dansm'": '--coupling dansm' },
   async run(argv) {
     const { values } = parseOptions('train', argv, {
       dataset: { type: 'string' },
@@ -94,11 +98,12 @@ export const trainCommand: Command = {
       backend: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      'memory-limit': { type: 'string' },
     });
     const int = (name: string, min = 1) => numberOption('train', name, values[name as keyof typeof values] as string | undefined, { integer: true, min });
     const num = (name: string, min?: number) => numberOption('train', name, values[name as keyof typeof values] as string | undefined, { min });
     const steps = requireOption('train', 'steps', int('steps'));
-    const hooks = { progress: !values.quiet, log };
+    const hooks = { progress: !values.quiet, log, memoryLimitBytes: memoryLimitOption('train', values['memory-limit']) };
     let summary: TrainSummary;
     if (values.resume !== undefined) {
       const config = readRunConfig(values.resume);
