@@ -17,7 +17,8 @@ export function parseNpz(bytes: Uint8Array, source = '<npz bytes>'): Record<stri
   const out: Record<string, NdArray> = {};
   for (const e of entries) {
     const key = e.name.endsWith('.npy') ? e.name.slice(0, -4) : e.name;
-    out[key] = parseNpy(e.data, `${source}[${key}]`);
+    // defineProperty: a member named __proto__ must become a key, not the object's prototype.
+    Object.defineProperty(out, key, { value: parseNpy(e.data, `${source}[${key}]`), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
