@@ -55,18 +55,24 @@ export class SafetensorsReader {
       if (headerLen > 100_000_000 || 8 + headerLen > fileSize) throw new SafetensorsFormatError(path, `header length ${headerLen} does not fit the file (${fileSize} bytes)`);
       const headerBytes = Buffer.alloc(headerLen);
       readSync(this.fd, headerBytes, 0, headerLen, 8);
-      let header: Record<string, unknown>;
+      let header: unknown;
       try {
-        header = JSON.parse(headerBytes.toString('utf8')) as Record<string, unknown>;
+        header = JSON.parse(headerBytes.toString('utf8'));
       } catch {
         throw new SafetensorsFormatError(path, 'header is not valid JSON');
       }
+      const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+      if (!isObject(header)) throw new SafetensorsFormatError(path, `header must be a JSON object of tensors, got ${header === null ? 'null' : Array.isArray(header) ? 'a list' : typeof header}`);
       this.dataStart = 8 + headerLen;
       const dataSize = fileSize - this.dataStart;
       const meta = header.__metadata__;
-      this.metadata = meta && typeof meta === 'object' ? (meta as Record<string, string>) : {};
+      if (meta !== undefined && (!isObject(meta) || !Object.values(meta).every((v) => typeof v === 'string'))) {
+        throw new SafetensorsFormatError(path, "field '__metadata__' must be an object of strings");
+      }
+      this.metadata = (meta ?? {}) as Record<string, string>;
       for (const [name, value] of Object.entries(header)) {
         if (name === '__metadata__') continue;
+        if (!isObject(value)) throw new SafetensorsFormatError(path, `tensor '${name}': expected an object with dtype, shape and data_offsets`);
         const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
         const dtype = typeof v.dtype === 'string' ? fromCode[v.dtype] : undefined;
         if (!dtype) throw new SafetensorsFormatError(path, `tensor '${name}': unsupported dtype ${JSON.stringify(v.dtype)}`);
