@@ -47,26 +47,55 @@ function availableMemory(meminfo: string): { bytes: number; source: string } {
   return { bytes: freemem(), source: 'free memory' };
 }
 
-/** Room left under the cgroup limit (v2 memory.max, else v1 memory.limit_in_bytes), when one is set. */
-function cgroupHeadroom(root: string): number | undefined {
+/** This process's cgroup paths from /proc/self/cgroup: the v2 one ("0::/x") and the v1 memory one ("4:memory:/x"). */
+function ownCgroups(procCgroup: string): { v2: string; v1: string } {
+  const out = { v2: '/', v1: '/' };
+  try {
+    for (const line of readFileSync(procCgroup, 'utf8').split('\n')) {
+      const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+      if (path === undefined) continue;
+      if (controllers === '') out.v2 = path;
+      else if (controllers!.split(',').includes('memory')) out.v1 = path;
+    }
+  } catch {
+    // No /proc: the root cgroup only.
+  }
+  return out;
+}
+
+/** The folder `path` and each of its parents up to `root`. */
+function upTo(root: string, path: string): string[] {
+  const parts = path.split('/').filter((p) => p !== '' && p !== '..');
+  return parts.map((_, i) => `${root}/${parts.slice(0, parts.length - i).join('/')}`).concat(root);
+}
+
+/**
+ * Room left under the tightest cgroup memory limit on this process's cgroup or any parent (v2 memory.max minus
+ * memory.current, v1 memory.limit_in_bytes minus memory.usage_in_bytes), when one is set.
+ */
+function cgroupHeadroom(root: string, procCgroup: string): number | undefined {
+  const own = ownCgroups(procCgroup);
   const pairs: [string, string][] = [
-    [`${root}/memory.max`, `${root}/memory.current`],
-    [`${root}/memory/memory.limit_in_bytes`, `${root}/memory/memory.usage_in_bytes`],
+    ...upTo(root, own.v2).map((d): [string, string] => [`${d}/memory.max`, `${d}/memory.current`]),
+    ...upTo(`${root}/memory`, own.v1).map((d): [string, string] => [`${d}/memory.limit_in_bytes`, `${d}/memory.usage_in_bytes`]),
   ];
+  let room: number | undefined;
   for (const [limitFile, usageFile] of pairs) {
     const limit = readNumberFile(limitFile);
     // cgroup v1 writes "no limit" as a number near 2^63.
     if (limit === undefined || limit >= 2 ** 60) continue;
-    return Math.max(0, limit - (readNumberFile(usageFile) ?? 0));
+    const left = Math.max(0, limit - (readNumberFile(usageFile) ?? 0));
+    room = room === undefined ? left : Math.min(room, left);
   }
-  return undefined;
+  return room;
 }
 
 export interface MemoryBudgetOptions {
   /** An explicit budget in bytes: used as given instead of what the machine reports. */
   memoryLimitBytes?: number;
-  /** For tests: where to read /proc/meminfo and the cgroup files. */
+  /** For tests: where to read /proc/meminfo, /proc/self/cgroup and the cgroup file system. */
   meminfoPath?: string;
+  procCgroupPath?: string;
   cgroupRoot?: string;
 }
 
@@ -81,7 +110,7 @@ export function memoryBudget(opts: MemoryBudgetOptions = {}): MemoryBudget {
     return { bytes: Math.floor(v), source: 'memoryLimitBytes' };
   }
   const avail = availableMemory(opts.meminfoPath ?? '/proc/meminfo');
-  const cg = cgroupHeadroom(opts.cgroupRoot ?? '/sys/fs/cgroup');
+  const cg = cgroupHeadroom(opts.cgroupRoot ?? '/sys/fs/cgroup', opts.procCgroupPath ?? '/proc/self/cgroup');
   const [bytes, what] = cg !== undefined && cg < avail.bytes ? [cg, 'left under the cgroup memory limit'] : [avail.bytes, `available (${avail.source})`];
   return { bytes: Math.floor(bytes * AVAILABLE_SHARE), source: `${Math.round(AVAILABLE_SHARE * 100)}% of ${formatBytes(bytes)} ${what}` };
 }

@@ -5,12 +5,14 @@ import { largestFitting, memoryBudget, overBudget } from '../src/index';
 
 const GiB = 2 ** 30;
 
-function machine(meminfoKb: number, cgroup?: { v: 1 | 2; limit: string; usage: string }): { meminfoPath: string; cgroupRoot: string } {
+function machine(meminfoKb: number, cgroup?: { v: 1 | 2; limit: string; usage: string }): { meminfoPath: string; cgroupRoot: string; procCgroupPath: string } {
   const dir = mkdtempSync(join(tmpdir(), 'flow-budget-'));
   const meminfoPath = join(dir, 'meminfo');
   writeFileSync(meminfoPath, `MemTotal:       32000000 kB\nMemFree:         1000000 kB\nMemAvailable:   ${meminfoKb} kB\n`);
   const cgroupRoot = join(dir, 'cgroup');
   mkdirSync(join(cgroupRoot, 'memory'), { recursive: true });
+  const procCgroupPath = join(dir, 'self-cgroup');
+  writeFileSync(procCgroupPath, '4:memory:/\n0::/\n');
   if (cgroup?.v === 2) {
     writeFileSync(join(cgroupRoot, 'memory.max'), `${cgroup.limit}\n`);
     writeFileSync(join(cgroupRoot, 'memory.current'), `${cgroup.usage}\n`);
@@ -18,7 +20,7 @@ function machine(meminfoKb: number, cgroup?: { v: 1 | 2; limit: string; usage: s
     writeFileSync(join(cgroupRoot, 'memory', 'memory.limit_in_bytes'), `${cgroup.limit}\n`);
     writeFileSync(join(cgroupRoot, 'memory', 'memory.usage_in_bytes'), `${cgroup.usage}\n`);
   }
-  return { meminfoPath, cgroupRoot };
+  return { meminfoPath, cgroupRoot, procCgroupPath };
 }
 
 describe('memoryBudget', () => {
@@ -37,6 +39,24 @@ describe('memoryBudget', () => {
     expect(v1.bytes).toBe(Math.floor(2 * GiB * 0.9));
     // cgroup v1 writes "unlimited" as a number near 2^63.
     expect(memoryBudget(machine(1024, { v: 1, limit: '9223372036854771712', usage: '0' })).bytes).toBe(Math.floor(1024 * 1024 * 0.9));
+  });
+
+  test("the process's own cgroup (from /proc/self/cgroup) and its parents count, the tightest wins", () => {
+    const m = machine(20 * 1024 * 1024, { v: 1, limit: '9223372036854771712', usage: '0' });
+    // v1 memory controller at /jobs/a (limit 6 GiB, 1 GiB used) under /jobs (limit 4 GiB, 2 GiB used).
+    mkdirSync(join(m.cgroupRoot, 'memory', 'jobs', 'a'), { recursive: true });
+    writeFileSync(join(m.cgroupRoot, 'memory', 'jobs', 'a', 'memory.limit_in_bytes'), String(6 * GiB));
+    writeFileSync(join(m.cgroupRoot, 'memory', 'jobs', 'a', 'memory.usage_in_bytes'), String(1 * GiB));
+    writeFileSync(join(m.cgroupRoot, 'memory', 'jobs', 'memory.limit_in_bytes'), String(4 * GiB));
+    writeFileSync(join(m.cgroupRoot, 'memory', 'jobs', 'memory.usage_in_bytes'), String(2 * GiB));
+    writeFileSync(m.procCgroupPath, '4:memory:/jobs/a\n0::/\n');
+    expect(memoryBudget(m).bytes).toBe(Math.floor(2 * GiB * 0.9));
+    // cgroup v2: 0::/svc with memory.max 1 GiB.
+    mkdirSync(join(m.cgroupRoot, 'svc'));
+    writeFileSync(join(m.cgroupRoot, 'svc', 'memory.max'), String(1 * GiB));
+    writeFileSync(join(m.cgroupRoot, 'svc', 'memory.current'), '0');
+    writeFileSync(m.procCgroupPath, '0::/svc\n');
+    expect(memoryBudget(m).bytes).toBe(Math.floor(1 * GiB * 0.9));
   });
 
   test('memoryLimitBytes replaces what the machine reports; nonsense is refused', () => {

@@ -34,7 +34,9 @@ export interface MatchResult {
   solver: MatchSolver;
   /** True when the pairing minimises the total squared distance (for the chosen cost precision). */
   optimal: boolean;
+  /** The cost backend that built the exact solver's matrix; `stream` for greedy (distances computed as needed). */
   costBackend: string;
+  /** Precision of the distances the solver compared (`float64` for greedy). */
   precision: CostPrecision;
   /** Sum over i of |x_i - z_P[i]|^2, in float64 from the inputs. */
   totalCost: number;
