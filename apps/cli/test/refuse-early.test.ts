@@ -57,6 +57,19 @@ describe('flow match refuses early and cleanly', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  test('greedy matching needs no n x n matrix: 20,000 rows match within --memory-limit 2M', async () => {
+    const r2 = new Rng(5);
+    const bx = join(dir, 'bx.npy');
+    const bz = join(dir, 'bz.npy');
+    writeNpy(bx, ndarray('float32', [20000, 2], r2.fillNormal(new Float32Array(40000))));
+    writeNpy(bz, ndarray('float32', [20000, 2], r2.fillNormal(new Float32Array(40000))));
+    const r = await runCaptured(['match', '--data', bx, '--noise', bz, '--out', join(dir, 'bp.npy'), '--solver', 'greedy', '--memory-limit', '2M', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { n: number; cost_backend: string; total_cost: number; identity_cost: number };
+    expect(j).toMatchObject({ n: 20000, cost_backend: 'stream' });
+    expect(j.total_cost).toBeLessThan(j.identity_cost / 50);
+  });
+
   test('--memory-limit that is not a size is bad usage', async () => {
     const r = await runCaptured(['match', '--data', x, '--noise', z, '--out', join(dir, 'p.npy'), '--memory-limit', 'lots']);
     expect(r.code).toBe(2);
