@@ -82,7 +82,7 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
       await activate(backend, 'tensorflow');
       return { tfjsBackend: 'tensorflow' };
     case 'webgpu': {
-      const device = await setupWebgpuGlobals(opts.adapterTimeoutMs ?? (auto ? 1500 : 3000));
+      const device = await setupWebgpuGlobals(opts.adapterTimeoutMs ?? (auto ? 1500 : 3000), { rejectSoftware: auto });
       await importOptional('@tensorflow/tfjs-backend-webgpu', backend, () => import('@tensorflow/tfjs-backend-webgpu'));
       registerChunkedAddN();
       await activate(backend, 'webgpu');

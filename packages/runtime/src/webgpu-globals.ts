@@ -27,7 +27,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
  * Makes `navigator.gpu` exist in Node from the `webgpu` npm package (Dawn bindings) and checks that an adapter
  * answers; tfjs-backend-webgpu registers itself only when `navigator.gpu` is present at import.
  */
-export async function setupWebgpuGlobals(timeoutMs: number): Promise<string> {
+export async function setupWebgpuGlobals(timeoutMs: number, opts: { rejectSoftware?: boolean } = {}): Promise<string> {
   const g = globalThis as unknown as { navigator?: { gpu?: GpuLike } };
   let installed = false;
   if (!g.navigator?.gpu) {
@@ -63,7 +63,26 @@ export async function setupWebgpuGlobals(timeoutMs: number): Promise<string> {
   if (adapter === 'timeout')
     throw new BackendUnavailableError('webgpu', `--backend webgpu: no WebGPU adapter answered within ${timeoutMs} ms (no usable GPU / driver here)`);
   if (!adapter) throw new BackendUnavailableError('webgpu', '--backend webgpu: no WebGPU adapter found (no usable GPU / Vulkan driver here)');
-  return describeAdapter(adapter);
+  const described = describeAdapter(adapter);
+  if (opts.rejectSoftware && isSoftwareAdapter(adapter)) {
+    uninstall();
+    throw new BackendUnavailableError(
+      'webgpu',
+      `--backend webgpu: the only adapter is a software one, ${described}, slower than wasm (request webgpu by name to use it anyway)`,
+    );
+  }
+  return described;
+}
+
+/**
+ * A CPU rasteriser behind WebGPU (Mesa's llvmpipe/lavapipe, SwiftShader, WARP): correct but far slower than the
+ * wasm backend on the same cores, so `auto` must never prefer it.
+ */
+export function isSoftwareAdapter(adapter: unknown): boolean {
+  const a = adapter as { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean; architecture?: string; device?: string; description?: string; vendor?: string } };
+  if (a.isFallbackAdapter === true || a.info?.isFallbackAdapter === true) return true;
+  if (a.info?.architecture === 'software') return true;
+  return /llvmpipe|lavapipe|swiftshader|\bwarp\b/i.test(`${a.info?.device ?? ''} ${a.info?.description ?? ''}`);
 }
 
 /** "NVIDIA H100 80GB HBM3 (nvidia; NVIDIA: 580.159.04 ...)" from GPUAdapter.info, where the bindings give it. */
