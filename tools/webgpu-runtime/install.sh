@@ -32,8 +32,13 @@ have_native() {
   [ -n "$so" ] && grep -qa GLIBCXX_3.4.32 "$so"
 }
 
+have_vulkan_driver() {
+  ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1
+}
+
 ensure_lavapipe() {
-  ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 && return 0
+  # A machine with a GPU driver needs no software one; a CPU-only machine gets Mesa's lavapipe.
+  have_vulkan_driver && return 0
   command -v apt-get >/dev/null || return 1
   [ "$(id -u)" = 0 ] || return 1
   echo "[webgpu-runtime] installing mesa-vulkan-drivers (software Vulkan) from the machine's Debian release" >&2
