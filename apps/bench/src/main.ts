@@ -19,10 +19,12 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    // Exit explicitly: Dawn (WebGPU) keeps the event loop alive after the work is done. Writes to pipes and
+    // files are synchronous on POSIX, so nothing printed is lost.
+    process.exit(code);
   },
   (error: unknown) => {
     process.stderr.write(`flow-bench: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -5,6 +5,7 @@ import { registerGradients } from './register-gradients';
 import { registerWasmKernels } from './register-wasm-kernels';
 import { explainSyncReads } from './explain-sync-reads';
 import { setupWebgpuGlobals } from './webgpu-globals';
+import { registerChunkedAddN } from './webgpu-kernels/add-n-chunked';
 
 export interface InitBackendOptions {
   /** How long `webgpu` waits for an adapter before giving up (ms). Default 3000 (`auto`: 1500). */
@@ -81,8 +82,9 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
       await activate(backend, 'tensorflow');
       return { tfjsBackend: 'tensorflow' };
     case 'webgpu': {
-      const device = await setupWebgpuGlobals(opts.adapterTimeoutMs ?? (auto ? 1500 : 3000));
+      const device = await setupWebgpuGlobals(opts.adapterTimeoutMs ?? (auto ? 1500 : 3000), { rejectSoftware: auto });
       await importOptional('@tensorflow/tfjs-backend-webgpu', backend, () => import('@tensorflow/tfjs-backend-webgpu'));
+      registerChunkedAddN();
       await activate(backend, 'webgpu');
       explainSyncReads(tf.backend() as unknown as Parameters<typeof explainSyncReads>[0]);
       return { tfjsBackend: 'webgpu', device };

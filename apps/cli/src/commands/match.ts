@@ -8,11 +8,11 @@ import { log, printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 
 const SOLVERS = ['exact', 'greedy'] as const;
-const BACKENDS = ['auto', 'cpu', 'wasm', 'gpujs', 'gpujs-webgpu', 'gpujs-webasm', 'gpujs-cpu'] as const;
+const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu', 'gpujs', 'gpujs-webgpu', 'gpujs-webasm', 'gpujs-cpu'] as const;
 const PRECISIONS = ['float64', 'float32'] as const;
 
 const usage = `usage: flow match --data X.npy --noise Z.npy --out P.npy [--solver exact|greedy]
-                  [--cost-backend auto|cpu|wasm|gpujs|gpujs-webgpu|gpujs-webasm|gpujs-cpu]
+                  [--cost-backend auto|cpu|wasm|webgpu|gpujs|gpujs-webgpu|gpujs-webasm|gpujs-cpu]
                   [--precision float64|float32] [--memory-limit SIZE] [--json]
 
 Pairs each data row with a noise row. X and Z have the same shape (n, ...); rows are flattened to vectors.

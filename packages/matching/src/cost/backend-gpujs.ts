@@ -130,9 +130,17 @@ function gpujsBackend(name: 'gpujs-webgpu' | 'gpujs-webasm' | 'gpujs-cpu', mode:
       }
       if (mode === 'webasm' && !GPU.isWebAssemblySupported) return { available: false, reason: 'gpu.js reports no WebAssembly support' };
       if (mode === 'webgpu') {
+        // gpu.js looks for navigator.gpu, which Node lacks until @flow/webgpu installs Dawn's there.
+        let found: { description: string; software: boolean };
+        try {
+          const { requestAdapter } = await import('@flow/webgpu');
+          found = await requestAdapter();
+        } catch (e) {
+          return { available: false, reason: (e as Error).message.split('\n')[0] ?? 'WebGPU unavailable' };
+        }
         const ok = GPU.isWebGPUAvailable ? await GPU.isWebGPUAvailable().catch(() => false) : false;
-        if (!ok) return { available: false, reason: 'no WebGPU adapter answers (gpu.js isWebGPUAvailable)' };
-        return { available: true, reason: 'gpu.js webgpu: a WebGPU adapter answers' };
+        if (!ok) return { available: false, reason: `gpu.js sees no WebGPU adapter although ${found.description} answers` };
+        return { available: true, reason: `gpu.js webgpu on ${found.description}`, software: found.software };
       }
       return { available: true, reason: mode === 'webasm' ? 'gpu.js webasm (WebAssembly SIMD, worker pool)' : 'gpu.js cpu (transpiled JavaScript; for checking)' };
     },

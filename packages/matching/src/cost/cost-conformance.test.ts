@@ -69,7 +69,7 @@ const BIG: [number, number, number] = [101, 67, 2100];
 describe('cost backends', () => {
   test('registry lists every backend with a reason', async () => {
     const list = await backendsPromise;
-    expect(list.map((b) => b.name).sort()).toEqual(['cpu', 'gpujs-cpu', 'gpujs-webasm', 'gpujs-webgpu', 'wasm']);
+    expect(list.map((b) => b.name).sort()).toEqual(['cpu', 'gpujs-cpu', 'gpujs-webasm', 'gpujs-webgpu', 'wasm', 'webgpu']);
     for (const b of list) expect(b.reason.length).toBeGreaterThan(0);
     expect(list.find((b) => b.name === 'cpu')?.available).toBe(true);
   });

@@ -1,23 +1,28 @@
 import { cpuBackend } from './backend-cpu';
 import { gpujsBackends } from './backend-gpujs';
 import { wasmBackend } from './backend-wasm';
+import { webgpuBackend } from './backend-webgpu';
 import type { CostBackend, CostBackendInfo, PreparedCostInput } from './types';
 
 // TensorFlow.js-style registry: each backend has a name, an availability check (run once, cached) and
 // says why. `auto` walks AUTO_ORDER (fastest first, as measured in README-backends.md) and takes the
 // first backend that is available, computes the precision asked for, and can take the input.
-const BACKENDS: readonly CostBackend[] = [wasmBackend, cpuBackend, ...gpujsBackends];
+const BACKENDS: readonly CostBackend[] = [wasmBackend, cpuBackend, webgpuBackend, ...gpujsBackends];
 
-/** Order in which `auto` tries backends: a WebGPU adapter when one answers, then wasm SIMD, then TypeScript. */
-export const AUTO_ORDER = ['gpujs-webgpu', 'wasm', 'cpu'] as const;
+/**
+ * Order in which `auto` tries backends: a hardware WebGPU adapter (our WGSL kernel, then gpu.js's), then wasm
+ * SIMD, then TypeScript. A software adapter (llvmpipe and the like) is never chosen automatically.
+ */
+export const AUTO_ORDER = ['webgpu', 'gpujs-webgpu', 'wasm', 'cpu'] as const;
 
-const checks = new Map<string, Promise<{ available: boolean; reason: string }>>();
+type Check = { available: boolean; reason: string; software?: boolean };
+const checks = new Map<string, Promise<Check>>();
 
 export function getCostBackend(name: string): CostBackend | undefined {
   return BACKENDS.find((b) => b.name === name);
 }
 
-export function checkCostBackend(b: CostBackend): Promise<{ available: boolean; reason: string }> {
+export function checkCostBackend(b: CostBackend): Promise<Check> {
   let c = checks.get(b.name);
   if (!c) {
     c = b.check().catch((e: unknown) => ({ available: false, reason: e instanceof Error ? e.message : String(e) }));
@@ -40,6 +45,10 @@ export async function pickAutoBackend(input: PreparedCostInput): Promise<{ backe
     const c = await checkCostBackend(b);
     if (!c.available) {
       skipped.push(`${name}: ${c.reason}`);
+      continue;
+    }
+    if (c.software) {
+      skipped.push(`${name}: ${c.reason} is a software adapter, slower than wasm`);
       continue;
     }
     if (!b.precisions.includes(input.precision)) {

@@ -1,5 +1,5 @@
 /** Backend names accepted by `computeCostMatrix`. `auto` picks the fastest one present. */
-export type CostBackendName = 'auto' | 'cpu' | 'wasm' | 'gpujs' | 'gpujs-webgpu' | 'gpujs-webasm' | 'gpujs-cpu';
+export type CostBackendName = 'auto' | 'cpu' | 'wasm' | 'webgpu' | 'gpujs' | 'gpujs-webgpu' | 'gpujs-webasm' | 'gpujs-cpu';
 
 /** Element precision of the result (and of the arithmetic on the wasm and cpu backends). */
 export type CostPrecision = 'float32' | 'float64';
@@ -34,6 +34,8 @@ export interface CostBackendInfo {
   name: string;
   available: boolean;
   reason: string;
+  /** A WebGPU backend running on a software adapter (figures from it are not GPU figures). */
+  software?: boolean;
 }
 
 /** Inputs after validation and centring, shared by every backend. */
@@ -51,8 +53,11 @@ export interface PreparedCostInput {
 /** One backend of the registry. */
 export interface CostBackend {
   readonly name: Exclude<CostBackendName, 'auto' | 'gpujs'>;
-  /** Resolves whether the backend can run here, and why (not). Cached by the registry. */
-  check(): Promise<{ available: boolean; reason: string }>;
+  /**
+   * Resolves whether the backend can run here, and why (not). Cached by the registry. `software` marks a
+   * WebGPU adapter that is a CPU rasteriser: usable when named, never chosen by `auto`.
+   */
+  check(): Promise<{ available: boolean; reason: string; software?: boolean }>;
   /** Precisions the backend computes natively. */
   readonly precisions: readonly CostPrecision[];
   /** Why this backend cannot take this particular input (e.g. wasm32's 4 GiB), or null. */
