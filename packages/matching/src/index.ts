@@ -17,3 +17,4 @@ export {
 } from './coupling';
 export * from './cost/index';
 export { matchPairs, type MatchOptions, type MatchResult, type MatchSolver } from './match-pairs';
+export * from './entropic/index';
