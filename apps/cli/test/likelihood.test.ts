@@ -42,7 +42,7 @@ describe('flow likelihood', () => {
       trainCommand.run(['--dataset', 'two-mode-2d', '--model', 'mlp', '--hidden', '16', '--layers', '2', '--steps', '10', '--out', runDir, '--backend', 'cpu', '--quiet', '--json']),
     );
     expect(t.code).toBe(0);
-    const common = ['--model', runDir, '--x', join(dir, 'x.npy'), '--rtol', '1e-4', '--atol', '1e-4'];
+    const common = ['--model', runDir, '--x', join(dir, 'x.npy')];
     const exact = JSON.parse((await run([...common, '--out', join(dir, 'e.npy'), '--estimator', 'exact'])).out) as { mean_log_likelihood: number; divergence: string };
     const hutch = JSON.parse((await run([...common, '--out', join(dir, 'h.npy'), '--estimator', 'hutchinson', '--probes', '8', '--seed', '3'])).out) as {
       mean_log_likelihood: number;
@@ -50,6 +50,7 @@ describe('flow likelihood', () => {
     };
     expect(exact.divergence).toBe('autodiff (d VJPs)');
     expect(hutch.standard_error).toBeGreaterThan(0);
+    // Both integrate at the default tolerance (1e-5); the rest of the gap is the probes' error.
     expect(Math.abs(hutch.mean_log_likelihood - exact.mean_log_likelihood)).toBeLessThan(4 * hutch.standard_error + 1e-3);
   });
 
