@@ -78,7 +78,7 @@ export interface CouplingOptions {
   /** Distance backend name passed to the cost module ('auto', 'cpu', ...). */
   costBackend?: string;
   distance?: FeatureDistance;
-  /** `sinkhorn` / `unbalanced` / `partial`: reg, regM, mass, pairing (default: the plan rounded by exact assignment). */
+  /** `sinkhorn` / `unbalanced` / `partial`: reg, regM, mass, pairing (default `sample`: a permutation drawn from the plan). */
   entropic?: EntropicCouplingOptions;
 }
 

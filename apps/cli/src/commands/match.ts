@@ -14,7 +14,7 @@ const usage = `usage: flow match --data X.npy --noise Z.npy --out P.npy [--solve
                   [--cost-backend auto|cpu|wasm|gpujs|gpujs-webgpu|gpujs-webasm|gpujs-cpu]
                   [--precision float64|float32] [--json]
        flow match --data X.npy --noise Z.npy --out P.npy --solver sinkhorn|unbalanced|partial --reg E
-                  [--reg-m M | --mass M] [--plan-out PLAN.npy] [--pairing assignment|sample] [--seed S]
+                  [--reg-m M | --mass M] [--plan-out PLAN.npy] [--pairing sample|assignment] [--seed S]
                   [--cost-scale mean|max|none] [--max-iter N] [--tol T] [--json]
 
 Pairs each data row with a noise row. X and Z have the same shape (n, ...); rows are flattened to vectors.
@@ -36,9 +36,11 @@ entropic plans (log-domain, float64; uniform weights 1/n), then rounded to a per
   --reg E              entropic regularisation (default 0.05), in units of the scaled cost (--cost-scale)
   --cost-scale S       divide the squared distances by their mean (default), max, or nothing (none)
   --plan-out FILE      write the plan (float64, n x n; sums to 1 for sinkhorn, --mass for partial)
-  --pairing R          assignment (default): the permutation carrying the most plan mass (exact assignment
-                       on the plan; ties where the plan underflowed go to the cheaper pair);
-                       sample: a permutation drawn from the plan without replacement (seeded by --seed)
+  --pairing R          sample (default): a permutation drawn from the plan without replacement (rows in a
+                       random order, each takes a free noise with probability proportional to the plan;
+                       seeded by --seed, default 0): the pairs follow the plan;
+                       assignment: the permutation carrying the most plan mass (exact assignment on the
+                       plan), in practice close to the exact OT pairing whatever --reg
   --max-iter N --tol T iteration cap (default 10000) and stopping threshold (default 1e-9)
   --json             one JSON object on stdout: n, dim, solver, cost_backend, optimal, total_cost,
                      identity_cost, seconds_cost, seconds_assign, seconds_total; entropic solvers add reg,
@@ -149,7 +151,7 @@ async function runEntropic(solver: EntropicSolver, values: MatchValues, x: Float
   if (regM !== undefined && !(regM > 0)) throw new UsageError(`flow match: --reg-m expects a positive number, got ${values['reg-m']}`);
   const mass = num('mass', { max: 1 });
   if (mass !== undefined && !(mass > 0)) throw new UsageError(`flow match: --mass expects a number in (0, 1], got ${values.mass}`);
-  const pairing = pick('pairing', values.pairing, PLAN_PAIRINGS, 'assignment');
+  const pairing = pick('pairing', values.pairing, PLAN_PAIRINGS, 'sample');
   const costScale = pick('cost-scale', values['cost-scale'], COST_SCALES, 'mean');
   const r = await entropicMatch(x, z, n, dim, {
     solver,

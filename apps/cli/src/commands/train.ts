@@ -32,7 +32,7 @@ coupling
                         sinkhorn | unbalanced | partial (entropic plan per scope of --ms, rounded to a
                         permutation), encoder (learned q(z|x), loss + --beta KL)
   --ms N                match scope for dansm/ot/sinkhorn/unbalanced/partial (default 1000)
-  --reg E --reg-m M --mass M --pairing assignment|sample
+  --reg E --reg-m M --mass M --pairing sample|assignment
                         entropic couplings: reg (relative to the mean cost, default 0.05), KL weight of
                         unbalanced (default 1), mass of partial (default 0.9), plan rounding (see flow match)
   --cost-backend NAME   distance backend for dansm/ot (default auto)

@@ -16,8 +16,9 @@ export interface EntropicMatchOptions {
   mass?: number;
   /** Default `mean`: C / mean(C), so reg = 0.05 means 5% of a typical pair's cost at any dimension. */
   costScale?: CostScale;
+  /** Default `sample`: a permutation drawn from the plan (see `PlanPairing`). */
   pairing?: PlanPairing;
-  /** Seeds the `sample` pairing. */
+  /** Seeds the `sample` pairing (default 0). */
   seed?: number;
   maxIter?: number;
   tol?: number;
@@ -58,7 +59,7 @@ export async function entropicMatch(x: RealArray, z: RealArray, n: number, dim: 
   const t0 = performance.now();
   checkPair(x, z, n, dim);
   const costScale = opts.costScale ?? 'mean';
-  const pairing = opts.pairing ?? 'assignment';
+  const pairing = opts.pairing ?? 'sample';
   checkScopeFits(n, 24, dim); // cost, plan and the rounding matrix, float64 each
   const c = await pairCost(x, z, n, n, dim, { backend: opts.costBackend, precision: 'float64' });
   const { cost, scale } = scaleCost(c.cost, costScale);

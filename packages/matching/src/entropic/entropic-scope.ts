@@ -18,6 +18,6 @@ export interface EntropicCouplingOptions {
 export function entropicScopeAssign(solver: EntropicSolver, cost: ArrayLike<number>, ms: number, opts: EntropicCouplingOptions, rng: Rng): Int32Array {
   const scaled = scaleCost(cost, opts.costScale ?? 'mean');
   const plan = solveEntropic(scaled.cost, ms, ms, { solver, reg: opts.reg ?? 0.05, regM: opts.regM, mass: opts.mass, maxIter: opts.maxIter, tol: opts.tol });
-  const pairing = opts.pairing ?? 'assignment';
+  const pairing = opts.pairing ?? 'sample';
   return planToPermutation(plan, scaled.cost, pairing, pairing === 'sample' ? rng : undefined);
 }

@@ -5,19 +5,24 @@ import type { EntropicPlan } from './entropic-plan';
 
 /**
  * How a square plan becomes a one-to-one pairing (every data row and every noise used exactly once):
- * - `assignment` (default): the permutation carrying the most plan mass, max sum_i P[i, s(i)], by the exact
+ * - `sample` (the default of `entropicMatch`, the couplings and `flow match`): a permutation drawn from the plan
+ *   (below). Its pairs follow the plan: their mean cost is the plan's expected cost plus a little (the last
+ *   rows choose among fewer columns), so reg, regM and mass change the pairs as they change the plan.
+ * - `assignment`: the permutation carrying the most plan mass, max sum_i P[i, s(i)], by the exact
  *   assignment solver on Pmax - P. Deterministic. Rounding on -log P instead would be pointless: log P_ij is
  *   (f_i + g_j - C_ij) / reg, so every permutation's sum of -log P is sum C / reg plus a constant and the
  *   result is the exact OT assignment whatever reg. Entries that underflowed (rows the plan gives no mass,
  *   e.g. what partial transport leaves out) tie; the ties are broken toward the cheaper pair by adding
- *   1e-12 x the normalised cost, far below any plan mass that counts.
+ *   1e-12 x the normalised cost, far below any plan mass that counts. In practice this is (nearly) the exact OT
+ *   assignment at every reg: P_ij falls steeply with C_ij, so the permutation with the most mass avoids the
+ *   expensive pairs as OT does, and the entropic smoothing is lost.
  * - `sample`: a random permutation drawn from the plan without replacement: rows in a seeded random order,
  *   each takes a still-free column with probability proportional to its plan entry (in the log domain, so
  *   underflowed rows still draw by their relative weights).
  */
 export type PlanPairing = 'assignment' | 'sample';
 
-export const PLAN_PAIRINGS: readonly PlanPairing[] = ['assignment', 'sample'];
+export const PLAN_PAIRINGS: readonly PlanPairing[] = ['sample', 'assignment'];
 
 /** log P_ij from the plan's scalings (exact where P_ij underflows). */
 function logEntry(p: EntropicPlan, cost: ArrayLike<number>, i: number, j: number): number {
@@ -25,7 +30,7 @@ function logEntry(p: EntropicPlan, cost: ArrayLike<number>, i: number, j: number
 }
 
 /** Rounds a square plan to a permutation: rowToCol[i] = the column paired with row i. `rng` is needed for `sample`. */
-export function planToPermutation(p: EntropicPlan, cost: ArrayLike<number>, pairing: PlanPairing = 'assignment', rng?: Rng): Int32Array {
+export function planToPermutation(p: EntropicPlan, cost: ArrayLike<number>, pairing: PlanPairing = 'sample', rng?: Rng): Int32Array {
   const n = p.n;
   if (p.m !== n) throw new MatchingInputError(`planToPermutation: a one-to-one pairing needs a square plan, got ${p.n} x ${p.m}`);
   if (cost.length !== n * n) throw new MatchingInputError(`planToPermutation: cost: expected ${n * n} values, got ${cost.length}`);
