@@ -1,6 +1,7 @@
 import { MatchingInputError } from '../errors';
 import { entropicSetup, finishPlan, type EntropicOptions, type EntropicPlan } from './entropic-plan';
-import { colLogSumExp, logSumExp, rowLogSumExp } from './log-sum-exp';
+import { KernelCache } from './kernel-cache';
+import { logSumExp } from './log-sum-exp';
 
 /**
  * Entropic partial transport: move only `mass` (<= min(sum a, sum b)) at least entropic cost,
@@ -22,16 +23,16 @@ export function entropicPartial(cost: ArrayLike<number>, n: number, m: number, r
   const B = new Float64Array(m);
   const t = new Float64Array(Math.max(n, m));
   const colL = new Float64Array(m);
-  const work = new Float64Array(m);
+  const kc = new KernelCache(cost, n, m, reg);
   // The start, K = exp(-C / reg) scaled to total mass.
-  colLogSumExp(cost, n, m, reg, A, colL, work);
+  kc.colLse(A, colL);
   let G = logMass - logSumExp(colL);
   let error = Infinity;
   let it = 0;
   let converged = false;
   while (it < s.maxIter) {
     // Rows: scale down those carrying more than a_i (the earlier row scaling is undone first).
-    rowLogSumExp(cost, n, m, reg, B, t);
+    kc.rowLse(B, t);
     let dA = 0;
     for (let i = 0; i < n; i++) {
       const v = Math.min(s.logA[i]! - G - t[i]!, 0);
@@ -39,7 +40,7 @@ export function entropicPartial(cost: ArrayLike<number>, n: number, m: number, r
       A[i] = v;
     }
     // Columns, likewise.
-    colLogSumExp(cost, n, m, reg, A, colL, work);
+    kc.colLse(A, colL);
     let dB = 0;
     for (let j = 0; j < m; j++) {
       const v = Math.min(s.logB[j]! - G - colL[j]!, 0);

@@ -1,6 +1,6 @@
 import { MatchingInputError } from '../errors';
 import { entropicSetup, finishPlan, type EntropicOptions, type EntropicPlan } from './entropic-plan';
-import { colLogSumExp, rowLogSumExp } from './log-sum-exp';
+import { KernelCache } from './kernel-cache';
 
 /**
  * Unbalanced entropic transport, min <P, C> - reg H(P) + regM KL(P 1 | a) + regM KL(P^T 1 | b) (Chizat et al.),
@@ -16,19 +16,19 @@ export function sinkhornUnbalanced(cost: ArrayLike<number>, n: number, m: number
   const f = new Float64Array(n);
   const g = new Float64Array(m);
   const t = new Float64Array(Math.max(n, m));
-  const work = new Float64Array(m);
+  const kc = new KernelCache(cost, n, m, reg);
   let error = Infinity;
   let it = 0;
   let converged = false;
   while (it < s.maxIter) {
-    rowLogSumExp(cost, n, m, reg, g, t);
+    kc.rowLse(g, t);
     let du = 0;
     for (let i = 0; i < n; i++) {
       const v = phi * (s.logA[i]! - t[i]!);
       du = Math.max(du, Math.abs(v - f[i]!));
       f[i] = v;
     }
-    colLogSumExp(cost, n, m, reg, f, t, work);
+    kc.colLse(f, t);
     let dv = 0;
     for (let j = 0; j < m; j++) {
       const v = phi * (s.logB[j]! - t[j]!);

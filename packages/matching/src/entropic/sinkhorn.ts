@@ -1,6 +1,6 @@
 import { MatchingInputError } from '../errors';
 import { entropicSetup, finishPlan, type EntropicOptions, type EntropicPlan } from './entropic-plan';
-import { colLogSumExp, rowLogSumExp } from './log-sum-exp';
+import { KernelCache } from './kernel-cache';
 
 /**
  * Entropic optimal transport, min <P, C> - reg H(P) subject to P 1 = a, P^T 1 = b, by Sinkhorn's iterations
@@ -18,12 +18,12 @@ export function sinkhorn(cost: ArrayLike<number>, n: number, m: number, reg: num
   const f = new Float64Array(n);
   const g = new Float64Array(m);
   const c = new Float64Array(m);
-  const work = new Float64Array(m);
+  const kc = new KernelCache(cost, n, m, reg);
   let error = Infinity;
   let it = 0;
   let converged = false;
   while (it < s.maxIter) {
-    colLogSumExp(cost, n, m, reg, f, c, work);
+    kc.colLse(f, c);
     if (it > 0) {
       // Column sums of the current plan (its rows are exact after the row update): the violation left.
       error = 0;
@@ -34,7 +34,7 @@ export function sinkhorn(cost: ArrayLike<number>, n: number, m: number, reg: num
       }
     }
     for (let j = 0; j < m; j++) g[j] = s.logB[j]! - c[j]!;
-    rowLogSumExp(cost, n, m, reg, g, f);
+    kc.rowLse(g, f);
     for (let i = 0; i < n; i++) f[i] = s.logA[i]! - f[i]!;
     it++;
   }
