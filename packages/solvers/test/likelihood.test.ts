@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@flow/random';
 import { bitsPerDim } from '../src/bits-per-dim';
+import { dequantizeUint8 } from '../src/dequantize-uint8';
 import { GaussianMixtureFlow } from '../src/gaussian-mixture-flow';
 import { gaussianMixtureLogDensity } from '../src/gaussian-mixture-log-density';
 import { logLikelihood } from '../src/log-likelihood';
@@ -79,6 +80,11 @@ describe('logLikelihood on exact Gaussian-mixture flows (closed-form density at 
     // A density uniform on the dequantisation cell (p = 127.5^d) costs exactly 0 bits.
     expect(bitsPerDim(3 * Math.log(127.5), 3)).toBeCloseTo(0, 12);
     expect(bitsPerDim(-784 * Math.LN2, 784)).toBeCloseTo(1 + Math.log2(127.5), 12);
+    // Each pixel lands in its own cell of width 1 / 127.5 around k / 127.5 - 1; seeded.
+    const k = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const x = dequantizeUint8(k, new Rng(2));
+    for (let i = 0; i < 256; i++) expect(Math.abs(x[i]! - (i / 127.5 - 1))).toBeLessThanOrEqual(0.5 / 127.5 + 1e-7);
+    expect(Array.from(dequantizeUint8(k, new Rng(2)))).toEqual(Array.from(x));
   });
 
   it('rejects bad options with the solvers input error', () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { ndarray, readArrayFile, toFloat32, writeNpy } from '@flow/io';
 import { Rng } from '@flow/random';
 import { initBackend } from '@flow/runtime';
-import { bitsPerDim, GaussianMixtureFlow, logLikelihood, type DivergenceField, type LikelihoodEstimator, type ProbeDistribution, type VelocityField } from '@flow/solvers';
+import { bitsPerDim, dequantizeUint8, GaussianMixtureFlow, logLikelihood, type DivergenceField, type LikelihoodEstimator, type ProbeDistribution, type VelocityField } from '@flow/solvers';
 import { loadVelocityModel } from '@flow/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from '../command';
@@ -110,10 +110,9 @@ export const likelihoodCommand: Command = {
       const dim = raw.length / n;
       if (dim !== model.dim) throw new UsageError(`${xPath}: rows have ${dim} values but the model expects ${model.dim} (shape ${model.shape.join('x')})`);
       const quantised = xa.dtype === 'uint8';
-      const x = new Float32Array(raw.length);
-      const noise = new Rng(seed).fork(1);
+      const x = quantised ? dequantizeUint8(raw, new Rng(seed).fork(1)) : new Float32Array(raw.length);
       for (let k = 0; k < raw.length; k++) {
-        const v = quantised ? (raw[k]! + noise.uniform() - 0.5) / 127.5 - 1 : raw[k]!;
+        const v = quantised ? x[k]! : raw[k]!;
         if (!Number.isFinite(v)) throw new UsageError(`${xPath}: row ${Math.floor(k / dim)} holds a non-finite value`);
         x[k] = (v - model.shift) * model.scale; // data space -> model space
       }
