@@ -123,7 +123,7 @@ export async function entropicSection(quick: boolean, tmp: string): Promise<{ ma
     typeof pot === 'string' ? pot : `Peer: POT ${pot.version} via ${pot.executable} (same run, same float64 cost matrix).`,
     '',
     `Cost: squared distances between N(0, I) rows (d = ${d}) divided by their mean; reg = ${reg}, uniform weights; unbalanced reg_m = 1; partial mass 0.9.`,
-    'Both sides stop at 1e-9 on their own criterion (ours: L1 marginal violation for Sinkhorn, the largest log-scaling change otherwise; POT: L2 marginal violation, relative scaling change, plan change), so iteration counts and plans differ slightly.',
+    'Both sides stop at 1e-9 on their own criterion (ours: L1 marginal violation for Sinkhorn, the largest log-scaling change otherwise; POT: L2 marginal violation, relative scaling change, plan change), so iteration counts and plans differ slightly. POT iterations are its `niter` (Sinkhorn) or the length of its error log (unbalanced: one entry per iteration; partial: one per 10 iterations).',
     "POT's plain `ot.sinkhorn` is the kernel-domain Sinkhorn-Knopp (matrix-vector products, BLAS): faster, but it underflows at small reg, where our log-domain solvers and `sinkhorn_log` keep going. 'pairing s' is the time to turn the Sinkhorn plan into a permutation: `sample` (the default) and `assignment`.",
     '',
     table,
