@@ -104,7 +104,7 @@ export function createCoupling(kind: CouplingKind, opts: CouplingOptions): Coupl
       if (opts.sampler.size !== undefined && ms > opts.sampler.size) {
         throw new MatchingInputError(`coupling ${kind}: ms = ${ms} is larger than the data (${opts.sampler.size} rows)`);
       }
-      checkScopeFits(ms, 28);
+      checkScopeFits(ms, 36); // float32 distances, then float64 scaled cost, kernel, plan, rounding
       const entropic = opts.entropic ?? {};
       // Same scope mechanics as exact OT; only the pairing of a scope differs.
       return new OtCoupling(opts, ms, kind, (cost, n, rng) => entropicScopeAssign(kind, cost, n, entropic, rng));

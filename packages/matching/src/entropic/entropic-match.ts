@@ -60,7 +60,7 @@ export async function entropicMatch(x: RealArray, z: RealArray, n: number, dim: 
   checkPair(x, z, n, dim);
   const costScale = opts.costScale ?? 'mean';
   const pairing = opts.pairing ?? 'sample';
-  checkScopeFits(n, 24, dim); // cost, plan and the rounding matrix, float64 each
+  checkScopeFits(n, 32, dim); // cost, cached kernel, plan and the rounding matrix, float64 each
   const c = await pairCost(x, z, n, n, dim, { backend: opts.costBackend, precision: 'float64' });
   const { cost, scale } = scaleCost(c.cost, costScale);
   const reg = opts.reg ?? 0.05;
