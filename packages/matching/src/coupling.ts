@@ -4,6 +4,8 @@ import { greedyAssign } from './greedy-match';
 import { solveAssignment } from './lap/solve-assignment';
 import { pairCost, rowSqDist } from './pair-cost';
 import { checkFits } from './scope-limit';
+import { entropicScopeAssign, type EntropicCouplingOptions } from './entropic/entropic-scope';
+import { ENTROPIC_SOLVERS, type EntropicSolver } from './entropic/entropic-solve';
 
 /** A training batch: row b of `data` is paired with row b of `noise` (t = 0 noise, t = 1 data). */
 export interface PairBatch {
@@ -65,7 +67,7 @@ export interface Coupling {
   restore(s: CouplingSnapshot): void;
 }
 
-export type CouplingKind = 'independent' | 'dansm' | 'ot';
+export type CouplingKind = 'independent' | 'dansm' | 'ot' | EntropicSolver;
 
 export interface CouplingOptions {
   sampler: DataSampler;
@@ -80,6 +82,8 @@ export interface CouplingOptions {
   batch?: number;
   /** Memory budget in bytes for the pool and the distance matrices (default: what the machine has available). */
   memoryLimitBytes?: number;
+  /** `sinkhorn` / `unbalanced` / `partial`: reg, regM, mass, pairing (default `sample`: a permutation drawn from the plan). */
+  entropic?: EntropicCouplingOptions;
 }
 
 /** Creates the coupling the trainer calls once per step: independent pairs, DANSM's greedy pool, or exact OT per scope. */
@@ -120,8 +124,28 @@ export function createCoupling(kind: CouplingKind, opts: CouplingOptions): Coupl
         memoryLimitBytes: opts.memoryLimitBytes,
       });
       return new OtCoupling(opts, ms);
+    case 'sinkhorn':
+    case 'unbalanced':
+    case 'partial': {
+      if (opts.sampler.size !== undefined && ms > opts.sampler.size) {
+        throw new MatchingInputError(`coupling ${kind}: ms = ${ms} is larger than the data (${opts.sampler.size} rows)`);
+      }
+      // float32 distances, then float64 scaled cost, kernel, plan and rounding per scope entry.
+      checkFits({
+        label: `coupling ${kind}`,
+        field: 'ms',
+        value: ms,
+        bytes: (v) => 36 * v * v + 12 * v * opts.sampler.dim,
+        elements: (v) => v * v,
+        remedies: ["use coupling 'dansm' (a pool of ms noises: batch x ms distances)"],
+        memoryLimitBytes: opts.memoryLimitBytes,
+      });
+      const entropic = opts.entropic ?? {};
+      // Same scope mechanics as exact OT; only the pairing of a scope differs.
+      return new OtCoupling(opts, ms, kind, (cost, n, rng) => entropicScopeAssign(kind, cost, n, entropic, rng));
+    }
     default:
-      throw new MatchingInputError(`coupling: unknown kind '${String(kind)}' (expected independent, dansm or ot)`);
+      throw new MatchingInputError(`coupling: unknown kind '${String(kind)}' (expected independent, dansm, ot or ${ENTROPIC_SOLVERS.join(', ')})`);
   }
 }
 
@@ -341,7 +365,6 @@ class DansmCoupling extends BaseCoupling {
  * matched pairs in batches; a batch that crosses the end of a scope takes the rest of it and starts the next.
  */
 class OtCoupling extends BaseCoupling {
-  readonly name = 'ot';
   private scopeData: Float32Array | null = null;
   private scopeNoise: Float32Array | null = null;
   private pos = 0;
@@ -349,6 +372,8 @@ class OtCoupling extends BaseCoupling {
   constructor(
     opts: CouplingOptions,
     private readonly ms: number,
+    readonly name: string = 'ot',
+    private readonly assign: (cost: Float32Array | Float64Array, n: number, rng: Rng) => Int32Array = (cost, n) => solveAssignment(cost, n).rowToCol,
   ) {
     super(opts);
   }
@@ -360,7 +385,7 @@ class OtCoupling extends BaseCoupling {
     const noise = this.rng.fillNormal(new Float32Array(ms * dim));
     const cost = await this.distances(data, ms, noise, null, ms);
     const t0 = performance.now();
-    const { rowToCol } = solveAssignment(cost, ms);
+    const rowToCol = this.assign(cost, ms, this.rng);
     const matched = new Float32Array(ms * dim);
     for (let i = 0; i < ms; i++) matched.set(noise.subarray(rowToCol[i]! * dim, (rowToCol[i]! + 1) * dim), i * dim);
     this.counters.secondsAssign += (performance.now() - t0) / 1000;
@@ -403,7 +428,7 @@ class OtCoupling extends BaseCoupling {
     return this.scopeData && this.scopeNoise ? { scopeData: this.scopeData.slice(), scopeNoise: this.scopeNoise.slice() } : {};
   }
   protected override restoreExtra(s: CouplingSnapshot): void {
-    if (s.meta.ms !== this.ms) throw new MatchingInputError(`coupling ot: snapshot has ms ${String(s.meta.ms)}, expected ${this.ms}`);
+    if (s.meta.ms !== this.ms) throw new MatchingInputError(`coupling ${this.name}: snapshot has ms ${String(s.meta.ms)}, expected ${this.ms}`);
     this.pos = Number(s.meta.pos);
     this.scopeBefore = Number(s.meta.scopeBefore);
     const has = s.meta.hasScope && s.arrays.scopeData && s.arrays.scopeNoise;

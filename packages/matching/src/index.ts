@@ -18,3 +18,4 @@ export {
 } from './coupling';
 export * from './cost/index';
 export { matchPairs, type MatchOptions, type MatchResult, type MatchSolver } from './match-pairs';
+export * from './entropic/index';

@@ -31,3 +31,7 @@ export {
   loadBespoke,
   loadBespokeSolver,
 } from './bespoke-file';
+export { type DivergenceField, type LikelihoodEstimator, type ProbeDistribution, type LikelihoodOptions, type LikelihoodResult, logLikelihood } from './log-likelihood';
+export { gaussianMixtureLogDensity } from './gaussian-mixture-log-density';
+export { bitsPerDim } from './bits-per-dim';
+export { dequantizeUint8 } from './dequantize-uint8';

@@ -1,4 +1,4 @@
-import { createCoupling, type CouplingKind, type CouplingSnapshot as MatchingSnapshot } from '@flow/matching';
+import { createCoupling, ENTROPIC_SOLVERS, type CouplingKind, type CouplingSnapshot as MatchingSnapshot, type EntropicCouplingOptions, type EntropicSolver } from '@flow/matching';
 import type { NdArray } from '@flow/io';
 import type { CouplingContext, CouplingSnapshot, TrainerCoupling } from './coupling';
 import { registerCoupling } from './coupling';
@@ -30,7 +30,17 @@ function fromMatching(kind: CouplingKind) {
       draw: (count: number) => ctx.sampler.draw(count),
       ...(ctx.dataset.size !== null ? { size: ctx.dataset.size } : {}),
     };
-    const inner = createCoupling(kind, { sampler, rng: ctx.rng, ms: ctx.ms, costBackend: ctx.costBackend, batch: ctx.batch, memoryLimitBytes: ctx.memoryLimitBytes });
+    // The entropic couplings read reg / regM / mass / pairing from the config's coupling options.
+    const entropic = ENTROPIC_SOLVERS.includes(kind as EntropicSolver) ? { entropic: ctx.options as EntropicCouplingOptions } : {};
+    const inner = createCoupling(kind, {
+      sampler,
+      rng: ctx.rng,
+      ms: ctx.ms,
+      costBackend: ctx.costBackend,
+      batch: ctx.batch,
+      memoryLimitBytes: ctx.memoryLimitBytes,
+      ...entropic,
+    });
     return {
       name: kind,
       next: (batch) => inner.next(batch),
@@ -45,12 +55,13 @@ function fromMatching(kind: CouplingKind) {
 }
 
 let registered = false;
-/** Registers `independent`, `dansm` and `ot` (from @flow/matching) and `encoder` (@flow/encoder). Idempotent. */
+/** Registers `independent`, `dansm`, `ot`, `sinkhorn`, `unbalanced`, `partial` (from @flow/matching) and `encoder` (@flow/encoder). Idempotent. */
 export function registerBuiltinCouplings(): void {
   if (registered) return;
   registered = true;
   registerCoupling('independent', fromMatching('independent'));
   registerCoupling('dansm', fromMatching('dansm'));
   registerCoupling('ot', fromMatching('ot'));
+  for (const kind of ENTROPIC_SOLVERS) registerCoupling(kind, fromMatching(kind));
   registerCoupling('encoder', createEncoderCoupling);
 }

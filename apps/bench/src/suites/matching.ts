@@ -9,6 +9,7 @@ import { runPython, type PythonPeer } from '../python-peer';
 import { announceContext, err, repoRoot, writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
+import { entropicSection } from './matching-entropic';
 
 const PEER_EXACT = `
 import sys, json, time
@@ -146,11 +147,21 @@ async function costBackendRows(sizes: [number, number][]): Promise<Cell[][]> {
 
 export const matchingSuite: Suite = {
   name: 'matching',
-  summary: 'exact assignment (cost + JV) and DANSM greedy matching vs numpy + scipy.linear_sum_assignment',
+  summary: 'exact assignment (cost + JV), DANSM greedy matching and entropic / unbalanced / partial plans vs numpy + scipy and POT',
   async run({ json, quick, args }) {
     const write = args.includes('--write');
     const { machine, peer } = announceContext();
     const tmp = mkdtempSync(path.join(tmpdir(), 'flow-bench-matching-'));
+    if (args.includes('--entropic-only')) {
+      // Just the entropic section (minutes less than the whole suite).
+      try {
+        const e = await entropicSection(quick, tmp);
+        process.stdout.write(json ? `${JSON.stringify({ machine, entropic: e.rows })}\n` : `# flow-bench matching --entropic-only\n\n${machine}\n\n${e.markdown}\n`);
+        return 0;
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    }
     const exactSizes: [number, number][] = quick
       ? [
           [500, 2],
@@ -216,6 +227,8 @@ export const matchingSuite: Suite = {
         ]),
       );
       const backendTable = markdownTable(['ms', 'd', 'backend', 'seconds', 'GFLOP/s', 'notes'], backendRows);
+      err('entropic plans ...');
+      const entropic = await entropicSection(quick, tmp);
       const greedyTable = markdownTable(['ms', 'd', 'batch', 's/batch (ours)', 's/batch (numpy)', 'ratio', 'path before', 'path after (greedy)', 'reduction (greedy)', 'reduction (exact, same ms)'], greedy);
       const md = [
         '# flow-bench matching',
@@ -241,9 +254,10 @@ export const matchingSuite: Suite = {
         '',
         greedyTable,
         '',
+        entropic.markdown,
       ].join('\n');
       if (json) {
-        process.stdout.write(`${JSON.stringify({ machine, peer, exact, backends: backendRows, greedy })}\n`);
+        process.stdout.write(`${JSON.stringify({ machine, peer, exact, backends: backendRows, greedy, entropic: entropic.rows })}\n`);
       } else {
         process.stdout.write(`${md}\n`);
       }

@@ -3,6 +3,7 @@ import { bespokeCommand } from './bespoke';
 import { demoCommand } from './demo';
 import { emaCommand } from './ema';
 import { fidCommand } from './fid';
+import { likelihoodCommand } from './likelihood';
 import { matchCommand } from './match';
 import { modelInfoCommand } from './model-info';
 import { sampleCommand } from './sample';
@@ -16,6 +17,7 @@ export const commands: readonly Command[] = [
   sampleCommand,
   matchCommand,
   solveCommand,
+  likelihoodCommand,
   bespokeCommand,
   fidCommand,
   emaCommand,

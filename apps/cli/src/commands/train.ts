@@ -13,7 +13,7 @@ import { memoryLimitOption } from '../memory-limit-option';
 import { log, printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 
-const usage = `usage: flow train --dataset NAME|PATH --model unet-edm2|mlp --coupling independent|dansm|ot|encoder --steps N --out DIR [options]
+const usage = `usage: flow train --dataset NAME|PATH --model unet-edm2|mlp --coupling independent|dansm|ot|sinkhorn|unbalanced|partial|encoder --steps N --out DIR [options]
        flow train --resume DIR --steps N [--json]
 
 Trains a flow-matching model (t ~ U(0,1), x_t = (1-t) x0 + t x1, target x1 - x0) and writes a resumable run
@@ -30,8 +30,12 @@ data and model
   --model-options JSON  fields overriding the network config, e.g. '{"attnResolutions":[]}'
 coupling
   --coupling NAME       independent (default), dansm (greedy pool of --ms noises), ot (exact per scope of --ms),
-                        encoder (learned q(z|x), loss + --beta KL)
-  --ms N                match scope for dansm/ot (default 1000)
+                        sinkhorn | unbalanced | partial (entropic plan per scope of --ms, rounded to a
+                        permutation), encoder (learned q(z|x), loss + --beta KL)
+  --ms N                match scope for dansm/ot/sinkhorn/unbalanced/partial (default 1000)
+  --reg E --reg-m M --mass M --pairing sample|assignment
+                        entropic couplings: reg (relative to the mean cost, default 0.05), KL weight of
+                        unbalanced (default 1), mass of partial (default 0.9), plan rounding (see flow match)
   --cost-backend NAME   distance backend for dansm/ot (default auto)
   --memory-limit SIZE   memory for the dansm/ot pools and distance matrices, e.g. 8G, 512M, 2e9 (bytes);
                         default: 90% of the memory available now (MemAvailable, cgroup limit)
@@ -79,6 +83,10 @@ export const trainCommand: Command = {
       ms: { type: 'string' },
       'cost-backend': { type: 'string' },
       beta: { type: 'string' },
+      reg: { type: 'string' },
+      'reg-m': { type: 'string' },
+      mass: { type: 'string' },
+      pairing: { type: 'string' },
       steps: { type: 'string' },
       batch: { type: 'string' },
       lr: { type: 'string' },
@@ -139,7 +147,13 @@ export const trainCommand: Command = {
         coupling: values.coupling,
         ms: int('ms'),
         costBackend: values['cost-backend'],
-        couplingOptions: beta !== undefined ? { beta } : {},
+        couplingOptions: {
+          ...(beta !== undefined ? { beta } : {}),
+          ...(values.reg !== undefined ? { reg: num('reg', 0) } : {}),
+          ...(values['reg-m'] !== undefined ? { regM: num('reg-m', 0) } : {}),
+          ...(values.mass !== undefined ? { mass: num('mass', 0) } : {}),
+          ...(values.pairing !== undefined ? { pairing: values.pairing } : {}),
+        },
         steps,
         batch: int('batch'),
         seed: int('seed', 0),

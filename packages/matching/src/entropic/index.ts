@@ -1,0 +1,10 @@
+export { sinkhorn } from './sinkhorn';
+export { sinkhornUnbalanced } from './sinkhorn-unbalanced';
+export { entropicPartial } from './entropic-partial';
+export { type EntropicPlan, type EntropicOptions } from './entropic-plan';
+export { solveEntropic, ENTROPIC_SOLVERS, type EntropicSolver, type EntropicProblem } from './entropic-solve';
+export { planToPermutation, PLAN_PAIRINGS, type PlanPairing } from './round-plan';
+export { samplePlanWithReplacement, type PlanDraws } from './sample-plan';
+export { entropicMatch, type EntropicMatchOptions, type EntropicMatchResult } from './entropic-match';
+export { scaleCost, COST_SCALES, type CostScale } from './scale-cost';
+export { entropicScopeAssign, type EntropicCouplingOptions } from './entropic-scope';
