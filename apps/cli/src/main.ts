@@ -1,5 +1,5 @@
 import { commands } from './commands/index';
-import { isInputError } from './usage-error';
+import { isFlowInputError } from '@flow/errors';
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`${message.split('\n')[0]}\n`);
     if (process.env.FLOW_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    return isInputError(error) ? 2 : 1;
+    return isFlowInputError(error) ? 2 : 1;
   }
 }
 

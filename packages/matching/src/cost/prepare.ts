@@ -15,7 +15,7 @@ export function largestSquareScope(precision: CostPrecision = 'float32'): number
   return Math.floor(Math.sqrt(costMatrixByteLimit(bpe) / bpe));
 }
 
-/** Allocates the result, or throws a `kind = 'input'` error saying how large a matrix can be. */
+/** Allocates the result, or throws a `CostInputError` saying how large a matrix can be. */
 export function allocateCostMatrix(rows: number, cols: number, precision: CostPrecision): Float32Array | Float64Array {
   const bpe = precision === 'float64' ? 8 : 4;
   const bytes = rows * cols * bpe;
