@@ -1,7 +1,7 @@
 import { checkOutputOptions } from './check-output-options';
 import { commands } from './commands/index';
 import { explainError } from './explain-error';
-import { isInputError } from './usage-error';
+import { isFlowInputError } from '@flow/errors';
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -29,7 +29,7 @@ export async function runCli(argv: string[]): Promise<number> {
     checkOutputOptions(command, rest);
     return await command.run(rest);
   } catch (error) {
-    const input = isInputError(error);
+    const input = isFlowInputError(error);
     process.stderr.write(`${input ? explainError(command, rest, error) : (error instanceof Error ? error.message : String(error)).split('\n')[0]}\n`);
     if (process.env.FLOW_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return input ? 2 : 1;

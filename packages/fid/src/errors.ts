@@ -1,8 +1,6 @@
-/** Bad input to @flow/fid (shapes, non-finite values, unreadable files). The CLI maps it to exit code 2. */
-export class FidInputError extends Error {
-  readonly kind = 'input' as const;
-  constructor(message: string) {
-    super(message);
-    this.name = 'FidInputError';
-  }
+import { FlowInputError } from '@flow/errors';
+
+/** Bad input to @flow/fid (shapes, non-finite values, unreadable files). */
+export class FidInputError extends FlowInputError {
+  override readonly code = 'FID_INPUT';
 }

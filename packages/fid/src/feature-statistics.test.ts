@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readNpy, readNpz, toFloat64 } from '@flow/io';
@@ -6,8 +6,8 @@ import { FeatureStatistics, featureStatistics } from './feature-statistics';
 import { frechetDistance } from './frechet-distance';
 import { loadStatsOrFeatures, readStats, writeStats } from './stats-file';
 
-const REF = path.resolve(__dirname, '../../../../shared/reference/frechet');
-const haveRef = existsSync(path.join(REF, 'cases.json'));
+// pytorch-fid's statistics and distances from SciPy, committed with their generator (fixtures/README.md).
+const REF = path.resolve(__dirname, '../../../fixtures/frechet');
 
 function naiveStats(x: Float64Array, n: number, d: number) {
   const mu = new Float64Array(d);
@@ -55,7 +55,7 @@ describe('FeatureStatistics', () => {
   });
 });
 
-(haveRef ? describe : describe.skip)('pytorch-fid .npz interchange', () => {
+describe('pytorch-fid .npz interchange', () => {
   test('stats of the float32 features equal the reference stats (to float32 input precision)', () => {
     const f = readNpy(path.join(REF, 'd64_n2000_features_a.npy'));
     const ours = featureStatistics(toFloat64(f), f.shape[1]);

@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readNpz, toFloat64 } from '@flow/io';
 import { frechetDistance, frechetDistanceDetails } from './frechet-distance';
 import { symmetricEigenvalues } from './linalg/symmetric-eigenvalues';
 
-const REF = path.resolve(__dirname, '../../../../shared/reference/frechet');
-const haveRef = existsSync(path.join(REF, 'cases.json'));
-if (!haveRef) console.warn(`@flow/fid: reference data not found at ${REF}; skipping the reference cases`);
+// pytorch-fid's distances through SciPy, committed with their generator (fixtures/README.md).
+const REF = path.resolve(__dirname, '../../../fixtures/frechet');
 
 interface Case { name: string; dim: number; a: string; b: string; fid_scipy_sqrtm: number; fid_eigvals: number }
 
@@ -15,8 +14,8 @@ function loadStats(file: string) {
   return { mu: toFloat64(z.mu), sigma: toFloat64(z.sigma) };
 }
 
-(haveRef ? describe : describe.skip)('reference cases (pytorch-fid through scipy sqrtm)', () => {
-  const cases: Case[] = haveRef ? JSON.parse(readFileSync(path.join(REF, 'cases.json'), 'utf8')).cases : [];
+describe('reference cases (pytorch-fid through scipy sqrtm)', () => {
+  const cases: Case[] = JSON.parse(readFileSync(path.join(REF, 'cases.json'), 'utf8')).cases;
   test.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const a = loadStats(c.a);
     const b = loadStats(c.b);

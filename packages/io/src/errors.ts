@@ -1,17 +1,26 @@
-/** Base of every bad-input error of this package: `kind` lets a CLI exit with the usage code. */
-export class ArrayFileError extends Error {
-  readonly kind = 'input' as const;
+import { FlowInputError } from '@flow/errors';
+
+/** Base of every bad-input error of this package: the message starts with the file it is about. */
+export class ArrayFileError extends FlowInputError {
+  override readonly code: string = 'ARRAY_FILE';
   constructor(
     readonly file: string,
     message: string,
   ) {
     super(`${file}: ${message}`);
-    this.name = new.target.name;
   }
 }
 
-export class NpyFormatError extends ArrayFileError {}
-export class NpzFormatError extends ArrayFileError {}
-export class SafetensorsFormatError extends ArrayFileError {}
+export class NpyFormatError extends ArrayFileError {
+  override readonly code = 'NPY_FORMAT';
+}
+export class NpzFormatError extends ArrayFileError {
+  override readonly code = 'NPZ_FORMAT';
+}
+export class SafetensorsFormatError extends ArrayFileError {
+  override readonly code = 'SAFETENSORS_FORMAT';
+}
 /** An output path that cannot become a file (missing folder, or a folder itself). */
-export class OutputPathError extends ArrayFileError {}
+export class OutputPathError extends ArrayFileError {
+  override readonly code = 'OUTPUT_PATH';
+}

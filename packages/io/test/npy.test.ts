@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy, ndarray, NpyFormatError, parseNpy, readArrayFile, readNpy, readNpz, writeNpy, writeNpz } from '../src/index';
-
-// Files written by NumPy itself, committed with their generator (fixtures/npy/make_npy_fixtures.py): always here.
-const dir = join(__dirname, 'fixtures', 'npy');
+// Files written by NumPy itself, committed with their generator (fixtures/README.md).
+const dir = join(__dirname, '../../../fixtures/npy');
 
 interface ManifestEntry {
   dtype?: string;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { encodeNpz, ndarray, NpzFormatError, parseNpz } from '../src/index';
 
-const fixtures = join(__dirname, 'fixtures', 'npy');
+const fixtures = join(__dirname, '../../../fixtures/npy');
 
 /** Offset of the first byte of member `name`'s data in a zip (from its local header). */
 function memberData(bytes: Uint8Array, name: string): number {

@@ -12,7 +12,7 @@ import { describeFailures, fuzz, genericMutators, type FuzzReport, type FuzzTarg
 // FLOW_FUZZ_CASES=100000 FLOW_FUZZ_SEED=7 npx jest reader-fuzz
 const CASES = Number(process.env.FLOW_FUZZ_CASES ?? 3000);
 const SEED = Number(process.env.FLOW_FUZZ_SEED ?? 0);
-const fixtures = join(__dirname, 'fixtures', 'npy');
+const fixtures = join(__dirname, '../../../fixtures/npy');
 const isInputError = (e: unknown): boolean => e instanceof ArrayFileError && e.kind === 'input';
 const arrayBytes = (arrays: NdArray[]): number => arrays.reduce((s, a) => s + a.data.byteLength, 0);
 

@@ -1,18 +1,17 @@
-/** Bad input to @flow/matching (shape, non-finite values, sizes). The CLI maps `kind: 'input'` to exit code 2. */
-export class MatchingInputError extends Error {
-  readonly kind = 'input' as const;
-  constructor(message: string) {
-    super(message);
-    this.name = 'MatchingInputError';
-  }
+import { FlowInputError } from '@flow/errors';
+
+/** Bad input to @flow/matching (shape, non-finite values, sizes). */
+export class MatchingInputError extends FlowInputError {
+  override readonly code: string = 'MATCHING_INPUT';
 }
 
 /** The requested scope does not fit in memory; the message says how large a scope can be. */
 export class ScopeTooLargeError extends MatchingInputError {
-  readonly maxScope: number;
-  constructor(message: string, maxScope: number) {
+  override readonly code = 'SCOPE_TOO_LARGE';
+  constructor(
+    message: string,
+    readonly maxScope: number,
+  ) {
     super(message);
-    this.name = 'ScopeTooLargeError';
-    this.maxScope = maxScope;
   }
 }

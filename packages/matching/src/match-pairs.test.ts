@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { matchPairs } from './match-pairs';
-import { haveReference, naiveCost, readNpyLite, referenceCases, referenceDir } from '../test/helpers';
+import { naiveCost, readNpyLite, referenceCases, referenceDir } from '../test/helpers';
 
 /** Greedy rule written out plainly: each data row in order takes the nearest unused noise (float64 distances). */
 function greedyBrute(x: ArrayLike<number>, z: ArrayLike<number>, n: number, dim: number): number[] {
@@ -23,7 +23,6 @@ function greedyBrute(x: ArrayLike<number>, z: ArrayLike<number>, n: number, dim:
 }
 
 describe('matchPairs', () => {
-  if (!haveReference) test.skip('reference cases (shared/reference/matching not found)', () => undefined);
   for (const rc of referenceCases()) {
     test(`exact and greedy on ${rc.name}`, async () => {
       const x = readNpyLite(path.join(referenceDir, rc.data)).data as Float32Array;

@@ -8,7 +8,7 @@ export type ResolvedBackend = Exclude<BackendName, 'auto'>;
 
 export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-/** Validates a user string (`--backend`, env) and returns it typed; throws a `kind = 'input'` error otherwise. */
+/** Validates a user string (`--backend`, env) and returns it typed; throws a `BackendNameError` otherwise. */
 export function parseBackendName(value: string, source = '--backend'): BackendName {
   const v = value.trim().toLowerCase();
   if ((BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName;

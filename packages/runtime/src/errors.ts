@@ -1,23 +1,20 @@
-/** A backend name that is not one of BACKEND_NAMES (bad user input: the CLI exits with code 2). */
-export class BackendNameError extends Error {
-  readonly kind = 'input' as const;
-  constructor(message: string) {
-    super(message);
-    this.name = 'BackendNameError';
-  }
+import { FlowInputError } from '@flow/errors';
+
+/** A backend name that is not one of BACKEND_NAMES. */
+export class BackendNameError extends FlowInputError {
+  override readonly code = 'BACKEND_NAME';
 }
 
 /**
- * The requested backend cannot run here (package not installed, no GPU adapter, init failed). A usage
- * problem on this machine, so `kind = 'input'` (the CLI exits with code 2 and prints the message).
+ * The requested backend cannot run here (package not installed, no GPU adapter, init failed): a usage
+ * problem on this machine, so an input error (the CLI exits with code 2 and prints the message).
  */
-export class BackendUnavailableError extends Error {
-  readonly kind = 'input' as const;
+export class BackendUnavailableError extends FlowInputError {
+  override readonly code = 'BACKEND_UNAVAILABLE';
   constructor(
     readonly backend: string,
     message: string,
   ) {
     super(message);
-    this.name = 'BackendUnavailableError';
   }
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SolverInputError } from './solver-input-error';
 import type { VelocityField, VelocityModel } from './velocity-field';
 
-/** An isotropic Gaussian mixture sum_k pi_k N(mu_k, s_k^2 I), the spec format of shared/reference/gmm-flow. */
+/** An isotropic Gaussian mixture sum_k pi_k N(mu_k, s_k^2 I), the spec format of fixtures/gmm-flow. */
 export interface GaussianMixtureSpec {
   weights: number[];
   means: number[][];

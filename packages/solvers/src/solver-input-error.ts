@@ -1,8 +1,6 @@
-/** Bad solver input (options, shapes, parameter files): the CLI maps `kind === 'input'` to exit code 2. */
-export class SolverInputError extends Error {
-  readonly kind = 'input' as const;
-  constructor(message: string) {
-    super(message);
-    this.name = 'SolverInputError';
-  }
+import { FlowInputError } from '@flow/errors';
+
+/** Bad solver input (options, shapes, parameter files). */
+export class SolverInputError extends FlowInputError {
+  override readonly code = 'SOLVER_INPUT';
 }

@@ -1,16 +1,14 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { solve } from '../src/solve';
-import { caseNames, haveReference, loadCase, maxAbsDiff } from './reference';
+import { caseNames, loadCase, maxAbsDiff } from './reference';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
 const names = caseNames();
-const maybe = haveReference ? describe : describe.skip;
-
-maybe('GaussianMixtureFlow against shared/reference/gmm-flow', () => {
+describe('GaussianMixtureFlow against fixtures/gmm-flow', () => {
   test.each(names)('%s: velocity at t = 0.37 matches', (name) => {
     const c = loadCase(name);
     const v = tf.tidy(() => c.flow.velocity(tf.tensor2d(c.x0, [c.n, c.dim]), c.probeT).dataSync());

@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readNpy, toFloat32 } from '@flow/io';
 import { GaussianMixtureFlow } from '../src/gaussian-mixture-flow';
 
-export const REFERENCE = path.resolve(__dirname, '../../../../shared/reference/gmm-flow');
-export const haveReference = existsSync(path.join(REFERENCE, 'cases.json'));
-if (!haveReference) console.warn(`skipping reference tests: ${REFERENCE} is absent`);
+/** Exact flows from SciPy's DOP853, committed with their generator (fixtures/README.md). */
+export const REFERENCE = path.resolve(__dirname, '../../../fixtures/gmm-flow');
 
 export interface GmmCase {
   name: string;
@@ -32,7 +31,6 @@ interface CaseJson {
 }
 
 export function caseNames(): string[] {
-  if (!haveReference) return [];
   return (JSON.parse(readFileSync(path.join(REFERENCE, 'cases.json'), 'utf8')).cases as CaseJson[]).map((c) => c.name);
 }
 

@@ -36,7 +36,7 @@ function bespokePlan(dim: number, iterations: number, headline: number, quick: b
   return { nfes: [], iterations, batch: 32, headlineIterations: Math.min(headline, 80), headlineBatch: 32 };
 }
 
-// scipy solve_ivp on the same flow (the closed form of shared/reference/generators/gmm.py, vectorised in numpy)
+// scipy solve_ivp on the same flow (the closed form of fixtures/generators/gmm.py, vectorised in numpy)
 const PEER = String.raw`
 import json, sys, time
 import numpy as np
@@ -82,9 +82,10 @@ interface CaseData {
   exact: Float32Array;
 }
 
+/** The repository's fixtures/gmm-flow, or FLOW_REFERENCE/gmm-flow: a full set (32 d = 784 samples, not 8) from make_reference.py. */
 function referenceDir(): string | null {
-  const candidates = [process.env.FLOW_REFERENCE ? join(process.env.FLOW_REFERENCE, 'gmm-flow') : '', join(repoRoot(), '..', 'shared', 'reference', 'gmm-flow')];
-  return candidates.find((c) => c && existsSync(join(c, 'cases.json'))) ?? null;
+  const dir = process.env.FLOW_REFERENCE ? join(process.env.FLOW_REFERENCE, 'gmm-flow') : join(repoRoot(), 'fixtures', 'gmm-flow');
+  return existsSync(join(dir, 'cases.json')) ? dir : null;
 }
 
 function loadCase(dir: string, name: string): CaseData {
@@ -145,7 +146,7 @@ export const solversSuite: Suite = {
     const log = (m: string) => process.stderr.write(`${m}\n`);
     const dir = referenceDir();
     if (!dir) {
-      process.stderr.write('flow-bench solvers: shared/reference/gmm-flow not found (set FLOW_REFERENCE to the reference folder)\n');
+      process.stderr.write(`flow-bench solvers: no cases.json in ${process.env.FLOW_REFERENCE ? 'FLOW_REFERENCE/gmm-flow' : 'fixtures/gmm-flow'}\n`);
       return 2;
     }
     const backend = await initBackend(process.env.FLOW_BACKEND ?? 'cpu');
@@ -271,7 +272,7 @@ export const solversSuite: Suite = {
       })
       .filter((q): q is string => q !== null);
     const inputs = [
-      `inputs: shared/reference/gmm-flow cases ${names.join(', ')} (start noises x0 and exact endpoints from SciPy DOP853 at rtol = atol = 1e-11); TensorFlow.js backend ${backend.backend} (float32); uniform time grids;`,
+      `inputs: ${process.env.FLOW_REFERENCE ? 'FLOW_REFERENCE' : 'fixtures'}/gmm-flow cases ${names.join(', ')} (start noises x0 and exact endpoints from SciPy DOP853 at rtol = atol = 1e-11); TensorFlow.js backend ${backend.backend} (float32); uniform time grids;`,
       `Bespoke solvers trained per case and NFE on fresh seeded noise each iteration (never the x0 above): Adam, lr ${LR} cosine-decayed to 2%, ground truth dopri5 at rtol = atol = ${GT_TOL};`,
       `  2-D cases: RK1/RK2-BES at NFE ${BESPOKE_NFES.join(', ')} with ${bespokeIterations} iterations x 128 noises, RK2-BES at NFE 8 with ${headlineIterations} x 256; d = 64: RK2-BES NFE 8 only, ${headlineIterations} x 64; d = 784: RK2-BES NFE 8 only, ${Math.min(headlineIterations, 80)} x 32 (cost; see the training table);`,
       `  loss 'rmse' (RK1-BES, RK2-BES rows: the global endpoint RMSE, gradients through the solve) and, at NFE 8, the paper's RMSE bound (RK2-BES (bound) row); times are the best of ${repeats} solves;`,

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { isFlowInputError } from '@flow/errors';
 import { writeFileAtomic } from '@flow/io';
 import { listSnapshots, MAX_SIGMA_REL, reconstructEma, solvePosthocCoefficients, type SnapshotInfo } from '@flow/ema';
 import type { Command } from '../command';
@@ -49,8 +50,8 @@ function prefixed<T>(cmd: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if ((error as { kind?: string }).kind === 'input' && !(error as Error).message.startsWith('flow ')) {
-      throw new UsageError(`flow ${cmd}: ${(error as Error).message}`);
+    if (isFlowInputError(error) && !error.message.startsWith('flow ')) {
+      throw new UsageError(`flow ${cmd}: ${error.message}`);
     }
     throw error;
   }
@@ -77,7 +78,7 @@ export const emaCommand: Command = {
     try {
       snapshots = listSnapshots(dir);
     } catch (error) {
-      if ((error as { kind?: string }).kind === 'input') throw new UsageError(`flow ${cmd}: --snapshots ${(error as Error).message}`);
+      if (isFlowInputError(error)) throw new UsageError(`flow ${cmd}: --snapshots ${error.message}`);
       throw error;
     }
     const targetStep = step ?? Math.max(...snapshots.map((s) => s.step));

@@ -1,8 +1,6 @@
-/** Bad input to the cost-matrix functions (shape, values, size); `kind` lets a CLI exit with code 2. */
-export class CostInputError extends Error {
-  readonly kind = 'input' as const;
-  constructor(message: string) {
-    super(message);
-    this.name = 'CostInputError';
-  }
+import { MatchingInputError } from '../errors';
+
+/** Bad input to the cost-matrix functions (shape, values, size). */
+export class CostInputError extends MatchingInputError {
+  override readonly code = 'COST_INPUT';
 }

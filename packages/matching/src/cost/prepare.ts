@@ -8,7 +8,7 @@ export function largestSquareScope(precision: CostPrecision = 'float32', memoryL
   return Math.floor(Math.sqrt(Math.min(memoryBudget({ memoryLimitBytes }).bytes / bpe, MAX_TYPED_ARRAY_LENGTH)));
 }
 
-/** Allocates the result, or throws a `kind = 'input'` error saying how large a matrix can be. */
+/** Allocates the result, or throws a `CostInputError` saying how large a matrix can be. */
 export function allocateCostMatrix(rows: number, cols: number, precision: CostPrecision, memoryLimitBytes?: number): Float32Array | Float64Array {
   const bpe = precision === 'float64' ? 8 : 4;
   const bytes = rows * cols * bpe;

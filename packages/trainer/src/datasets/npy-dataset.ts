@@ -1,3 +1,4 @@
+import { isFlowInputError } from '@flow/errors';
 import { readArrayFile, toFloat32 } from '@flow/io';
 import { TrainerInputError } from '../errors';
 import type { Dataset } from './dataset';
@@ -15,7 +16,7 @@ export function npyDataset(file: string, limit?: number): Dataset {
     try {
       return readArrayFile(file);
     } catch (error) {
-      if ((error as { kind?: string }).kind === 'input') throw error;
+      if (isFlowInputError(error)) throw error;
       throw new TrainerInputError(`dataset ${file}: cannot read (${(error as Error).message})`);
     }
   })();
