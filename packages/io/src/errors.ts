@@ -13,3 +13,5 @@ export class ArrayFileError extends Error {
 export class NpyFormatError extends ArrayFileError {}
 export class NpzFormatError extends ArrayFileError {}
 export class SafetensorsFormatError extends ArrayFileError {}
+/** A PyTorch checkpoint that is damaged, or asks for something a state dict never needs (it is refused, never run). */
+export class TorchCheckpointError extends ArrayFileError {}

@@ -5,3 +5,6 @@ export { type DType, type NdArray, type TypedArray, ndarray, sizeOf, itemSize, t
 export { parseNpy, readNpy, encodeNpy, writeNpy } from './npy';
 export { parseNpz, readNpz, encodeNpz, writeNpz, readArrayFile } from './npz';
 export { SafetensorsReader, SafetensorsWriter, openSafetensors, readSafetensors, writeSafetensors, type TensorInfo } from './safetensors';
+export { TorchCheckpointError } from './errors';
+export { parseTorchCheckpoint, readTorchCheckpoint, isNdArray, type TorchValue, type TorchDict } from './torch-checkpoint';
+export { torchStateDict, readTorchStateDict } from './torch-state-dict';

@@ -20,6 +20,16 @@ function u64(view: DataView, off: number): number {
 
 /** Reads every member of a zip archive (stored or deflated; zip64 sizes and offsets included). */
 export function readZip(bytes: Uint8Array): ZipEntry[] {
+  try {
+    return readZipUnchecked(bytes);
+  } catch (error) {
+    // A field pointing outside the file surfaces as a RangeError from DataView: still a damaged archive.
+    if (error instanceof RangeError) throw new ZipError(`damaged archive (${error.message})`);
+    throw error;
+  }
+}
+
+function readZipUnchecked(bytes: Uint8Array): ZipEntry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let eocd = -1;
   for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
@@ -33,7 +43,7 @@ export function readZip(bytes: Uint8Array): ZipEntry[] {
   let cdOffset = view.getUint32(eocd + 16, true);
   if ((count === 0xffff || cdOffset === 0xffffffff) && eocd >= 20 && view.getUint32(eocd - 20, true) === SIG_EOCD64_LOCATOR) {
     const off64 = u64(view, eocd - 20 + 8);
-    if (view.getUint32(off64, true) !== SIG_EOCD64) throw new ZipError('zip64 end-of-central-directory record is missing');
+    if (off64 + 56 > bytes.length || view.getUint32(off64, true) !== SIG_EOCD64) throw new ZipError('zip64 end-of-central-directory record is missing');
     count = u64(view, off64 + 32);
     cdOffset = u64(view, off64 + 48);
   }
@@ -48,6 +58,7 @@ export function readZip(bytes: Uint8Array): ZipEntry[] {
     const extraLen = view.getUint16(p + 30, true);
     const commentLen = view.getUint16(p + 32, true);
     let localOffset = view.getUint32(p + 42, true);
+    if (p + 46 + nameLen + extraLen > bytes.length) throw new ZipError(`central directory entry ${k} is truncated`);
     const name = new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + nameLen));
     // zip64 extended information: the 0xffffffff fields follow in order.
     let e = p + 46 + nameLen;
@@ -55,21 +66,29 @@ export function readZip(bytes: Uint8Array): ZipEntry[] {
     while (e + 4 <= eEnd) {
       const id = view.getUint16(e, true);
       const len = view.getUint16(e + 2, true);
-      if (id === 0x0001) {
+      if (id === 0x0001 && e + 4 + len <= eEnd) {
         let q = e + 4;
-        if (size === 0xffffffff) (size = u64(view, q)), (q += 8);
-        if (compSize === 0xffffffff) (compSize = u64(view, q)), (q += 8);
-        if (localOffset === 0xffffffff) localOffset = u64(view, q);
+        const fits = () => q + 8 <= e + 4 + len;
+        if (size === 0xffffffff && fits()) (size = u64(view, q)), (q += 8);
+        if (compSize === 0xffffffff && fits()) (compSize = u64(view, q)), (q += 8);
+        if (localOffset === 0xffffffff && fits()) localOffset = u64(view, q);
       }
       e += 4 + len;
     }
-    if (view.getUint32(localOffset, true) !== SIG_LOCAL) throw new ZipError(`local header of '${name}' is damaged`);
+    if (localOffset + 30 > bytes.length || view.getUint32(localOffset, true) !== SIG_LOCAL) throw new ZipError(`local header of '${name}' is damaged`);
     const start = localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
     if (start + compSize > bytes.length) throw new ZipError(`member '${name}' is truncated`);
     const raw = bytes.subarray(start, start + compSize);
     let data: Uint8Array;
     if (method === 0) data = raw;
-    else if (method === 8) data = new Uint8Array(inflateRawSync(raw));
+    else if (method === 8) {
+      try {
+        // The declared size bounds the output: a damaged or hostile member cannot inflate past it.
+        data = new Uint8Array(inflateRawSync(raw, { maxOutputLength: Math.max(1, size) }));
+      } catch (error) {
+        throw new ZipError(`member '${name}' does not inflate (${(error as Error).message})`);
+      }
+    }
     else throw new ZipError(`member '${name}' uses compression method ${method} (expected stored or deflate)`);
     if (data.length !== size) throw new ZipError(`member '${name}' has ${data.length} bytes, the directory says ${size}`);
     entries.push({ name, data });
