@@ -1,13 +1,16 @@
 import type { Command } from '../command';
 import { bespokeCommand } from './bespoke';
+import { convertCommand } from './convert';
 import { demoCommand } from './demo';
 import { emaCommand } from './ema';
 import { fidCommand } from './fid';
+import { importCommand } from './import';
 import { matchCommand } from './match';
 import { modelInfoCommand } from './model-info';
 import { sampleCommand } from './sample';
 import { solveCommand } from './solve';
 import { trainCommand } from './train';
+import { velocityCommand } from './velocity';
 import { vizCommand } from './viz';
 
 export const commands: readonly Command[] = [
@@ -21,4 +24,7 @@ export const commands: readonly Command[] = [
   emaCommand,
   modelInfoCommand,
   vizCommand,
+  convertCommand,
+  importCommand,
+  velocityCommand,
 ];
