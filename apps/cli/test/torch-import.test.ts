@@ -1,9 +1,11 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ndarray, readNpy, readSafetensors, readTorchStateDict, writeNpy } from '@flow/io';
+import { ndarray, readNpy, readSafetensors, readTorchStateDict, writeNpy, writeNpz } from '@flow/io';
+import { Rng } from '@flow/random';
 import { convertCommand } from '../src/commands/convert';
 import { importCommand } from '../src/commands/import';
+import { probeCommand } from '../src/commands/probe';
 import { sampleCommand } from '../src/commands/sample';
 import { velocityCommand } from '../src/commands/velocity';
 import { captureStdout } from './capture-stdout';
@@ -67,5 +69,23 @@ describe('flow convert / import / velocity', () => {
     const samples = readNpy(join(dir, 's.npy'));
     expect(samples.shape).toEqual([3, 8, 8, 2]);
     expect((samples.data as Float32Array).every(Number.isFinite)).toBe(true);
+  });
+
+  it('probe: encoder features of the imported U-Net separate classes that differ in brightness', async () => {
+    const n = 90;
+    const x = new Float32Array(n * 128);
+    const y = new Int32Array(n);
+    const rng = new Rng(3);
+    for (let i = 0; i < n; i++) {
+      y[i] = i % 3;
+      for (let j = 0; j < 128; j++) x[i * 128 + j] = 0.3 * rng.normal() + 0.5 * (y[i]! - 1);
+    }
+    writeNpz(join(dir, 'labelled.npz'), { x: ndarray('float32', [n, 8, 8, 2], x), y: ndarray('int32', [n], y) });
+    const r = await captureStdout(() => probeCommand.run(['--model', model, '--dataset', join(dir, 'labelled.npz'), '--train', '60', '--test', '30', '--t', '0.9', '--backend', 'cpu', '--json']));
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.out) as Record<string, number>;
+    expect(info).toMatchObject({ t: 0.9, train_count: 60, test_count: 30, feature_dim: 8 + 8 + 8 + 16, classes: 3 }); // conv, 8x8_block0, 4x4_down, 4x4_block0
+    expect(info.accuracy).toBeGreaterThan(0.9);
+    await expect(probeCommand.run(['--model', model, '--dataset', 'mnist'])).rejects.toMatchObject({ kind: 'input' });
   });
 });

@@ -7,6 +7,7 @@ import { fidCommand } from './fid';
 import { importCommand } from './import';
 import { matchCommand } from './match';
 import { modelInfoCommand } from './model-info';
+import { probeCommand } from './probe';
 import { sampleCommand } from './sample';
 import { solveCommand } from './solve';
 import { trainCommand } from './train';
@@ -27,4 +28,5 @@ export const commands: readonly Command[] = [
   convertCommand,
   importCommand,
   velocityCommand,
+  probeCommand,
 ];
