@@ -24,3 +24,7 @@ export class SafetensorsFormatError extends ArrayFileError {
 export class OutputPathError extends ArrayFileError {
   override readonly code = 'OUTPUT_PATH';
 }
+/** A PyTorch checkpoint that is damaged, or asks for something a state dict never needs (it is refused, never run). */
+export class TorchCheckpointError extends ArrayFileError {
+  override readonly code = 'TORCH_CHECKPOINT';
+}

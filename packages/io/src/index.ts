@@ -8,3 +8,6 @@ export { SafetensorsReader, SafetensorsWriter, openSafetensors, readSafetensors,
 export { memoryBudget, formatBytes, AVAILABLE_SHARE, MAX_TYPED_ARRAY_LENGTH, type MemoryBudget, type MemoryBudgetOptions } from './memory-budget';
 export { largestFitting } from './largest-fitting';
 export { overBudget, type BudgetCheck } from './over-budget';
+export { TorchCheckpointError } from './errors';
+export { parseTorchCheckpoint, readTorchCheckpoint, isNdArray, type TorchValue, type TorchDict } from './torch-checkpoint';
+export { torchStateDict, readTorchStateDict } from './torch-state-dict';

@@ -27,6 +27,16 @@ const MAX_DEFLATE_RATIO = 1032;
  * (which must be possible for its compressed size), and each member's CRC-32 is checked: damage is a ZipError.
  */
 export function readZip(bytes: Uint8Array): ZipEntry[] {
+  try {
+    return readZipUnchecked(bytes);
+  } catch (error) {
+    // A field pointing outside the file surfaces as a RangeError from DataView: still a damaged archive.
+    if (error instanceof RangeError) throw new ZipError(`damaged archive (${error.message})`);
+    throw error;
+  }
+}
+
+function readZipUnchecked(bytes: Uint8Array): ZipEntry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const need = (off: number, len: number, what: string): void => {
     if (!(off >= 0 && off + len <= bytes.length)) throw new ZipError(`${what} lies outside the archive (offset ${off}, ${len} bytes, archive ${bytes.length} bytes)`);
@@ -70,7 +80,7 @@ export function readZip(bytes: Uint8Array): ZipEntry[] {
     while (e + 4 <= eEnd) {
       const id = view.getUint16(e, true);
       const len = view.getUint16(e + 2, true);
-      if (id === 0x0001) {
+      if (id === 0x0001 && e + 4 + len <= eEnd) {
         let q = e + 4;
         const take = (): number => {
           if (q + 8 > Math.min(eEnd, e + 4 + len)) throw new ZipError(`member '${name}': zip64 extra field is too short`);

@@ -56,3 +56,5 @@ export {
 export { loadVelocityModel, MODEL_WEIGHTS_FILE, type LoadedVelocityModel } from './load-velocity-model';
 export { sampleModel, writeSamples, type SampleOptions, type SampleResult, type CustomSolver } from './sample-model';
 export { powerEmaHook, emaDir } from './power-ema-hook';
+export { importEdm2, type ImportEdm2Options, type ImportEdm2Result } from './import-edm2';
+export { linearProbe, type LinearProbeData, type LinearProbeResult } from './linear-probe';

@@ -30,6 +30,8 @@ export interface LoadedVelocityModel {
   weightsFile: string;
   config: TrainConfig;
   parameters: number;
+  /** Pooled encoder features at time t (U-Net models only), for linear probes. */
+  features?: (x: tf.Tensor, t: tf.Tensor1D) => tf.Tensor2D;
   dispose(): void;
 }
 
@@ -111,6 +113,7 @@ export async function loadVelocityModel(dir: string, options: { weights?: string
     weightsFile,
     config,
     parameters: net.parameterCount,
+    ...(net.features ? { features: (x: tf.Tensor, t: tf.Tensor1D) => net.features!(x, t) } : {}),
     dispose: () => net.dispose(),
   };
 }

@@ -65,6 +65,7 @@ function unetNet(config: ModelConfig, shape: number[], rng: Rng): TrainableNet {
     buffers: net.buffers,
     forward: (x, t, training) => net.forward(x, t, undefined, training ? { training: true, dropoutRng } : {}),
     logVariance: (t) => net.logVariance(t),
+    features: (x, t) => net.encoderFeatures(x, t),
     lossWeight: (t) => unet.flowLossWeight(t, cfg.sigmaData),
     afterStep: () => net.forceWeightNorm(),
     parameterCount: net.parameterCount,

@@ -15,6 +15,8 @@ export interface VelocityNet {
   logVariance?(t: tf.Tensor1D): tf.Tensor;
   /** Per-sample loss weight w(t) applied with the learned uncertainty (EDM2's lambda), [batch]. */
   lossWeight?(t: tf.Tensor1D): tf.Tensor;
+  /** Representation features at time t ([batch, featureDim]; the U-Net's pooled encoder outputs), for linear probes. */
+  features?(x: tf.Tensor, t: tf.Tensor1D): tf.Tensor2D;
   /** Run after every optimiser step (EDM2 forced weight normalisation of the stored weights). */
   afterStep?(): void;
   /** Parameter count. */

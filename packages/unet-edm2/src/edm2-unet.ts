@@ -189,27 +189,59 @@ export class Edm2Unet {
     });
   }
 
+  private checkInput(x: tf.Tensor): void {
+    const r = this.config.resolution;
+    const [, h, w, c] = x.shape;
+    if (x.rank !== 4 || h !== r || w !== r || c !== this.config.channels) {
+      throw new UnetInputError(`x: expected shape [batch, ${r}, ${r}, ${this.config.channels}] (NHWC), got [${x.shape.join(', ')}]`);
+    }
+  }
+
+  /** The embedding and the encoder's outputs (input conv first), in the order the decoder pops them. */
+  private encode(xIn: tf.Tensor4D, cNoise: tf.Tensor1D, labels: tf.Tensor2D | undefined, opts: ForwardOptions): { emb: tf.Tensor2D; skips: tf.Tensor4D[] } {
+    const [n, h, w] = xIn.shape;
+    const emb = this.embedding(cNoise, labels);
+    let x = this.layer(tf.concat([xIn, tf.ones([n, h, w, 1])], 3), this.layout.encConv) as tf.Tensor4D;
+    const skips: tf.Tensor4D[] = [x];
+    for (const b of this.layout.encoder) {
+      x = this.block(x, emb, b, opts);
+      skips.push(x);
+    }
+    return { emb, skips };
+  }
+
+  /**
+   * Representation features at flow time t (for linear probes): the outputs of the input convolution and of
+   * every encoder block, each averaged over its pixels, concatenated: [batch, sum of their channels]. The
+   * input is preconditioned as in `forward` (c_in(t) x, c_noise(t)).
+   */
+  encoderFeatures(x: tf.Tensor, t: tf.Tensor | number, labels?: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const batch = x.shape[0];
+      const p = flowPrecond(perSample(t, batch), this.config.sigmaData);
+      this.checkInput(x);
+      const xIn = tf.mul(x, tf.reshape(p.cIn, [batch, 1, 1, 1])) as tf.Tensor4D;
+      const { skips } = this.encode(xIn, p.cNoise, labels, {});
+      return tf.concat(skips.map((s) => tf.mean(s, [1, 2])), 1) as tf.Tensor2D;
+    });
+  }
+
+  /** Width of `encoderFeatures`. */
+  get featureDim(): number {
+    return this.layout.skips.reduce((a, b) => a + b, 0);
+  }
+
   /**
    * The raw network F(x_in; c_noise, labels) of EDM2 (no preconditioning). `xIn` is NHWC [batch, res, res,
    * channels], `cNoise` [batch]. Labels (one-hot [batch, labelDim]) only for class-conditional configs;
    * omitted, they are zeros (the unconditional branch, as in the official code).
    */
   raw(xIn: tf.Tensor4D, cNoise: tf.Tensor1D, labels?: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor4D {
-    const [n, h, w, c] = xIn.shape;
-    const r = this.config.resolution;
-    if (xIn.rank !== 4 || h !== r || w !== r || c !== this.config.channels) {
-      throw new UnetInputError(`x: expected shape [batch, ${r}, ${r}, ${this.config.channels}] (NHWC), got [${xIn.shape.join(', ')}]`);
-    }
+    this.checkInput(xIn);
     if (labels && this.config.labelDim === 0) throw new UnetInputError('labels: this network is unconditional (labelDim 0)');
     return tf.tidy(() => {
-      const emb = this.embedding(cNoise, labels);
-      let x: tf.Tensor4D = tf.concat([xIn, tf.ones([n, h, w, 1])], 3);
-      x = this.layer(x, this.layout.encConv) as tf.Tensor4D;
-      const skips: tf.Tensor4D[] = [x];
-      for (const b of this.layout.encoder) {
-        x = this.block(x, emb, b, opts);
-        skips.push(x);
-      }
+      const { emb, skips } = this.encode(xIn, cNoise, labels, opts);
+      let x = skips[skips.length - 1] as tf.Tensor4D;
       for (const b of this.layout.decoder) {
         if (b.takesSkip) {
           const s = skips.pop() as tf.Tensor4D;

@@ -19,3 +19,4 @@ export {
   type MlpConfig,
 } from './mlp-velocity-net';
 export { mlpPresets, getMlpPreset, mlpPresetNames, type MlpPreset } from './mlp-presets';
+export { edm2ConfigFromKwargs, edm2StateDictToTensors, type StateTensor, type LayoutTensor, type Edm2Import } from './edm2-state-dict';

@@ -1,14 +1,18 @@
 import type { Command } from '../command';
 import { bespokeCommand } from './bespoke';
+import { convertCommand } from './convert';
 import { demoCommand } from './demo';
 import { emaCommand } from './ema';
 import { fidCommand } from './fid';
+import { importCommand } from './import';
 import { likelihoodCommand } from './likelihood';
 import { matchCommand } from './match';
 import { modelInfoCommand } from './model-info';
+import { probeCommand } from './probe';
 import { sampleCommand } from './sample';
 import { solveCommand } from './solve';
 import { trainCommand } from './train';
+import { velocityCommand } from './velocity';
 import { vizCommand } from './viz';
 
 export const commands: readonly Command[] = [
@@ -23,4 +27,8 @@ export const commands: readonly Command[] = [
   emaCommand,
   modelInfoCommand,
   vizCommand,
+  convertCommand,
+  importCommand,
+  velocityCommand,
+  probeCommand,
 ];
