@@ -1,4 +1,5 @@
 import { commands } from './commands/index';
+import { flagMessage } from './flag-message';
 import { isInputError } from './usage-error';
 
 function help(): string {
@@ -25,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = flagMessage(error, error instanceof Error ? error.message : String(error));
     process.stderr.write(`${message.split('\n')[0]}\n`);
     if (process.env.FLOW_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return isInputError(error) ? 2 : 1;

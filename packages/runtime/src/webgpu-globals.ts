@@ -39,7 +39,7 @@ export async function setupWebgpuGlobals(timeoutMs: number): Promise<string> {
       } catch (e) {
         const code = (e as { code?: string }).code;
         const why = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND' ? 'is not installed (npm install webgpu)' : `failed to load: ${(e as Error).message}`;
-        throw new BackendUnavailableError('webgpu', `--backend webgpu: the optional package webgpu (Dawn bindings) ${why}`);
+        throw new BackendUnavailableError('webgpu', `the optional package webgpu (Dawn bindings) ${why}`);
       }
       Object.assign(globalThis, mod.globals);
       gpu = mod.create([]);
@@ -57,12 +57,12 @@ export async function setupWebgpuGlobals(timeoutMs: number): Promise<string> {
     adapter = await withTimeout(gpuObj.requestAdapter({ powerPreference: 'high-performance' }), timeoutMs);
   } catch (e) {
     uninstall();
-    throw new BackendUnavailableError('webgpu', `--backend webgpu: requesting a WebGPU adapter failed: ${(e as Error).message}`);
+    throw new BackendUnavailableError('webgpu', `requesting a WebGPU adapter failed: ${(e as Error).message}`);
   }
   if (adapter === 'timeout' || !adapter) uninstall();
   if (adapter === 'timeout')
-    throw new BackendUnavailableError('webgpu', `--backend webgpu: no WebGPU adapter answered within ${timeoutMs} ms (no usable GPU / driver here)`);
-  if (!adapter) throw new BackendUnavailableError('webgpu', '--backend webgpu: no WebGPU adapter found (no usable GPU / Vulkan driver here)');
+    throw new BackendUnavailableError('webgpu', `no WebGPU adapter answered within ${timeoutMs} ms (no usable GPU / driver here)`);
+  if (!adapter) throw new BackendUnavailableError('webgpu', 'no WebGPU adapter found (no usable GPU / Vulkan driver here)');
   return describeAdapter(adapter);
 }
 

@@ -1,5 +1,6 @@
 import type { NdArray } from '@flow/io';
-import type { Rng, RngState } from '@flow/random';
+import type { DataSampler } from '@flow/matching';
+import type { Rng } from '@flow/random';
 
 /** Serialisable state of a data sampler: JSON metadata plus arrays (stored in checkpoints). */
 export interface SamplerState {
@@ -8,12 +9,12 @@ export interface SamplerState {
 }
 
 /**
- * The data side of training. `draw(count)` returns `count` rows of `dim` floats (model space, C order),
- * and advances a state that `getState`/`setState` capture exactly, so a resumed run draws the same rows.
+ * `@flow/matching`'s data stream (what a coupling draws rows from) whose position can be saved and restored:
+ * `draw(count)` returns `count` rows of `dim` floats (model space, C order) and advances a state that
+ * `getState`/`setState` capture exactly, so a resumed run draws the same rows.
  */
-export interface DataSampler {
+export interface ResumableSampler extends DataSampler {
   readonly dim: number;
-  draw(count: number): Float32Array;
   getState(): SamplerState;
   setState(state: SamplerState): void;
 }
@@ -30,7 +31,7 @@ export interface Normalization {
 export interface Dataset {
   /** Built-in name or the path it was loaded from. */
   readonly name: string;
-  /** Shape of one sample: [2] for 2-D toys, [C, H, W] for images. */
+  /** Shape of one sample: [2] for 2-D toys, [H, W, C] for images. */
   readonly shape: number[];
   readonly dim: number;
   /** Number of distinct samples, or null for an infinite generator (the 2-D toys). */
@@ -39,7 +40,5 @@ export interface Dataset {
   /** Whether samples are images (the PNG output of `flow sample` draws a grid instead of a scatter plot). */
   readonly kind: 'points' | 'image';
   /** A fresh sampler whose randomness (data order, or the generator's draws) comes from `rng`. */
-  sampler(rng: Rng): DataSampler;
+  sampler(rng: Rng): ResumableSampler;
 }
-
-export type { RngState };

@@ -1,8 +1,8 @@
 import { Rng, type RngState } from '@flow/random';
-import type { DataSampler, SamplerState } from './dataset';
+import type { ResumableSampler, SamplerState } from './dataset';
 
 /** An infinite dataset: each row is generated from the rng (its state is the whole sampler state). */
-export class GeneratorSampler implements DataSampler {
+export class GeneratorSampler implements ResumableSampler {
   constructor(
     readonly dim: number,
     private readonly generate: (rng: Rng, out: Float32Array) => void,

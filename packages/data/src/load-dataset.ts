@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { TrainerInputError } from '../errors';
+import { DataInputError } from './errors';
 import type { Dataset } from './dataset';
 import { mnistDataset } from './mnist';
 import { npyDataset } from './npy-dataset';
@@ -24,11 +24,11 @@ export function loadDataset(spec: string, options: LoadDatasetOptions = {}): Dat
   if (spec === 'mnist') return mnistDataset({ size: options.imageSize ?? 28, limit: options.limit });
   if (spec === 'mnist32') return mnistDataset({ size: 32, limit: options.limit });
   if (!existsSync(spec)) {
-    throw new TrainerInputError(`--dataset ${spec}: no such file or folder, and not a built-in dataset (${BUILTIN_DATASETS.join(', ')})`);
+    throw DataInputError.field('dataset', `${spec}: no such file or folder, and not a built-in dataset (${BUILTIN_DATASETS.join(', ')})`);
   }
   if (statSync(spec).isDirectory()) return pngFolderDataset(spec, { limit: options.limit });
   if (/\.(npy|npz)$/i.test(spec)) {
     return npyDataset(spec, options.limit);
   }
-  throw new TrainerInputError(`--dataset ${spec}: expected a .npy/.npz file or a folder of .png images`);
+  throw DataInputError.field('dataset', `${spec}: expected a .npy/.npz file or a folder of .png images`);
 }

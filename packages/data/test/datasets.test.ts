@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { writeNpy } from '@flow/io';
 import { Rng } from '@flow/random';
-import { ArraySampler, loadDataset, mnistDataset, toyDataset, TrainerInputError } from '../src/index';
+import { ArraySampler, loadDataset, mnistDataset, toyDataset, DataInputError } from '../src/index';
 
 describe('two-mode-2d', () => {
   it('has the paper modes N((+-8, 8), diag(3, 0.1)) at scale 1/8', () => {
@@ -128,7 +128,7 @@ describe('files', () => {
   });
 
   it('gives input errors that name the file', () => {
-    expect(() => loadDataset(path.join(tmp, 'missing.npy'))).toThrow(TrainerInputError);
+    expect(() => loadDataset(path.join(tmp, 'missing.npy'))).toThrow(DataInputError);
     expect(() => loadDataset(path.join(tmp, 'missing.npy'))).toThrow(/missing\.npy/);
     const bad = path.join(tmp, 'bad.npy');
     writeFileSync(bad, 'not an npy file');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { TrainerInputError } from '../errors';
+import { DataInputError } from './errors';
 import type { Dataset } from './dataset';
 import { imageDataset } from './image-dataset';
 
@@ -20,7 +20,7 @@ function mnistDir(): string {
   try {
     pkg = req.resolve('mnist/package.json');
   } catch {
-    // fall back to this module's own resolution (installed as a dependency of @flow/trainer)
+    // fall back to this module's own resolution (installed as a dependency of @flow/data)
     const own = createRequire(typeof __filename === 'string' ? __filename : path.join(process.cwd(), 'noop.js'));
     pkg = own.resolve('mnist/package.json');
   }
@@ -41,9 +41,9 @@ export function loadMnistDigits(): { digits: Float32Array; labels: Int32Array } 
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8')) as { data?: number[] };
     } catch (error) {
-      throw new TrainerInputError(`mnist: cannot read ${file}: ${(error as Error).message}`);
+      throw new DataInputError(`mnist: cannot read ${file}: ${(error as Error).message}`);
     }
-    if (!Array.isArray(parsed.data) || parsed.data.length % 784 !== 0) throw new TrainerInputError(`mnist: ${file} has no 28x28 digit data`);
+    if (!Array.isArray(parsed.data) || parsed.data.length % 784 !== 0) throw new DataInputError(`mnist: ${file} has no 28x28 digit data`);
     perClass.push(parsed.data);
   }
   const counts = perClass.map((d) => d.length / 784);
@@ -70,11 +70,11 @@ export function loadMnistDigits(): { digits: Float32Array; labels: Int32Array } 
 /** MNIST as a training dataset: NHWC [28, 28, 1] or [32, 32, 1], values in [-1, 1]. */
 export function mnistDataset(options: MnistOptions = {}): Dataset {
   const size = options.size ?? 28;
-  if (size !== 28 && size !== 32) throw new TrainerInputError(`mnist: size must be 28 or 32, got ${String(size)}`);
+  if (size !== 28 && size !== 32) throw new DataInputError(`mnist: size must be 28 or 32, got ${String(size)}`);
   const { digits } = loadMnistDigits();
   const available = digits.length / 784;
   const count = Math.min(options.limit ?? available, available);
-  if (!(count >= 1)) throw new TrainerInputError(`mnist: limit must be >= 1, got ${String(options.limit)}`);
+  if (!(count >= 1)) throw new DataInputError(`mnist: limit must be >= 1, got ${String(options.limit)}`);
   if (size === 28) return imageDataset('mnist', digits.slice(0, count * 784), [28, 28, 1]);
   const padded = new Float32Array(count * 1024).fill(-1);
   for (let n = 0; n < count; n++) {

@@ -1,3 +1,5 @@
+import { formatDuration } from './format-duration';
+
 /** A one-line progress bar on stderr: step, loss, steps/s and ETA. Plain lines when stderr is not a TTY. */
 export class ProgressBar {
   private readonly started = Date.now();
@@ -41,12 +43,4 @@ export class ProgressBar {
 
 function formatLoss(x: number): string {
   return Number.isFinite(x) ? x.toPrecision(4) : String(x);
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '--';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }

@@ -1,5 +1,5 @@
 import { readArrayFile, toFloat32 } from '@flow/io';
-import { TrainerInputError } from '../errors';
+import { DataInputError } from './errors';
 import type { Dataset } from './dataset';
 import { imageDataset, pointDataset } from './image-dataset';
 
@@ -16,21 +16,21 @@ export function npyDataset(file: string, limit?: number): Dataset {
       return readArrayFile(file);
     } catch (error) {
       if ((error as { kind?: string }).kind === 'input') throw error;
-      throw new TrainerInputError(`dataset ${file}: cannot read (${(error as Error).message})`);
+      throw new DataInputError(`dataset ${file}: cannot read (${(error as Error).message})`);
     }
   })();
   const shape = a.shape;
   if (shape.length < 2 || shape.length > 4) {
-    throw new TrainerInputError(`dataset ${file}: expected shape (n, d), (n, H, W), (n, H, W, C) or (n, C, H, W), got (${shape.join(', ')})`);
+    throw new DataInputError(`dataset ${file}: expected shape (n, d), (n, H, W), (n, H, W, C) or (n, C, H, W), got (${shape.join(', ')})`);
   }
-  if (shape.some((s) => s < 1)) throw new TrainerInputError(`dataset ${file}: empty array of shape (${shape.join(', ')})`);
+  if (shape.some((s) => s < 1)) throw new DataInputError(`dataset ${file}: empty array of shape (${shape.join(', ')})`);
   if (a.dtype === 'bool' || a.dtype === 'int64' || a.dtype === 'uint64') {
-    throw new TrainerInputError(`dataset ${file}: dtype ${a.dtype} is not a data type (expected float16/32/64 or uint8)`);
+    throw new DataInputError(`dataset ${file}: dtype ${a.dtype} is not a data type (expected float16/32/64 or uint8)`);
   }
   let data = toFloat32(a);
   if (a.dtype === 'uint8') data = data.map((v) => v / 127.5 - 1);
   for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new TrainerInputError(`dataset ${file}: non-finite value ${data[i]} at flat index ${i}`);
+    if (!Number.isFinite(data[i])) throw new DataInputError(`dataset ${file}: non-finite value ${data[i]} at flat index ${i}`);
   }
   const n = limit === undefined ? shape[0] : Math.max(1, Math.min(limit, shape[0]));
   if (n < shape[0]) data = data.slice(0, (data.length / shape[0]) * n);
@@ -41,7 +41,7 @@ export function npyDataset(file: string, limit?: number): Dataset {
   // channels last unless the layout is plainly (n, C, S, S): square images with a channel count first
   const channelsFirst = isChannel(d1) && d2 === d3 && d1 !== d2;
   if (isChannel(d3) && !channelsFirst) return imageDataset(file, data, [d1, d2, d3]);
-  if (!isChannel(d1)) throw new TrainerInputError(`dataset ${file}: cannot tell the channel axis of (${shape.join(', ')}); expected 1, 3 or 4 channels first or last`);
+  if (!isChannel(d1)) throw new DataInputError(`dataset ${file}: cannot tell the channel axis of (${shape.join(', ')}); expected 1, 3 or 4 channels first or last`);
   const [c, h, w] = [d1, d2, d3];
   const nhwc = new Float32Array(data.length);
   for (let s = 0; s < n; s++) {

@@ -1,12 +1,14 @@
 import { Rng, type RngState } from '@flow/random';
-import type { DataSampler, SamplerState } from './dataset';
+import type { ResumableSampler, SamplerState } from './dataset';
 
 /**
  * Draws rows of a finite dataset in shuffled epochs (without replacement inside an epoch), the order
  * coming from `rng`. The state is the rng state, the current epoch's permutation and the position in it.
  */
-export class ArraySampler implements DataSampler {
+export class ArraySampler implements ResumableSampler {
   readonly dim: number;
+  /** Distinct rows (what `@flow/matching`'s `ot` coupling checks its scope against). */
+  readonly size: number;
   private readonly rows: number;
   private perm: Int32Array | null = null;
   private pos = 0;
@@ -19,6 +21,7 @@ export class ArraySampler implements DataSampler {
   ) {
     this.dim = dim;
     this.rows = data.length / dim;
+    this.size = this.rows;
     if (!Number.isInteger(this.rows) || this.rows < 1) throw new RangeError(`ArraySampler: ${data.length} values do not make rows of ${dim}`);
   }
 
