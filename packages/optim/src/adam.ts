@@ -26,8 +26,8 @@ export class Adam {
     this.beta2 = options.beta2 ?? 0.99;
     this.epsilon = options.epsilon ?? 1e-8;
     for (const [name, variable] of Object.entries(variables)) {
-      this.m[name] = tf.variable(tf.zerosLike(variable), false, `adam_m/${name}/${uniq()}`);
-      this.v[name] = tf.variable(tf.zerosLike(variable), false, `adam_v/${name}/${uniq()}`);
+      this.m[name] = tf.variable(tf.zerosLike(variable), false, `adam-m.${name}.${uniq()}`);
+      this.v[name] = tf.variable(tf.zerosLike(variable), false, `adam-v.${name}.${uniq()}`);
     }
   }
 
