@@ -11,8 +11,8 @@ function escape(s: string): string {
  * user gave (the @flow/io errors do) is prefixed with the command and that option; one that starts with an
  * option the CLI passed in as a name, with the command.
  */
-export function explainError(command: Command, argv: readonly string[], error: unknown): string {
-  let message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+export function explainError(command: Command, argv: readonly string[], error: unknown, text?: string): string {
+  let message = (text ?? (error instanceof Error ? error.message : String(error))).split('\n')[0]!;
   const fields = Object.entries(command.optionForField ?? {}).sort((a, b) => b[0].length - a[0].length);
   if (fields.length > 0) {
     const pattern = new RegExp(`(?<![\\w'-])(${fields.map(([f]) => escape(f)).join('|')})(?![\\w'])`, 'g');

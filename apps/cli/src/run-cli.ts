@@ -1,6 +1,7 @@
 import { checkOutputOptions } from './check-output-options';
 import { commands } from './commands/index';
 import { explainError } from './explain-error';
+import { flagMessage } from './flag-message';
 import { isFlowInputError } from '@flow/errors';
 
 function help(): string {
@@ -30,7 +31,9 @@ export async function runCli(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     const input = isFlowInputError(error);
-    process.stderr.write(`${input ? explainError(command, rest, error) : (error instanceof Error ? error.message : String(error)).split('\n')[0]}\n`);
+    // Library messages name their field (`steps`, `backend`); the CLI says the flag the user typed.
+    const message = flagMessage(error, error instanceof Error ? error.message : String(error));
+    process.stderr.write(`${input ? explainError(command, rest, error, message) : message.split('\n')[0]}\n`);
     if (process.env.FLOW_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return input ? 2 : 1;
   }

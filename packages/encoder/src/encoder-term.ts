@@ -15,7 +15,7 @@ export interface EncoderTermOptions {
 /**
  * The encoder's part of a flow-matching step. Given data x1 and standard-normal eps, it returns
  * x0 = z = mu(x1) + sigma(x1) eps (the pair (z, x1) replaces (eps, x1) in the flow-matching loss) and
- * the extra loss beta * KL(q(z | x1) || prior). It matches `@flow/trainer`'s CouplingTerm.
+ * the extra loss beta * KL(q(z | x1) || prior). `createEncoderCoupling` pairs it with an independent coupling.
  */
 export interface EncoderTerm {
   readonly encoder: GaussianEncoder;

@@ -11,10 +11,16 @@ export class FlowInputError extends Error {
   /** Machine-readable reason; subclasses override it with their own constant (e.g. `'NPY_FORMAT'`). */
   readonly code: string = 'INPUT';
   readonly [FLOW_INPUT_ERROR] = true;
+  /**
+   * When the error is about one option, its name in the library's API (`steps`, `couplingOptions.beta`,
+   * `backend`); the message then starts with that name, so a caller can put its own name there (a CLI flag).
+   */
+  readonly field?: string;
 
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options?: { cause?: unknown; field?: string }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     // Subclasses inherit this, so `name` is their own class name without each one repeating it.
     this.name = new.target.name;
+    if (options?.field !== undefined) this.field = options.field;
   }
 }

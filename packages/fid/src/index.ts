@@ -4,7 +4,6 @@ export { frechetDistance, frechetDistanceDetails, traceSqrtProduct, type Frechet
 export { FeatureStatistics, featureStatistics, type FeatureStatisticsState } from './feature-statistics';
 export { readStats, writeStats, readFeatures, loadStatsOrFeatures, type StatsWithDim } from './stats-file';
 export { kernelInceptionDistance, mmdUnbiased, type KidOptions, type KidResult } from './kid';
-export { resizeBicubicAntialiased } from './resize';
 export { symmetricEigenvalues } from './linalg/symmetric-eigenvalues';
 export { tridiagonalEigenvalues } from './linalg/tridiagonal-eigenvalues';
 export { choleskySemidefinite, type CholeskyResult } from './linalg/cholesky';

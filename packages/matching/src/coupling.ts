@@ -59,8 +59,13 @@ export interface FeatureDistance {
   metric?: 'sqeuclidean' | 'dot';
 }
 
-export interface Coupling {
-  readonly name: 'independent' | 'dansm' | 'ot' | string;
+/**
+ * The coupling protocol of the toolkit: what a trainer calls once per step for a batch of (data, noise)
+ * pairs, with a snapshot that continues it bit for bit. `Name` is the coupling's literal name: the built-ins
+ * are `Coupling<CouplingKind>`; packages that wrap one (e.g. `@flow/encoder`'s `EncoderCoupling`) name theirs.
+ */
+export interface Coupling<Name extends string = CouplingKind> {
+  readonly name: Name;
   next(batchSize: number): Promise<PairBatch>;
   stats(): CouplingStats;
   snapshot(): CouplingSnapshot;
@@ -87,7 +92,11 @@ export interface CouplingOptions {
 }
 
 /** Creates the coupling the trainer calls once per step: independent pairs, DANSM's greedy pool, or exact OT per scope. */
-export function createCoupling(kind: CouplingKind, opts: CouplingOptions): Coupling {
+export function createCoupling<K extends CouplingKind>(kind: K, opts: CouplingOptions): Coupling<K> {
+  return createBuiltin(kind, opts) as Coupling<K>;
+}
+
+function createBuiltin(kind: CouplingKind, opts: CouplingOptions): Coupling {
   const ms = opts.ms ?? 1000;
   if (!Number.isInteger(ms) || ms < 1) throw new MatchingInputError(`coupling: ms must be a positive integer, got ${ms}`);
   if (!Number.isInteger(opts.sampler.dim) || opts.sampler.dim < 1) throw new MatchingInputError(`coupling: sampler.dim must be a positive integer, got ${opts.sampler.dim}`);
@@ -162,7 +171,7 @@ function drawRows(sampler: DataSampler, count: number): Float32Array {
 }
 
 abstract class BaseCoupling implements Coupling {
-  abstract readonly name: string;
+  abstract readonly name: CouplingKind;
   protected rng: Rng;
   protected readonly sampler: DataSampler;
   protected readonly dim: number;
@@ -372,7 +381,7 @@ class OtCoupling extends BaseCoupling {
   constructor(
     opts: CouplingOptions,
     private readonly ms: number,
-    readonly name: string = 'ot',
+    readonly name: 'ot' | EntropicSolver = 'ot',
     private readonly assign: (cost: Float32Array | Float64Array, n: number, rng: Rng) => Int32Array = (cost, n) => solveAssignment(cost, n).rowToCol,
   ) {
     super(opts);

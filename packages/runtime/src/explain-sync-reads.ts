@@ -4,8 +4,8 @@ interface SyncReader {
 
 /** The message a synchronous read on webgpu fails with in Node, in place of tfjs-webgpu's bare ReferenceError. */
 export const WEBGPU_SYNC_READ_MESSAGE =
-  '--backend webgpu: this step reads a tensor synchronously (dataSync / arraySync), which tfjs-webgpu can only do ' +
-  'through OffscreenCanvas, absent in Node; run it on --backend wasm (or cpu / tensorflow)';
+  'backend webgpu: this step reads a tensor synchronously (dataSync / arraySync), which tfjs-webgpu can only do ' +
+  'through OffscreenCanvas, absent in Node; run it on the wasm backend (or cpu / tensorflow)';
 
 /**
  * tfjs-webgpu reads synchronously by drawing into an OffscreenCanvas; in Node that throws

@@ -53,10 +53,10 @@ async function importOptional(pkg: string, backend: ResolvedBackend, load: () =>
     if (isModuleNotFound(e)) {
       throw new BackendUnavailableError(
         backend,
-        `--backend ${backend}: the optional package ${pkg} is not installed (npm install ${pkg})`,
+        `the optional package ${pkg} is not installed (npm install ${pkg})`,
       );
     }
-    throw new BackendUnavailableError(backend, `--backend ${backend}: loading ${pkg} failed: ${message(e)}`);
+    throw new BackendUnavailableError(backend, `loading ${pkg} failed: ${message(e)}`);
   }
 }
 
@@ -65,9 +65,9 @@ async function activate(backend: ResolvedBackend, tfjsName: string): Promise<voi
   try {
     ok = await tf.setBackend(tfjsName);
   } catch (e) {
-    throw new BackendUnavailableError(backend, `--backend ${backend}: initialising the ${tfjsName} backend failed: ${message(e)}`);
+    throw new BackendUnavailableError(backend, `initialising the ${tfjsName} backend failed: ${message(e)}`);
   }
-  if (!ok) throw new BackendUnavailableError(backend, `--backend ${backend}: the ${tfjsName} backend failed to initialise`);
+  if (!ok) throw new BackendUnavailableError(backend, `the ${tfjsName} backend failed to initialise`);
   await tf.ready();
 }
 
@@ -113,7 +113,7 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
 export async function initBackend(name?: BackendName | string, opts: InitBackendOptions = {}): Promise<BackendInfo> {
   const fromEnv = name === undefined && process.env.FLOW_BACKEND ? process.env.FLOW_BACKEND : undefined;
   registerGradients();
-  const requested = parseBackendName(name ?? fromEnv ?? 'auto', fromEnv !== undefined ? 'FLOW_BACKEND' : '--backend');
+  const requested = parseBackendName(name ?? fromEnv ?? 'auto', fromEnv !== undefined ? 'FLOW_BACKEND' : 'backend');
   if (current && current.requested === requested && tf.getBackend() === current.tfjsBackend) return current;
   const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const tried: BackendAttempt[] = [];
@@ -130,8 +130,8 @@ export async function initBackend(name?: BackendName | string, opts: InitBackend
       return current;
     } catch (e) {
       if (requested !== 'auto') throw e;
-      tried.push({ backend, ok: false, error: message(e).replace(/^--backend \S+: /, '') });
+      tried.push({ backend, ok: false, error: e instanceof BackendUnavailableError ? e.reason : message(e) });
     }
   }
-  throw new BackendUnavailableError('auto', `--backend auto: no backend could start (${tried.map((t) => `${t.backend}: ${t.error}`).join('; ')})`);
+  throw new BackendUnavailableError('auto', `no backend could start (${tried.map((t) => `${t.backend}: ${t.error}`).join('; ')})`);
 }

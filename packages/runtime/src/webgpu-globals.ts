@@ -13,7 +13,7 @@ export async function setupWebgpuGlobals(timeoutMs: number, opts: { rejectSoftwa
   } catch (e) {
     if (e instanceof WebgpuUnavailableError) {
       const hint = opts.rejectSoftware && /software/.test(e.message) ? ' (request webgpu by name to use it anyway)' : '';
-      throw new BackendUnavailableError('webgpu', `--backend webgpu: ${e.message.replace(/^WebGPU: /, '')}${hint}`);
+      throw new BackendUnavailableError('webgpu', `${e.message.replace(/^WebGPU: /, '')}${hint}`);
     }
     throw e;
   }

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readSafetensors, readTorchStateDict, writeFileAtomic, writeSafetensors, ndarray, type NdArray } from '@flow/io';
+import { readSafetensors, readTorchStateDict, ndarray, type NdArray } from '@flow/io';
 import { countParameters, edm2ConfigFromKwargs, edm2StateDictToTensors, type StateTensor, type UnetConfig } from '@flow/unet-edm2';
 import { TrainerInputError } from './errors';
-import { MODEL_WEIGHTS_FILE } from './load-velocity-model';
-import { configPath } from './trainer';
+import { RunDirectory } from './run/run-directory';
 import { CONFIG_FORMAT, type TrainConfig } from './train-config';
 
 export interface ImportEdm2Options {
@@ -69,13 +68,14 @@ export function importEdm2(options: ImportEdm2Options): ImportEdm2Result {
     stateDict[name] = { shape: a.shape, data: a.data };
   }
   const mapped = edm2StateDictToTensors(unet, stateDict, options.checkpoint);
-  if (existsSync(configPath(options.out))) throw new TrainerInputError(`${options.out}: already holds a model (config.json); choose another folder`);
-  mkdirSync(options.out, { recursive: true });
-  const tensors: Record<string, NdArray> = {};
-  for (const [name, t] of Object.entries(mapped.weights)) tensors[name] = ndarray('float32', t.shape, t.data);
-  for (const [name, t] of Object.entries(mapped.buffers)) tensors[`buffer/net/${name}`] = ndarray('float32', t.shape, t.data);
+  const run = new RunDirectory(options.out);
+  if (run.hasConfig()) throw new TrainerInputError(`${options.out}: already holds a model (config.json); choose another folder`);
+  const params: Record<string, NdArray> = {};
+  const buffers: Record<string, NdArray> = {};
+  for (const [name, t] of Object.entries(mapped.weights)) params[name] = ndarray('float32', t.shape, t.data);
+  for (const [name, t] of Object.entries(mapped.buffers)) buffers[name] = ndarray('float32', t.shape, t.data);
   const sha256 = createHash('sha256').update(readFileSync(options.checkpoint)).digest('hex');
-  writeSafetensors(path.join(options.out, MODEL_WEIGHTS_FILE), tensors, { source: 'edm2', checkpoint: path.basename(options.checkpoint), checkpoint_sha256: sha256 });
+  run.writeModelWeights(params, buffers, { source: 'edm2', checkpoint: path.basename(options.checkpoint), checkpoint_sha256: sha256 });
   const shape = [unet.resolution, unet.resolution, unet.channels];
   // A run config, so loaders that read run directories take it as it is; training fields are defaults
   // (fine-tuning an import is not supported yet) and `source` records where the weights came from.
@@ -95,6 +95,6 @@ export function importEdm2(options: ImportEdm2Options): ImportEdm2Result {
     backend: 'auto',
     source: { format: 'edm2', checkpoint: path.resolve(options.checkpoint), checkpoint_sha256: sha256, key: options.key ?? null, kwargs },
   };
-  writeFileAtomic(configPath(options.out), `${JSON.stringify(config, null, 2)}\n`);
+  run.writeConfig(config);
   return { out: options.out, config: unet, parameters: countParameters(unet), checkpointSha256: sha256, notes: mapped.notes };
 }

@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { readSafetensors, type NdArray } from '@flow/io';
+import type { Normalization } from '@flow/data';
+import type { NdArray } from '@flow/io';
 import { perSampleTime, type VelocityField } from '@flow/solvers';
-import { latestGoodCheckpoint } from './checkpoint';
-import type { Normalization } from './datasets/dataset';
 import { TrainerInputError } from './errors';
 import { createRunNet } from './model-factory';
-import { readRunConfig } from './trainer';
+import { RunDirectory } from './run/run-directory';
 import type { TrainConfig } from './train-config';
 
 export interface LoadedVelocityModel {
@@ -35,48 +32,22 @@ export interface LoadedVelocityModel {
   dispose(): void;
 }
 
-/** The file a model directory exports its (e.g. EMA-reconstructed) weights in, named like the network's variables. */
-export const MODEL_WEIGHTS_FILE = 'model.safetensors';
-
 /**
  * Loads a model directory written by `flow train` (config.json + checkpoints/) as a velocity field.
  * Weights: `weights` if given (a safetensors file of the network's variables, e.g. from
- * `flow ema reconstruct`), else `DIR/model.safetensors` when present, else the newest good checkpoint.
+ * `flow ema reconstruct`), else the run's exported weights file (`RunDirectory.modelWeightsFile`) when
+ * present, else the newest good checkpoint.
  */
 export async function loadVelocityModel(dir: string, options: { weights?: string } = {}): Promise<LoadedVelocityModel> {
-  const config = readRunConfig(dir);
+  const run = new RunDirectory(dir);
+  const config = run.readConfig();
   const net = createRunNet(config, config.dataset);
-  let weights: Record<string, NdArray>;
   // Stored buffers win; files without them (older checkpoints, `flow ema reconstruct` exports) rely on
   // createRunNet deriving the same ones from the run's seed.
-  const buffers: Record<string, NdArray> = {};
-  let step: number | null = null;
-  let weightsFile: string;
-  const exported = options.weights ?? path.join(dir, MODEL_WEIGHTS_FILE);
-  if (options.weights !== undefined || existsSync(exported)) {
-    if (!existsSync(exported)) throw new TrainerInputError(`${exported}: weights file not found`);
-    let tensors: Record<string, NdArray>;
-    try {
-      tensors = readSafetensors(exported).tensors;
-    } catch (error) {
-      throw new TrainerInputError(`${exported}: ${(error as Error).message}`);
-    }
-    // accept both plain variable names and checkpoint-style `param/net/<name>` names
-    weights = {};
-    for (const [k, v] of Object.entries(tensors)) {
-      if (k.startsWith('buffer/net/')) buffers[k.slice(11)] = v;
-      else weights[k.startsWith('param/net/') ? k.slice(10) : k.startsWith('net/') ? k.slice(4) : k] = v;
-    }
-    weightsFile = exported;
-  } else {
-    const ckpt = latestGoodCheckpoint(dir, (file, reason) => process.stderr.write(`skipping checkpoint ${file}: ${reason}\n`));
-    if (!ckpt) throw new TrainerInputError(`${dir}: no readable checkpoint in ${path.join(dir, 'checkpoints')}`);
-    weights = {};
-    for (const [k, v] of Object.entries(ckpt.params)) if (k.startsWith('net/')) weights[k.slice(4)] = v;
-    for (const [k, v] of Object.entries(ckpt.buffers ?? {})) if (k.startsWith('net/')) buffers[k.slice(4)] = v;
-    step = ckpt.step;
-    weightsFile = path.join(dir, 'checkpoints', `step-${String(ckpt.step).padStart(8, '0')}.safetensors`);
-  }
+  const { params: weights, buffers, step, file: weightsFile } = run.readNetWeights({
+    ...options,
+    onSkip: (file, reason) => process.stderr.write(`skipping checkpoint ${file}: ${reason}\n`),
+  });
   const hash = createHash('sha256');
   hash.update(JSON.stringify(config.model));
   hash.update(JSON.stringify(config.dataset.shape));
@@ -98,6 +69,7 @@ export async function loadVelocityModel(dir: string, options: { weights?: string
   }
   for (const [name, v] of Object.entries(net.buffers ?? {})) {
     const a = buffers[name];
+    // the key spelling is part of the identity (Bespoke files are bound to it): keep it
     hashBytes(`buffer/${name}`, a ? assign('buffer', name, v, a) : ((await v.data()) as Float32Array));
   }
   const velocity: VelocityField = (x, t) => net.forward(x, perSampleTime(t, x.shape[0]), false);

@@ -1,38 +1,21 @@
 import * as unet from '@flow/unet-edm2';
-import { Rng, type RngState } from '@flow/random';
-import type { Dataset } from './datasets/dataset';
+import type { Dataset } from '@flow/data';
+import { Rng } from '@flow/random';
 import { TrainerInputError } from './errors';
-import type { TrainConfig } from './train-config';
-import type { VelocityNet } from './velocity-net';
-
-/** The network part of a run's config (JSON-safe; stored in config.json). */
-export interface ModelConfig {
-  type: 'mlp' | 'unet-edm2';
-  /** U-Net preset name (unet-edm2), e.g. `mnist`, `mnist-tiny`, `cifar10`; resolution/channels follow the data. */
-  preset?: string;
-  /** MLP width and depth (mlp). */
-  hidden?: number;
-  layers?: number;
-  /** Fields overriding the preset's config (unet-edm2) or passed to the MLP constructor. */
-  options?: Record<string, unknown>;
-}
-
-/** A VelocityNet whose own randomness (dropout) has a state that checkpoints capture. */
-export interface TrainableNet extends VelocityNet {
-  getRngState?(): RngState;
-  setRngState?(state: RngState): void;
-}
+import type { ModelConfig } from './model-config';
+import { TRAIN_DEFAULTS } from './train-defaults';
+import type { TrainableNet } from './velocity-net';
 
 /** The full U-Net config a run uses (preset + data shape + overrides). */
 export function unetConfigFor(config: ModelConfig, shape: number[]): unet.UnetConfig {
-  if (shape.length !== 3) throw new TrainerInputError(`--model unet-edm2 needs image data (H, W, C); this dataset has shape (${shape.join(', ')})`);
+  if (shape.length !== 3) throw TrainerInputError.field('model', `unet-edm2 needs image data (H, W, C); this dataset has shape (${shape.join(', ')})`);
   const [h, w, c] = shape;
-  if (h !== w) throw new TrainerInputError(`--model unet-edm2 needs square images, got ${h}x${w}`);
+  if (h !== w) throw TrainerInputError.field('model', `unet-edm2 needs square images, got ${h}x${w}`);
   let preset: unet.UnetPreset;
   try {
-    preset = unet.getUnetPreset(config.preset ?? 'mnist');
+    preset = unet.getUnetPreset(config.preset ?? TRAIN_DEFAULTS['unet-edm2'].preset);
   } catch (error) {
-    throw new TrainerInputError(`--preset: ${(error as Error).message}`);
+    throw TrainerInputError.field('preset', (error as Error).message);
   }
   return { ...preset.config, resolution: h, channels: c, ...((config.options ?? {}) as Partial<unet.UnetConfig>) };
 }
@@ -45,7 +28,7 @@ export const RUN_STREAM = { init: 1, data: 2, coupling: 3, time: 4, couplingInit
  * and phases) are never trained and come from the run's seed; checkpoints store them, but weights files
  * without them (EMA exports, older checkpoints) rely on this stream to get the trainer's time embedding.
  */
-export function createRunNet(config: Pick<TrainConfig, 'model' | 'seed'>, dataset: Pick<Dataset, 'shape' | 'dim'>): TrainableNet {
+export function createRunNet(config: { model: ModelConfig; seed: number }, dataset: Pick<Dataset, 'shape' | 'dim'>): TrainableNet {
   return createVelocityNet(config.model, dataset, new Rng(config.seed).fork(RUN_STREAM.init));
 }
 
@@ -53,7 +36,7 @@ export function createRunNet(config: Pick<TrainConfig, 'model' | 'seed'>, datase
 export function createVelocityNet(config: ModelConfig, dataset: Pick<Dataset, 'shape' | 'dim'>, rng: Rng): TrainableNet {
   if (config.type === 'unet-edm2') return unetNet(config, dataset.shape, rng);
   if (config.type === 'mlp') return mlpNet(config, dataset, rng);
-  throw new TrainerInputError(`--model ${String(config.type)}: expected unet-edm2 or mlp`);
+  throw TrainerInputError.field('model', `must be unet-edm2 or mlp, got '${String(config.type)}'`);
 }
 
 function unetNet(config: ModelConfig, shape: number[], rng: Rng): TrainableNet {
@@ -78,9 +61,9 @@ function unetNet(config: ModelConfig, shape: number[], rng: Rng): TrainableNet {
 }
 
 function mlpNet(config: ModelConfig, dataset: Pick<Dataset, 'shape' | 'dim'>, rng: Rng): TrainableNet {
-  if (dataset.shape.length !== 1) throw new TrainerInputError(`--model mlp needs vector data; this dataset has shape (${dataset.shape.join(', ')}) (use unet-edm2 for images)`);
+  if (dataset.shape.length !== 1) throw TrainerInputError.field('model', `mlp needs vector data; this dataset has shape (${dataset.shape.join(', ')}) (use unet-edm2 for images)`);
   const net = unet.createMlpVelocityNet(
-    { dim: dataset.dim, hidden: config.hidden ?? 128, depth: config.layers ?? 3, ...((config.options ?? {}) as Partial<unet.MlpConfig>) },
+    { dim: dataset.dim, hidden: config.hidden ?? TRAIN_DEFAULTS.mlp.hidden, depth: config.layers ?? TRAIN_DEFAULTS.mlp.layers, ...((config.options ?? {}) as Partial<unet.MlpConfig>) },
     { seed: rng.nextUint32() },
   );
   return {

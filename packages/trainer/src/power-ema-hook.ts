@@ -1,19 +1,15 @@
 import path from 'node:path';
 import type { NdArray } from '@flow/io';
 import { PowerEmaTracker, type PowerEmaTrackerState } from '@flow/ema';
-import type { EmaHook } from './trainer';
-
-/** The EMA snapshot folder of a run (what `flow ema reconstruct --snapshots` reads). */
-export function emaDir(runDir: string): string {
-  return path.join(runDir, 'ema');
-}
+import type { EmaHook } from './ema-hook';
 
 /**
  * EDM2 post-hoc EMA through `@flow/ema`: power-function EMAs of the network weights (names as in the
- * network, shapes kept), snapshots every `every` steps into DIR/ema, state carried in checkpoints.
+ * network, shapes kept), snapshots every `every` steps into `snapshotDir` (a run's EMA folder), state
+ * carried in checkpoints.
  */
-export function powerEmaHook(runDir: string, every: number, sigmaRels: number[], shapes: Record<string, number[]>): EmaHook {
-  const settings = { snapshotEvery: every, dir: emaDir(runDir), shapes, metadata: { run: path.basename(path.resolve(runDir)) } };
+export function powerEmaHook(snapshotDir: string, every: number, sigmaRels: number[], shapes: Record<string, number[]>): EmaHook {
+  const settings = { snapshotEvery: every, dir: snapshotDir, shapes, metadata: { run: path.basename(path.dirname(path.resolve(snapshotDir))) } };
   let tracker = new PowerEmaTracker({ ...settings, sigmaRels });
   return {
     async update(_step, weights) {

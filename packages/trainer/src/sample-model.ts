@@ -43,7 +43,7 @@ export interface SampleResult {
 /** Draws x0 ~ N(0, I) (seeded) and integrates it to t = 1 with the given solver, batch by batch. */
 export async function sampleModel(model: LoadedVelocityModel, options: SampleOptions): Promise<SampleResult> {
   const { count } = options;
-  if (!Number.isInteger(count) || count < 1) throw new TrainerInputError(`--count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1) throw TrainerInputError.field('count', `must be a positive integer, got ${count}`);
   const rng = new Rng(options.seed ?? 0);
   const dim = model.dim;
   const batchSize = options.batchSize ?? (model.kind === 'image' ? 256 : count);
@@ -98,15 +98,15 @@ export function writeSamples(file: string, result: SampleResult, kind: 'points' 
     writeNpy(file, { dtype: 'float32', shape: result.shape, data: result.samples });
     return;
   }
-  if (ext !== '.png') throw new TrainerInputError(`--out ${file}: expected a .npy or .png file`);
+  if (ext !== '.png') throw new TrainerInputError(`${file}: expected a .npy or .png file`);
   const count = result.shape[0];
   if (kind === 'image') {
     const [h, w, c] = result.shape.slice(1);
-    if (c !== 1 && c !== 3) throw new TrainerInputError(`--out ${file}: PNG grids need 1 or 3 channels, the samples have ${c}`);
+    if (c !== 1 && c !== 3) throw new TrainerInputError(`${file}: PNG grids need 1 or 3 channels, the samples have ${c}`);
     imageGrid({ images: result.samples, count, height: h, width: w, channels: c as 1 | 3, scale: 2, ...(title ? { title } : {}) }).writePng(file);
     return;
   }
   const dim = result.shape.slice(1).reduce((a, b) => a * b, 1);
-  if (dim !== 2) throw new TrainerInputError(`--out ${file}: a scatter plot needs 2-D points, the samples have ${dim} features (write .npy instead)`);
+  if (dim !== 2) throw new TrainerInputError(`${file}: a scatter plot needs 2-D points, the samples have ${dim} features (write .npy instead)`);
   scatterChart({ series: [{ name: 'samples', points: result.samples, radius: 1.5 }], equalAspect: true, ...(title ? { title } : {}) }).writePng(file);
 }

@@ -1,14 +1,15 @@
-import type { LrSchedule } from './lr-schedule';
-import type { ModelConfig } from './model-factory';
-import type { Normalization } from './datasets/dataset';
+import type { Normalization } from '@flow/data';
+import type { LrSchedule } from '@flow/optim';
+import type { ModelConfig } from './model-config';
+import type { TrainingCouplingName } from './training-coupling';
 
 export const CONFIG_FORMAT = 'flow-train-config/1';
 
-/** Everything that defines a run; stored as config.json in the run directory and reused by --resume. */
+/** Everything that defines a run; stored in the run directory and reused on resume. */
 export interface TrainConfig {
   format: typeof CONFIG_FORMAT;
   dataset: {
-    /** What was given to --dataset (built-in name or path). */
+    /** The dataset spec given (built-in name or path). */
     spec: string;
     shape: number[];
     dim: number;
@@ -19,8 +20,8 @@ export interface TrainConfig {
     limit?: number;
   };
   model: ModelConfig;
-  coupling: { name: string; ms?: number; costBackend?: string; options: Record<string, unknown> };
-  optimizer: LrSchedule & { beta1: number; beta2: number; epsilon: number; clip: number };
+  coupling: { name: TrainingCouplingName; ms?: number; costBackend?: string; options: Record<string, unknown> };
+  optimizer: Required<Pick<LrSchedule, 'refLr' | 'refSteps' | 'rampupSteps'>> & { beta1: number; beta2: number; epsilon: number; clip: number };
   batch: number;
   seed: number;
   /** EDM2's learned uncertainty weighting (when the network has u(t)). */

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { RngState } from '@flow/random';
 
 /**
  * What the trainer needs from a network: named trainable variables, the velocity prediction, and
@@ -22,4 +23,10 @@ export interface VelocityNet {
   /** Parameter count. */
   readonly parameterCount: number;
   dispose(): void;
+}
+
+/** A VelocityNet whose own randomness (dropout) has a state that checkpoints capture. */
+export interface TrainableNet extends VelocityNet {
+  getRngState?(): RngState;
+  setRngState?(state: RngState): void;
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@flow/runtime';
-import { loadVelocityModel, sampleModel, train } from '../src/index';
+import { loadVelocityModel, RunDirectory, sampleModel, train } from '../src/index';
 
 // tfjs-backend-webgpu reads synchronously through OffscreenCanvas, which Node lacks: a dataSync anywhere in
 // training or sampling breaks `--backend webgpu`. Forbid it here on wasm, where the same code path runs.
@@ -30,8 +30,8 @@ describe('training and sampling read tensors asynchronously only', () => {
     );
     expect(s.steps).toBe(3);
     expect(Number.isFinite(s.final_loss)).toBe(true);
-    expect(readdirSync(path.join(out, 'checkpoints')).filter((f) => f.endsWith('.safetensors')).length).toBe(2);
-    expect(readdirSync(path.join(out, 'ema')).length).toBeGreaterThan(0);
+    expect(new RunDirectory(out).listCheckpoints().length).toBe(2);
+    expect(readdirSync(new RunDirectory(out).emaDir).length).toBeGreaterThan(0);
     const model = await loadVelocityModel(out);
     const r = await sampleModel(model, { solver: 'euler', nfe: 2, count: 2, seed: 1 });
     expect(r.shape).toEqual([2, 28, 28, 1]);

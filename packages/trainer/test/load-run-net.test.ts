@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { readSafetensors, writeSafetensors, type NdArray } from '@flow/io';
+import { writeSafetensors, type NdArray } from '@flow/io';
 import { Rng } from '@flow/random';
 import { initBackend } from '@flow/runtime';
 import { createEdm2Unet } from '@flow/unet-edm2';
-import { listCheckpoints, loadVelocityModel, readRunConfig, train, unetConfigFor } from '../src/index';
+import { loadVelocityModel, RunDirectory, train, unetConfigFor, type RunCheckpoint } from '../src/index';
 
 const toTensor = (a: NdArray): tf.Tensor => tf.tensor(a.data as Float32Array, a.shape, 'float32');
 
@@ -26,26 +26,25 @@ describe('loadVelocityModel rebuilds the network the trainer fit', () => {
     );
     // Three steps barely open EDM2's zero-initialised embedding gains; open them fully so that the time
     // embedding, and so the buffers, shape the output as in a trained net.
-    const file = listCheckpoints(run)[0].file;
-    const { tensors, metadata } = readSafetensors(file);
-    for (const [k, a] of Object.entries(tensors)) if (/^param\/net\/.*emb_gain$/.test(k)) a.data = new Float32Array(a.data.length).fill(1);
-    writeSafetensors(file, tensors, metadata);
+    const dir = new RunDirectory(run);
+    const { checkpoint } = dir.latestCheckpoint()!;
+    for (const [k, a] of Object.entries(checkpoint.net.params)) if (/emb_gain$/.test(k)) a.data = new Float32Array(a.data.length).fill(1);
+    dir.writeCheckpoint(checkpoint);
   }, 120_000);
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+  const newest = (): RunCheckpoint => new RunDirectory(run).latestCheckpoint()!.checkpoint;
   const x = () => tf.tensor4d(new Rng(3).fillNormal(new Float32Array(4 * 784)), [4, 28, 28, 1]);
   const t = () => tf.tensor1d([0.1, 0.4, 0.7, 0.95]);
 
   /** Velocity of a U-Net holding exactly the checkpoint's tensors (weights and, when `withBuffers`, buffers). */
   async function referenceVelocity(withBuffers: boolean): Promise<Float32Array> {
-    const config = readRunConfig(run);
-    const { tensors } = readSafetensors(listCheckpoints(run)[0].file);
+    const config = new RunDirectory(run).readConfig();
+    const { net: stored } = newest();
     const net = createEdm2Unet(unetConfigFor(config.model, config.dataset.shape), { seed: 12345 });
     const load: Record<string, tf.Tensor> = {};
-    for (const [k, a] of Object.entries(tensors)) {
-      if (k.startsWith('param/net/')) load[k.slice(10)] = toTensor(a);
-      if (withBuffers && k.startsWith('buffer/net/')) load[k.slice(11)] = toTensor(a);
-    }
+    for (const [k, a] of Object.entries(stored.params)) load[k] = toTensor(a);
+    if (withBuffers) for (const [k, a] of Object.entries(stored.buffers)) load[k] = toTensor(a);
     net.load(load);
     const v = (await net.forward(x(), t()).data()) as Float32Array;
     net.dispose();
@@ -62,8 +61,7 @@ describe('loadVelocityModel rebuilds the network the trainer fit', () => {
   const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
   it('checkpoints hold the Fourier buffers, and the loaded model computes with them', async () => {
-    const names = Object.keys(readSafetensors(listCheckpoints(run)[0].file).tensors).filter((k) => k.startsWith('buffer/'));
-    expect(names).toEqual(expect.arrayContaining(['buffer/net/unet.emb_fourier.freqs', 'buffer/net/unet.emb_fourier.phases']));
+    expect(Object.keys(newest().net.buffers)).toEqual(expect.arrayContaining(['unet.emb_fourier.freqs', 'unet.emb_fourier.phases']));
     const want = await referenceVelocity(true);
     // the buffers matter: the same weights with other Fourier features give another function
     expect(maxDiff(await referenceVelocity(false), want)).toBeGreaterThan(1e-4);
@@ -72,10 +70,8 @@ describe('loadVelocityModel rebuilds the network the trainer fit', () => {
 
   it('a weights file without buffers (an EMA export) gets the trainer\'s buffers from the run seed', async () => {
     const want = await referenceVelocity(true);
-    const { tensors } = readSafetensors(listCheckpoints(run)[0].file);
-    const plain: Record<string, NdArray> = {};
-    for (const [k, a] of Object.entries(tensors)) if (k.startsWith('param/net/')) plain[k.slice(10)] = a;
-    writeSafetensors(path.join(run, 'model.safetensors'), plain);
+    const plain: Record<string, NdArray> = newest().net.params;
+    writeSafetensors(new RunDirectory(run).modelWeightsFile, plain);
     expect(maxDiff(await loadedVelocity(), want)).toBe(0);
   });
 });

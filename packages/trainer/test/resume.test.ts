@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '@flow/runtime';
 import { readSafetensors } from '@flow/io';
-import { listCheckpoints, readCheckpoint, resume, train, type TrainOptions } from '../src/index';
+import { resume, RunDirectory, train, type TrainOptions } from '../src/index';
 
 const base = (out: string): TrainOptions => ({
   dataset: 'two-mode-2d',
@@ -22,15 +22,18 @@ const base = (out: string): TrainOptions => ({
 
 const quiet = { progress: false, log: () => undefined };
 
+const listCheckpoints = (dir: string) => new RunDirectory(dir).listCheckpoints();
+const logLosses = (dir: string) => new RunDirectory(dir).readLog().map((e) => e.loss);
+
 function paramBytes(file: string): Buffer {
-  const c = readCheckpoint(file);
+  const c = new RunDirectory(path.dirname(path.dirname(file))).readCheckpoint(file);
   const parts: Buffer[] = [];
-  for (const name of Object.keys(c.params).sort()) {
-    const d = c.params[name].data as Float32Array;
+  for (const name of Object.keys(c.net.params).sort()) {
+    const d = c.net.params[name].data as Float32Array;
     parts.push(Buffer.from(name), Buffer.from(d.buffer, d.byteOffset, d.byteLength));
   }
-  for (const name of Object.keys(c.adamV).sort()) {
-    const d = c.adamV[name].data as Float32Array;
+  for (const name of Object.keys(c.net.adamV).sort()) {
+    const d = c.net.adamV[name].data as Float32Array;
     parts.push(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
   }
   return Buffer.concat(parts);
@@ -60,16 +63,16 @@ describe('resumable training', () => {
     expect(fb.step).toBe(20);
     expect(paramBytes(fb.file).equals(paramBytes(fa.file))).toBe(true);
     // the logs agree too (same losses at the same steps)
-    const la = readFileSync(path.join(full, 'log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).loss);
-    const lb = readFileSync(path.join(split, 'log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).loss);
-    expect(lb).toEqual(la);
+    expect(logLosses(split)).toEqual(logLosses(full));
     // and so do the EMA snapshots (through @flow/ema), tensor for tensor
-    const snaps = readdirSync(path.join(full, 'ema')).filter((n) => n.endsWith('.safetensors')).sort();
+    const emaA = new RunDirectory(full).emaDir;
+    const emaB = new RunDirectory(split).emaDir;
+    const snaps = readdirSync(emaA).filter((n) => n.endsWith('.safetensors')).sort();
     expect(snaps.length).toBe(8); // 2 sigma_rels x steps 5, 10, 15, 20
-    expect(readdirSync(path.join(split, 'ema')).filter((n) => n.endsWith('.safetensors')).sort()).toEqual(snaps);
+    expect(readdirSync(emaB).filter((n) => n.endsWith('.safetensors')).sort()).toEqual(snaps);
     for (const name of snaps) {
-      const ta = readSafetensors(path.join(full, 'ema', name)).tensors;
-      const tb = readSafetensors(path.join(split, 'ema', name)).tensors;
+      const ta = readSafetensors(path.join(emaA, name)).tensors;
+      const tb = readSafetensors(path.join(emaB, name)).tensors;
       for (const k of Object.keys(ta)) expect(Buffer.from((tb[k].data as Float32Array).buffer).equals(Buffer.from((ta[k].data as Float32Array).buffer))).toBe(true);
     }
   });
@@ -78,16 +81,17 @@ describe('resumable training', () => {
     const full = path.join(tmp, 'full');
     const killed = path.join(tmp, 'killed');
     await train({ ...base(killed), steps: 10 }, quiet);
-    const dir = path.join(killed, 'checkpoints');
+    const dir = new RunDirectory(killed).checkpointDir;
     // a stray temp file of an interrupted atomic write, and a truncated "newer" checkpoint
-    writeFileSync(path.join(dir, '.step-00000015.safetensors.tmp-123-abc'), Buffer.alloc(100, 7));
+    const newer = new RunDirectory(killed).checkpointFile(15);
+    writeFileSync(path.join(dir, `.${path.basename(newer)}.tmp-123-abc`), Buffer.alloc(100, 7));
     const good = listCheckpoints(killed)[0].file;
     const bytes = readFileSync(good);
-    writeFileSync(path.join(dir, 'step-00000015.safetensors'), bytes.subarray(0, Math.floor(bytes.length / 2)));
+    writeFileSync(newer, bytes.subarray(0, Math.floor(bytes.length / 2)));
     const skipped: string[] = [];
     const r = await resume(killed, 20, { progress: false, log: (m) => skipped.push(m) });
     expect(r.startStep).toBe(10);
-    expect(skipped.some((m) => m.includes('step-00000015'))).toBe(true);
+    expect(skipped.some((m) => m.includes(path.basename(newer)))).toBe(true);
     expect(paramBytes(listCheckpoints(killed)[0].file).equals(paramBytes(listCheckpoints(full)[0].file))).toBe(true);
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-')).length).toBe(1); // ignored, not read
   });

@@ -1,48 +1,10 @@
-import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readNpy } from '@flow/io';
 import { initBackend } from '@flow/runtime';
-import { Adam, learningRate, loadVelocityModel, readLog, sampleModel, train, TrainerInputError, writeSamples } from '../src/index';
-
-describe('EDM2 learning-rate schedule', () => {
-  it('ramps up linearly, then decays as 1/sqrt(step/ref)', () => {
-    const s = { refLr: 0.01, refSteps: 100, rampupSteps: 10 };
-    expect(learningRate(s, 5)).toBeCloseTo(0.005, 12);
-    expect(learningRate(s, 10)).toBeCloseTo(0.01, 12);
-    expect(learningRate(s, 100)).toBeCloseTo(0.01, 12);
-    expect(learningRate(s, 400)).toBeCloseTo(0.005, 12);
-  });
-});
-
-describe('Adam', () => {
-  beforeAll(async () => {
-    await initBackend('cpu');
-  });
-  it('matches the textbook update with bias correction', () => {
-    const w = tf.variable(tf.tensor1d([1, -2]), true, 'adam-test-w');
-    const adam = new Adam({ w }, { beta1: 0.9, beta2: 0.99, epsilon: 1e-8 });
-    const g1 = [0.5, -1];
-    const g2 = [0.25, 2];
-    adam.apply({ w: tf.tensor1d(g1) }, 0.1, 1);
-    adam.apply({ w: tf.tensor1d(g2) }, 0.1, 2);
-    const out = w.dataSync();
-    for (let i = 0; i < 2; i++) {
-      let m = 0, v = 0, p = [1, -2][i];
-      [g1[i], g2[i]].forEach((g, k) => {
-        m = 0.9 * m + 0.1 * g;
-        v = 0.99 * v + 0.01 * g * g;
-        const mh = m / (1 - 0.9 ** (k + 1));
-        const vh = v / (1 - 0.99 ** (k + 1));
-        p -= (0.1 * mh) / (Math.sqrt(vh) + 1e-8);
-      });
-      expect(out[i]).toBeCloseTo(p, 5);
-    }
-    adam.dispose();
-    w.dispose();
-  });
-});
+import { loadVelocityModel, RunDirectory, sampleModel, train, writeSamples } from '../src/index';
 
 describe('train + sample (two-mode-2d, MLP)', () => {
   let tmp: string;
@@ -59,8 +21,9 @@ describe('train + sample (two-mode-2d, MLP)', () => {
       { progress: false, log: () => undefined },
     );
     expect(s.final_loss).toBeLessThan(0.75 * s.initial_loss);
-    expect(readLog(out).length).toBe(30);
-    expect(JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')).dataset.spec).toBe('two-mode-2d');
+    const run = new RunDirectory(out);
+    expect(run.readLog().length).toBe(30);
+    expect(JSON.parse(readFileSync(run.configFile, 'utf8')).dataset.spec).toBe('two-mode-2d');
 
     const model = await loadVelocityModel(out);
     expect(model.step).toBe(300);
@@ -92,8 +55,29 @@ describe('train + sample (two-mode-2d, MLP)', () => {
   it('refuses to overwrite a run and rejects bad options with input errors', async () => {
     const out = path.join(tmp, 'run');
     await expect(train({ dataset: 'two-mode-2d', model: 'mlp', steps: 1, out }, { progress: false })).rejects.toThrow(/already holds a run/);
-    await expect(train({ dataset: 'nope', model: 'mlp', steps: 1, out: path.join(tmp, 'x') }, { progress: false })).rejects.toThrow(TrainerInputError);
-    await expect(train({ dataset: 'two-mode-2d', model: 'mlp', coupling: 'magic', steps: 1, out: path.join(tmp, 'y') }, { progress: false })).rejects.toThrow(/--coupling magic/);
-    await expect(train({ dataset: 'mnist', model: 'mlp', steps: 1, limit: 10, out: path.join(tmp, 'z') }, { progress: false })).rejects.toThrow(/--model mlp needs vector data/);
+    await expect(train({ dataset: 'nope', model: 'mlp', steps: 1, out: path.join(tmp, 'x') }, { progress: false })).rejects.toMatchObject({ kind: 'input', field: 'dataset' });
+    await expect(train({ dataset: 'two-mode-2d', model: 'mlp', coupling: 'magic', steps: 1, out: path.join(tmp, 'y') }, { progress: false })).rejects.toMatchObject({
+      field: 'coupling',
+      message: expect.stringMatching(/^coupling magic: expected one of independent, dansm, ot, encoder/),
+    });
+    await expect(train({ dataset: 'mnist', model: 'mlp', steps: 1, limit: 10, out: path.join(tmp, 'z') }, { progress: false })).rejects.toMatchObject({
+      field: 'model',
+      message: expect.stringMatching(/^model mlp needs vector data/),
+    });
+    await expect(train({ dataset: 'two-mode-2d', model: 'mlp', steps: 0, out: path.join(tmp, 'w') }, { progress: false })).rejects.toThrow('steps must be a positive integer, got 0');
+  });
+
+  it('a refused run leaves nothing behind, so the corrected command starts it', async () => {
+    // an exact-OT scope that cannot fit is refused when the coupling is built: before the run directory exists
+    const out = path.join(tmp, 'refused');
+    await expect(train({ dataset: 'two-mode-2d', model: 'mlp', coupling: 'ot', ms: 1_000_000, steps: 1, out }, { progress: false })).rejects.toMatchObject({ kind: 'input' });
+    expect(existsSync(out)).toBe(false);
+    // an existing empty folder stays empty
+    mkdirSync(out);
+    await expect(train({ dataset: 'two-mode-2d', model: 'mlp', coupling: 'ot', ms: 1_000_000, steps: 1, out }, { progress: false })).rejects.toMatchObject({ kind: 'input' });
+    expect(readdirSync(out)).toEqual([]);
+    const ok = await train({ dataset: 'two-mode-2d', model: 'mlp', hidden: 8, layers: 1, coupling: 'ot', ms: 64, batch: 32, steps: 2, out }, { progress: false });
+    expect(ok.steps).toBe(2);
+    expect(new RunDirectory(out).listCheckpoints().map((c) => c.step)).toEqual([2]);
   });
 });

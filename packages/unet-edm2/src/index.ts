@@ -8,7 +8,6 @@ export { normalize, pixelNorm, mpSilu, silu, mpSum, mpCat, mpFourier, plainFouri
 export { effectiveWeight, forcedNormalized, applyWeight } from './mp-conv';
 export { flowPrecond, flowPrecondScalar, T_EPS, type FlowPrecond } from './preconditioning';
 export { uncertaintyWeightedLoss, flowLossWeight } from './uncertainty-loss';
-export { edm2LearningRate, type LearningRateOptions } from './learning-rate';
 export { Edm2Unet, createEdm2Unet, type CreateUnetOptions, type ForwardOptions, type UniformSource } from './edm2-unet';
 export {
   MlpVelocityNet,

@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@flow/random';
-import { initBackend, measureMatmulGflops, registerGradients, type ResolvedBackend } from '@flow/runtime';
+import { BackendUnavailableError, initBackend, measureMatmulGflops, registerGradients, type ResolvedBackend } from '@flow/runtime';
 import { countFlops, countParameters, createEdm2Unet, getUnetPreset } from '@flow/unet-edm2';
 import { describeMachine } from '../machine';
 import { findPythonPeer, runPython } from '../python-peer';
@@ -120,7 +120,7 @@ export const trainSuite: Suite = {
         const info = await initBackend(backend);
         if (info.device) devices.push(`${backend}: ${info.device}`);
       } catch (e) {
-        skipped.push(`${backend} (${(e as Error).message.replace(/^--backend \S+: /, '')})`);
+        skipped.push(`${backend} (${e instanceof BackendUnavailableError ? e.reason : (e as Error).message})`);
         continue;
       }
       registerGradients();

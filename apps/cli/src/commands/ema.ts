@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { isFlowInputError } from '@flow/errors';
 import { writeFileAtomic } from '@flow/io';
 import { listSnapshots, MAX_SIGMA_REL, reconstructEma, solvePosthocCoefficients, type SnapshotInfo } from '@flow/ema';
+import { RunDirectory } from '@flow/trainer';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { log, printJson } from '../print-json';
@@ -117,7 +118,7 @@ export const emaCommand: Command = {
       snapshots,
       sigmaRel,
       step: targetStep,
-      out: join(outDir, 'model.safetensors'),
+      out: new RunDirectory(outDir).modelWeightsFile,
       dtype,
       metadata: { source: resolve(dir) },
       onProgress: (done, total) => {
@@ -129,8 +130,7 @@ export const emaCommand: Command = {
       },
     }));
     const seconds = (performance.now() - started) / 1000;
-    const config = join(dirname(resolve(dir)), 'config.json');
-    if (existsSync(config) && resolve(config) !== resolve(outDir, 'config.json')) writeFileAtomic(join(outDir, 'config.json'), readFileSync(config));
+    RunDirectory.ofEmaDir(dir).copyConfigTo(outDir);
     const result = {
       out: outDir,
       file: r.out,

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import * as path from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { DataInputError, readPngFolder, type PngImages } from '@flow/data';
 import { readArrayFile, toFloat64, ArrayFileError, type NdArray } from '@flow/io';
 import {
   FeatureStatistics,
@@ -78,55 +78,18 @@ function fail(message: string): never {
   throw new UsageError(`flow fid: ${message}`);
 }
 
-function listPngs(dir: string): string[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.toLowerCase().endsWith('.png'))
-    .sort();
-  if (files.length === 0) fail(`${dir}: folder holds no .png images`);
-  return files.map((f) => path.join(dir, f));
-}
-
-interface DecodedPng {
-  width: number;
-  height: number;
-  data: Uint8Array;
-  color?: boolean;
-}
-type PngReader = (bytes: Buffer) => DecodedPng;
-
-/** pngjs, loaded by a computed specifier (the CLI has no @types/pngjs), typed here by the part we use. */
-async function loadPngReader(): Promise<PngReader> {
-  const specifier = 'pngjs';
-  const mod = (await import(specifier)) as { PNG?: { sync: { read: PngReader } }; default?: { PNG: { sync: { read: PngReader } } } };
-  const PNG = mod.PNG ?? mod.default?.PNG;
-  if (!PNG) throw new Error('pngjs: PNG decoder not found');
-  return (bytes) => PNG.sync.read(bytes);
-}
-
-async function readPngFolder(dir: string): Promise<ImageBatch> {
-  const files = listPngs(dir);
-  const read = await loadPngReader();
-  let batch: ImageBatch | undefined;
-  files.forEach((file, n) => {
-    let png: DecodedPng;
-    try {
-      png = read(readFileSync(file));
-    } catch (error) {
-      fail(`${file}: not a readable PNG (${(error as Error).message})`);
-    }
-    const { width, height, data } = png;
-    // pngjs decodes to 8-bit RGBA; keep one channel for grey images, three otherwise (alpha dropped).
-    const grey = png.color === false;
-    const channels = grey ? 1 : 3;
-    if (!batch) batch = { data: new Float32Array(files.length * height * width * channels), count: files.length, height, width, channels };
-    if (height !== batch.height || width !== batch.width || channels !== batch.channels) {
-      fail(`${file}: ${width}x${height}x${channels} differs from the first image (${batch.width}x${batch.height}x${batch.channels}); all images must share one size`);
-    }
-    const o = n * height * width * channels;
-    for (let p = 0; p < height * width; p++) for (let c = 0; c < channels; c++) batch.data[o + p * channels + c] = data[p * 4 + c] / 255;
-  });
-  if (!batch) fail(`${dir}: no images`);
-  return batch;
+/** A folder of PNGs through `@flow/data`'s reader, as [0, 1] floats; grey or colour as each file declares itself. */
+function readPngImages(dir: string): ImageBatch {
+  let images: PngImages;
+  try {
+    images = readPngFolder(dir, { greyWhen: 'colour-type' });
+  } catch (error) {
+    if (error instanceof DataInputError) fail(error.message);
+    throw error;
+  }
+  const data = new Float32Array(images.pixels.length);
+  for (let i = 0; i < data.length; i++) data[i] = images.pixels[i]! / 255;
+  return { data, count: images.count, height: images.height, width: images.width, channels: images.channels };
 }
 
 function mapRange(a: NdArray, values: Float64Array, range: PixelRange, file: string): Float32Array {
@@ -190,7 +153,7 @@ async function loadSide(file: string, opts: Options, getExtractor: () => Promise
   if (!existsSync(file)) fail(`${file}: no such file or folder`);
   if (statSync(file).isDirectory()) {
     if (!opts.extractor) fail(`${file}: a folder of images needs --extractor (mnist, identity or tfjs:PATH)`);
-    const images = await readPngFolder(file);
+    const images = readPngImages(file);
     const ex = await getExtractor();
     const f = await ex.extract(images);
     return statsOf(f, ex.dim, images.count, file, 'images', opts.memoryLimitBytes);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { EmaInputError, reconstructEma } from '@flow/ema';
 import * as solvers from '@flow/solvers';
 import { initBackend } from '@flow/runtime';
-import { emaDir, loadVelocityModel, readRunConfig, sampleModel, writeSamples, type CustomSolver, type LoadedVelocityModel } from '@flow/trainer';
+import { loadVelocityModel, RunDirectory, sampleModel, writeSamples, type CustomSolver, type LoadedVelocityModel } from '@flow/trainer';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { MEMORY_LIMIT_HELP, memoryLimitOption } from '../memory-limit-option';
@@ -46,13 +46,13 @@ function bespokeSolver(file: string, identity: string, force: boolean): CustomSo
 
 /** The run's model with the post-hoc EMA of width `sigmaRel` rebuilt from DIR/ema (through a temporary file), and its step. */
 async function loadWithEma(dir: string, sigmaRel: number): Promise<{ model: LoadedVelocityModel; emaStep: number }> {
-  const snapshots = emaDir(dir);
+  const snapshots = new RunDirectory(dir).emaDir;
   if (!existsSync(snapshots)) throw new UsageError(`flow sample: --ema ${sigmaRel}: ${snapshots} does not exist (train with --ema-every N to write EMA snapshots)`);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'flow-sample-ema-'));
   try {
     let r: ReturnType<typeof reconstructEma>;
     try {
-      r = reconstructEma({ snapshots, sigmaRel, out: path.join(tmp, 'model.safetensors') });
+      r = reconstructEma({ snapshots, sigmaRel, out: new RunDirectory(tmp).modelWeightsFile });
     } catch (e) {
       throw e instanceof EmaInputError ? new UsageError(`flow sample: --ema ${sigmaRel}: ${e.message}`) : e;
     }
@@ -104,7 +104,8 @@ export const sampleCommand: Command = {
       throw new UsageError(`flow sample: --solver expects one of ${solvers.SOLVER_NAMES.join(', ')} or bespoke:FILE, got '${solverName}'`);
     }
     if (!isBespoke && solverName !== 'dopri5' && nfe === undefined) throw new UsageError(`flow sample: --nfe is required for --solver ${solverName}`);
-    const config = readRunConfig(dir);
+    const run = new RunDirectory(dir);
+    const config = run.readConfig();
     const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND ?? config.backend);
     log(`flow sample: backend ${info.backend} (${info.reason})`);
     const emaSigma = numberOption('sample', 'ema', values.ema, { min: 0 });
@@ -114,7 +115,7 @@ export const sampleCommand: Command = {
         ? { model: await loadVelocityModel(dir, values.weights !== undefined ? { weights: values.weights } : {}), emaStep: null }
         : await loadWithEma(dir, emaSigma);
     log(`flow sample: ${dir} (${model.parameters} parameters, ${model.step !== null ? `step ${model.step}` : path.basename(model.weightsFile)})`);
-    if (emaSigma === undefined && values.weights === undefined && model.step !== null && existsSync(emaDir(dir))) {
+    if (emaSigma === undefined && values.weights === undefined && model.step !== null && existsSync(run.emaDir)) {
       // Raw weights of a run still at a high learning rate sample much worse than their average (MNIST: FID 19 vs 4).
       log(`flow sample: note: sampling the raw step-${model.step} weights; this run has EMA snapshots, --ema 0.1 (or 0.05) usually samples better`);
     }

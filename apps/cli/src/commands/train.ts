@@ -1,19 +1,17 @@
+import { BUILTIN_DATASETS } from '@flow/data';
 import { initBackend } from '@flow/runtime';
-import {
-  BUILTIN_DATASETS,
-  readRunConfig,
-  resume,
-  train,
-  type TrainOptions,
-  type TrainSummary,
-} from '@flow/trainer';
+import { resume, RunDirectory, train, TRAIN_DEFAULTS, TRAINING_COUPLINGS, type TrainOptions, type TrainSummary } from '@flow/trainer';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { memoryLimitOption } from '../memory-limit-option';
 import { log, printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 
-const usage = `usage: flow train --dataset NAME|PATH --model unet-edm2|mlp --coupling independent|dansm|ot|sinkhorn|unbalanced|partial|encoder --steps N --out DIR [options]
+// Defaults are the trainer's (TRAIN_DEFAULTS), printed here, never restated.
+const D = TRAIN_DEFAULTS;
+const mlp = D.mlp;
+const unet = D['unet-edm2'];
+const usage = `usage: flow train --dataset NAME|PATH --model unet-edm2|mlp --coupling ${TRAINING_COUPLINGS.join('|')} --steps N --out DIR [options]
        flow train --resume DIR --steps N [--json]
 
 Trains a flow-matching model (t ~ U(0,1), x_t = (1-t) x0 + t x1, target x1 - x0) and writes a resumable run
@@ -25,14 +23,14 @@ data and model
   --limit N             use only the first N samples of a finite dataset
   --image-size 28|32    mnist side (32 pads by 2 pixels)
   --model unet-edm2|mlp
-  --preset NAME         U-Net preset (default mnist; see flow model-info)
-  --hidden N --layers N MLP width (default 128) and hidden layers (default 3)
+  --preset NAME         U-Net preset (default ${unet.preset}; see flow model-info)
+  --hidden N --layers N MLP width (default ${mlp.hidden}) and hidden layers (default ${mlp.layers})
   --model-options JSON  fields overriding the network config, e.g. '{"attnResolutions":[]}'
 coupling
-  --coupling NAME       independent (default), dansm (greedy pool of --ms noises), ot (exact per scope of --ms),
+  --coupling NAME       ${D.coupling} (default), dansm (greedy pool of --ms noises), ot (exact per scope of --ms),
                         sinkhorn | unbalanced | partial (entropic plan per scope of --ms, rounded to a
                         permutation), encoder (learned q(z|x), loss + --beta KL)
-  --ms N                match scope for dansm/ot/sinkhorn/unbalanced/partial (default 1000)
+  --ms N                match scope for dansm/ot/sinkhorn/unbalanced/partial (default ${D.ms})
   --reg E --reg-m M --mass M --pairing sample|assignment
                         entropic couplings: reg (relative to the mean cost, default 0.05), KL weight of
                         unbalanced (default 1), mass of partial (default 0.9), plan rounding (see flow match)
@@ -42,18 +40,18 @@ coupling
   --beta B              encoder KL weight (default 10 for vectors, 20 for images)
 optimisation
   --steps N             total steps of the run (required)
-  --batch N             batch size (default 256 mlp, 32 unet)
-  --lr X                reference learning rate (default 1e-3 mlp, 1e-2 unet)
-  --lr-ref-steps N      inverse-sqrt decay starts after N steps (EDM2; default 5000 mlp, 2000 unet; 0 = off)
-  --warmup N            linear warm-up steps (default 50 mlp, 100 unet)
-  --clip X              gradient-norm clip (default 1; 0 = off)
-  --uncertainty on|off  EDM2 learned uncertainty weighting (default on for unet-edm2)
-  --seed N              seeds init, data order, noise and t (default 0)
+  --batch N             batch size (default ${mlp.batch} mlp, ${unet.batch} unet)
+  --lr X                reference learning rate (default ${mlp.lr} mlp, ${unet.lr} unet)
+  --lr-ref-steps N      inverse-sqrt decay starts after N steps (EDM2; default ${mlp.lrRefSteps} mlp, ${unet.lrRefSteps} unet; 0 = off)
+  --warmup N            linear warm-up steps (default ${mlp.warmup} mlp, ${unet.warmup} unet)
+  --clip X              gradient-norm clip (default ${D.clip}; 0 = off)
+  --uncertainty on|off  EDM2 learned uncertainty weighting (default ${unet.uncertainty ? 'on' : 'off'} for unet-edm2, ${mlp.uncertainty ? 'on' : 'off'} for mlp)
+  --seed N              seeds init, data order, noise and t (default ${D.seed})
 run directory
   --out DIR             new run directory
   --resume DIR          continue DIR (its stored config) up to --steps
-  --checkpoint-every N  (default 500)   --keep-checkpoints N (default 3)   --log-every N (default 10)
-  --ema-every N         write EMA snapshots every N steps (via @flow/ema)
+  --checkpoint-every N  (default ${D.checkpointEvery})   --keep-checkpoints N (default ${D.keepCheckpoints})   --log-every N (default ${D.logEvery})
+  --ema-every N         write EMA snapshots every N steps (via @flow/ema; sigma_rel ${D.emaSigmaRels.join(', ')})
   --backend NAME        auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu (default: env FLOW_BACKEND, else auto;
                         a resumed run defaults to the backend it started on)
   --json                print {steps, initial_loss, final_loss, backend, seconds, images_per_second, ...}
@@ -114,7 +112,7 @@ export const trainCommand: Command = {
     const hooks = { progress: !values.quiet, log, memoryLimitBytes: memoryLimitOption('train', values['memory-limit']) };
     let summary: TrainSummary;
     if (values.resume !== undefined) {
-      const config = readRunConfig(values.resume);
+      const config = new RunDirectory(values.resume).readConfig();
       const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND ?? config.backend);
       log(`flow train: backend ${info.backend} (${info.reason})`);
       summary = await resume(values.resume, steps, hooks);
@@ -123,6 +121,7 @@ export const trainCommand: Command = {
       const model = requireOption('train', 'model', values.model);
       if (model !== 'mlp' && model !== 'unet-edm2') throw new UsageError(`flow train: --model expects unet-edm2 or mlp, got '${model}'`);
       const out = requireOption('train', 'out', values.out);
+      if (new RunDirectory(out).holdsRun()) throw new UsageError(`flow train: --out ${out}: already holds a run; use --resume ${out} to continue it, or choose another folder`);
       const imageSize = int('image-size');
       if (imageSize !== undefined && imageSize !== 28 && imageSize !== 32) throw new UsageError(`flow train: --image-size expects 28 or 32, got ${imageSize}`);
       const beta = num('beta', 0);

@@ -3,7 +3,7 @@ import { readArrayFile, toFloat64, writeFileAtomic } from '@flow/io';
 import { greedyAssign, pairCost, solveAssignment } from '@flow/matching';
 import { Canvas, scatterChart, scatterSvg } from '@flow/plot';
 import { Rng } from '@flow/random';
-import { loadDataset } from '@flow/trainer';
+import { loadDataset } from '@flow/data';
 import type { Command } from '../command';
 import { numberOption, parseOptions } from '../parse-options';
 import { printJson, log } from '../print-json';

@@ -5,7 +5,8 @@ import { featureStatistics, frechetDistance, readStats } from '@flow/fid';
 import { ndarray, writeFileAtomic, writeNpy, writeNpz, type NdArray } from '@flow/io';
 import { Rng } from '@flow/random';
 import { BespokeSolver, dopri5, loadBespoke, saveBespoke, solve, trainBespoke, trajectoryMetrics, type VelocityField } from '@flow/solvers';
-import { configPath, loadDataset, loadVelocityModel, resume, train, type TrainSummary } from '@flow/trainer';
+import { loadDataset } from '@flow/data';
+import { loadVelocityModel, resume, RunDirectory, train, type TrainSummary } from '@flow/trainer';
 import type { Coupling, DatasetPlan, DemoSolver } from './plan';
 import { SOLVERS } from './plan';
 import { pcaDecode, type PcaModel } from './mnist-pca';
@@ -115,7 +116,7 @@ async function trainStage(spec: JobSpec, report: Report): Promise<{ result: Trai
   };
   report({ stage: 'train', done: 0, total: ds.steps });
   let summary: TrainSummary;
-  if (existsSync(configPath(runDir))) {
+  if (new RunDirectory(runDir).hasConfig()) {
     summary = await resume(runDir, ds.steps, hooks);
   } else {
     summary = await train(

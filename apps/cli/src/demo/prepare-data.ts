@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FeatureStatistics, MnistExtractor, readStats, writeStats } from '@flow/fid';
 import { ndarray, readNpz, toFloat64, writeNpy, writeNpz } from '@flow/io';
 import { fitPca, pcaEncode, type PcaModel } from './mnist-pca';
-import { loadMnistDigits } from '@flow/trainer';
+import { loadMnistDigits } from '@flow/data';
 
 /**
  * MNIST as the demo trains it: the `mnist` package's 10,000 digits (class-interleaved, [-1, 1]) projected on

@@ -1,4 +1,4 @@
-import { formatDuration } from '@flow/trainer';
+import { formatDuration } from '@flow/progress';
 
 /** One stage's progress as a job reports it (also the message a worker process sends). */
 export interface StageUpdate {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readNpy, readNpz, toFloat32, writeFileAtomic } from '@flow/io';
 import { Canvas, imageGrid, lineChart, scatterChart, type Color, type LineSeries } from '@flow/plot';
-import { formatDuration } from '@flow/trainer';
+import { formatDuration } from '@flow/progress';
 import type { JobResult, SolverRow } from './job';
 import { SOLVERS, type DemoPlan } from './plan';
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { readSafetensors, toFloat32 } from '@flow/io';
 import { FidInputError } from '../errors';
-import { resizeBicubicAntialiased } from '../resize';
+import { resizeBicubicAntialiased } from '@flow/data';
 import type { FeatureExtractor, ImageBatch } from './image-batch';
 import { MNIST_FEATURE_DIM, mnistForward, type MnistWeights } from './mnist-network';
 import { toGrayscale } from './to-grayscale';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { FidInputError } from '../errors';
-import { resizeBicubicAntialiased } from '../resize';
+import { resizeBicubicAntialiased } from '@flow/data';
 import type { FeatureExtractor, ImageBatch } from './image-batch';
 
 export interface TfjsModelExtractorOptions {

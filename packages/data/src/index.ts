@@ -1,0 +1,13 @@
+export { DataInputError } from './errors';
+export type { Dataset, Normalization, ResumableSampler, SamplerState } from './dataset';
+export { ArraySampler } from './array-sampler';
+export { GeneratorSampler } from './generator-sampler';
+export { TOY_DATASETS, toyDataset, isToyDataset } from './toy-2d';
+export { loadMnistDigits, mnistDataset, type MnistOptions } from './mnist';
+export { pngFolderDataset, type PngFolderOptions } from './png-folder';
+export { npyDataset } from './npy-dataset';
+export { imageDataset, pointDataset } from './image-dataset';
+export { loadDataset, BUILTIN_DATASETS, type LoadDatasetOptions } from './load-dataset';
+export { decodePng, type DecodedPng } from './decode-png';
+export { readPngFolder, type PngImages, type ReadPngFolderOptions } from './read-png-folder';
+export { resizeBicubicAntialiased } from './resize';

@@ -1,0 +1,4 @@
+import { libraryConfig } from '../../tools/tsup-library';
+
+// shims: __dirname / import.meta.url in both builds.
+export default libraryConfig({ shims: true });

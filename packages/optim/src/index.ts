@@ -1,0 +1,2 @@
+export { Adam, type AdamOptions } from './adam';
+export { learningRate, type LrSchedule } from './learning-rate';

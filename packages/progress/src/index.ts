@@ -1,0 +1,2 @@
+export { ProgressBar } from './progress-bar';
+export { formatDuration } from './format-duration';
