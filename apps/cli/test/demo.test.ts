@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoCommand } from '../src/commands/demo';
-import { demoPlan } from '../src/demo/plan';
+import { demoPlan } from '@flow/demo';
 
 async function runDemo(argv: string[]): Promise<{ code: number; json: Record<string, any> }> {
   const write = process.stdout.write.bind(process.stdout);

@@ -54,5 +54,6 @@ export {
   type EmaHook,
 } from './trainer';
 export { loadVelocityModel, MODEL_WEIGHTS_FILE, type LoadedVelocityModel } from './load-velocity-model';
+export { loadFlowModel, type FlowModel } from './load-flow-model';
 export { sampleModel, writeSamples, type SampleOptions, type SampleResult, type CustomSolver } from './sample-model';
 export { powerEmaHook, emaDir } from './power-ema-hook';
