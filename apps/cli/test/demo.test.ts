@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoCommand } from '../src/commands/demo';
-import { demoPlan } from '../src/demo/plan';
+import { demoPlan } from '@flow/demo';
 
 async function runDemo(argv: string[]): Promise<{ code: number; json: Record<string, any> }> {
   const write = process.stdout.write.bind(process.stdout);
@@ -36,6 +36,9 @@ describe('flow demo --quick', () => {
     for (const ds of ['two-mode-2d', 'mnist']) {
       for (const coupling of ['independent', 'dansm', 'ot', 'encoder']) {
         const r = json.datasets[ds][coupling];
+        // every job got the run's resolved backend and trained on it
+        expect(r.backend).toBe('wasm');
+        expect(JSON.parse(readFileSync(join(dir, 'work', 'quick-seed3', `${ds}-${coupling}`, 'job.json'), 'utf8')).backend).toBe('wasm');
         expect(Number.isFinite(r.final_loss)).toBe(true);
         expect(r.curvature).toBeGreaterThan(0);
         expect(r.dopri5.nfe).toBeGreaterThan(0);

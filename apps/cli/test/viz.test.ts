@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import { ndarray, writeNpy } from '@flow/io';
 import { Rng } from '@flow/random';
 import { vizCommand } from '../src/commands/viz';
-import { countCrossings } from '../src/viz/count-crossings';
 import { captureStdout } from './capture-stdout';
 
 describe('flow viz pairs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'flow-viz-'));
-
-  it('counts proper crossings only', () => {
-    // An X crosses; parallel and endpoint-sharing segments do not.
-    expect(countCrossings([0, 0, 0, 1], [1, 1, 1, 0], 2)).toBe(1);
-    expect(countCrossings([0, 0, 0, 1], [1, 0, 1, 1], 2)).toBe(0);
-    expect(countCrossings([0, 0, 0, 0], [1, 1, 1, -1], 2)).toBe(0);
-  });
 
   it('shows fewer crossings and shorter paths after exact matching (2-D data, PNG)', async () => {
     const rng = new Rng(1);

@@ -5,6 +5,7 @@ export { FeatureStatistics, featureStatistics, type FeatureStatisticsState } fro
 export { readStats, writeStats, readFeatures, loadStatsOrFeatures, type StatsWithDim } from './stats-file';
 export { kernelInceptionDistance, mmdUnbiased, type KidOptions, type KidResult } from './kid';
 export { symmetricEigenvalues } from './linalg/symmetric-eigenvalues';
+export { symmetricEigen } from './linalg/symmetric-eigen';
 export { tridiagonalEigenvalues } from './linalg/tridiagonal-eigenvalues';
 export { choleskySemidefinite, type CholeskyResult } from './linalg/cholesky';
 export type { FeatureExtractor, ImageBatch } from './extractors/image-batch';

@@ -16,6 +16,7 @@ export type { RunCheckpoint, TrainedGroup } from './run/run-checkpoint';
 export { createRunNet, unetConfigFor } from './model-factory';
 export type { VelocityNet, TrainableNet } from './velocity-net';
 export { loadVelocityModel, type LoadedVelocityModel } from './load-velocity-model';
+export { loadFlowModel, type FlowModel } from './load-flow-model';
 export { sampleModel, writeSamples, type SampleOptions, type SampleResult, type CustomSolver } from './sample-model';
 // models from elsewhere, and what a model has learned
 export { importEdm2, type ImportEdm2Options, type ImportEdm2Result } from './import-edm2';

@@ -1,10 +1,10 @@
 import { initBackend } from '@flow/runtime';
 import { saveBespoke, trainBespoke, type BespokeBase } from '@flow/solvers';
+import { loadFlowModel } from '@flow/trainer';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { log, printJson } from '../print-json';
 import { UsageError } from '../usage-error';
-import { loadModel } from './solve';
 
 const usage = `usage: flow bespoke --model M --base euler|midpoint --nfe N --out PARAMS.json [--train-samples K]
                     [--iterations I] [--seed S] [--json]
@@ -66,7 +66,7 @@ export const bespokeCommand: Command = {
     const seed = numberOption('bespoke', 'seed', values.seed, { integer: true, min: 0 }) ?? 0;
 
     const backend = await initBackend(values.backend);
-    const model = await loadModel('bespoke', modelSpec);
+    const model = await loadFlowModel(modelSpec);
     try {
       const progressEvery = Math.max(1, Math.round(iterations / 20));
       const result = trainBespoke(model.velocity, {

@@ -1,6 +1,6 @@
+import { runDemo } from '@flow/demo';
 import { initBackend } from '@flow/runtime';
 import type { Command } from '../command';
-import { runDemo, runWorker } from '../demo/run-demo';
 import { numberOption, parseOptions } from '../parse-options';
 import { log, printJson } from '../print-json';
 
@@ -37,18 +37,10 @@ export const demoCommand: Command = {
       jobs: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
-      worker: { type: 'string' },
     });
-    const backend = values.backend ?? process.env.FLOW_BACKEND;
-    if (values.worker !== undefined) {
-      // internal: one job in a worker process started by the demo itself
-      await initBackend(backend);
-      await runWorker(values.worker);
-      return 0;
-    }
     const seed = numberOption('demo', 'seed', values.seed, { integer: true, min: 0 }) ?? 0;
     const jobs = numberOption('demo', 'jobs', values.jobs, { integer: true, min: 1, max: 16 });
-    const info = await initBackend(backend);
+    const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND);
     log(`flow demo: backend ${info.backend} (${info.reason})`);
     const summary = await runDemo({
       out: values.out ?? 'reports/demo',
@@ -67,6 +59,7 @@ export const demoCommand: Command = {
           curvature: r.eval.curvature,
           straightness: r.eval.straightness,
           train_seconds: r.train.seconds,
+          backend: r.train.backend,
           dopri5: r.eval.reference,
           solvers: r.eval.solvers,
           reused: r.skipped,

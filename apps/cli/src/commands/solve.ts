@@ -1,7 +1,6 @@
 import { readArrayFile, toFloat32, writeNpy, ndarray } from '@flow/io';
 import { initBackend } from '@flow/runtime';
 import {
-  GaussianMixtureFlow,
   loadBespoke,
   solve,
   SOLVER_NAMES,
@@ -9,34 +8,13 @@ import {
   type BespokeSolver,
   type SolverName,
   type TimeGridSpec,
-  type VelocityField,
 } from '@flow/solvers';
-import { loadVelocityModel } from '@flow/trainer';
+import { loadFlowModel } from '@flow/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { log, printJson } from '../print-json';
 import { UsageError } from '../usage-error';
-
-export interface LoadedModel {
-  velocity: VelocityField;
-  identity: string;
-  /** Shape of one sample. */
-  shape: number[];
-  dim: number;
-  dispose(): void;
-}
-
-/** `gmm:SPEC.json` (an exact Gaussian-mixture flow) or a model directory written by `flow train`. */
-export async function loadModel(command: string, spec: string): Promise<LoadedModel> {
-  if (spec.startsWith('gmm:')) {
-    const flow = GaussianMixtureFlow.fromFile(spec.slice(4));
-    return { velocity: flow.velocity, identity: flow.identity, shape: [flow.dim], dim: flow.dim, dispose: () => flow.dispose() };
-  }
-  if (spec === '') throw new UsageError(`flow ${command}: --model expects gmm:SPEC.json or a model directory`);
-  const m = await loadVelocityModel(spec);
-  return { velocity: m.velocity, identity: m.identity, shape: m.shape, dim: m.dim, dispose: () => m.dispose() };
-}
 
 /** `uniform`, `polynomial[:RHO]` or `edm[:RHO]`. */
 export function parseGrid(command: string, value: string | undefined): TimeGridSpec | undefined {
@@ -123,7 +101,7 @@ export const solveCommand: Command = {
     for (let i = 0; i < x0Data.length; i++) {
       if (!Number.isFinite(x0Data[i])) throw new UsageError(`${x0Path}: row ${Math.floor(i / (x0Data.length / x0Array.shape[0]))} holds a non-finite value`);
     }
-    const model = await loadModel('solve', modelSpec);
+    const model = await loadFlowModel(modelSpec);
     try {
       const n = x0Array.shape[0];
       const dim = x0Data.length / n;

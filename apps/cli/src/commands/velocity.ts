@@ -1,11 +1,11 @@
 import { readArrayFile, toFloat32, writeNpy, ndarray } from '@flow/io';
 import { initBackend } from '@flow/runtime';
+import { loadFlowModel } from '@flow/trainer';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { log, printJson } from '../print-json';
 import { UsageError } from '../usage-error';
-import { loadModel } from './solve';
 
 const usage = `usage: flow velocity --model M --x X.npy --t T.npy --out V.npy [--batch N] [--json]
 
@@ -48,7 +48,7 @@ export const velocityCommand: Command = {
     if (tv.length !== n && tv.length !== 1) throw new UsageError(`${tPath}: expected ${n} times (one per row of ${xPath}) or one, got ${tv.length}`);
     for (let i = 0; i < tv.length; i++) if (!(tv[i]! >= 0 && tv[i]! <= 1)) throw new UsageError(`${tPath}: time ${i} is ${tv[i]}, expected a value in [0, 1]`);
     const info = await initBackend(values.backend);
-    const model = await loadModel('velocity', spec);
+    const model = await loadFlowModel(spec);
     try {
       const dim = x.length / n;
       if (dim !== model.dim) throw new UsageError(`${xPath}: rows have ${dim} values but the model expects ${model.dim} (shape ${model.shape.join('x')})`);

@@ -4,10 +4,21 @@
  * modified; the result is sorted ascending.
  */
 export function tridiagonalEigenvalues(diag: ArrayLike<number>, off: ArrayLike<number>): Float64Array {
+  return tridiagonalQl(diag, off).sort();
+}
+
+/**
+ * The QL iteration itself, unsorted. With `z` (row-major, `diag.length` columns, any number of rows) every
+ * plane rotation is also applied to z's columns (EISPACK tql2): start from the identity to get the
+ * eigenvectors of T, or from the Householder Q (see symmetricEigen) to get those of A. The rotations do not
+ * feed back into the eigenvalues, which are the same to the last bit with or without z.
+ */
+export function tridiagonalQl(diag: ArrayLike<number>, off: ArrayLike<number>, z?: Float64Array): Float64Array {
   const n = diag.length;
   const d = Float64Array.from(diag);
   const e = new Float64Array(n);
   for (let i = 0; i + 1 < n; i++) e[i] = off[i];
+  const rows = z ? z.length / Math.max(1, n) : 0;
   const eps = 2.220446049250313e-16;
   for (let l = 0; l < n; l++) {
     let iter = 0;
@@ -18,7 +29,7 @@ export function tridiagonalEigenvalues(diag: ArrayLike<number>, off: ArrayLike<n
         if (Math.abs(e[m]) <= eps * dd) break;
       }
       if (m !== l) {
-        if (iter++ === 200) throw new Error('tridiagonalEigenvalues: QL iteration did not converge');
+        if (iter++ === 200) throw new Error('tridiagonalQl: QL iteration did not converge');
         let g = (d[l + 1] - d[l]) / (2 * e[l]);
         let r = Math.hypot(g, 1);
         g = d[m] - d[l] + e[l] / (g + (g >= 0 ? r : -r));
@@ -45,6 +56,12 @@ export function tridiagonalEigenvalues(diag: ArrayLike<number>, off: ArrayLike<n
           p = s * r;
           d[i + 1] = g + p;
           g = c * r - b;
+          for (let k = 0, o = 0; k < rows; k++, o += n) {
+            const zi = z![o + i];
+            const f2 = z![o + i + 1];
+            z![o + i + 1] = s * zi + c * f2;
+            z![o + i] = c * zi - s * f2;
+          }
         }
         if (underflow) continue;
         d[l] -= p;
@@ -53,5 +70,5 @@ export function tridiagonalEigenvalues(diag: ArrayLike<number>, off: ArrayLike<n
       }
     } while (m !== l);
   }
-  return d.sort();
+  return d;
 }

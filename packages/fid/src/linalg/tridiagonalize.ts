@@ -50,9 +50,10 @@ function symvLower(A: Float64Array, n: number, m: number, v: Float64Array, y: Fl
  * every update touches contiguous rows. Within a panel of 32 rows each reflector needs one symmetric
  * matrix-vector product over the leading block (memory bound); the panel's rank-2k update of the leading
  * block is then applied at once by the blocked kernel. A is overwritten. Returns the diagonal d (n) and
- * off-diagonal e (n - 1); T has the same eigenvalues as A.
+ * off-diagonal e (n - 1); T has the same eigenvalues as A. With `tau` (length n) the reflectors are kept for
+ * householderQ: tau[c] and v in row c of A (entries 0..c-2; v[c-1] = 1), which nothing reads after row c.
  */
-export function tridiagonalize(A: Float64Array, n: number): { d: Float64Array; e: Float64Array } {
+export function tridiagonalize(A: Float64Array, n: number, tau?: Float64Array): { d: Float64Array; e: Float64Array } {
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(0, n - 1));
   if (n === 0) return { d, e };
@@ -99,11 +100,15 @@ export function tridiagonalize(A: Float64Array, n: number): { d: Float64Array; e
         continue; // H = I: the V and W columns stay zero.
       }
       const beta = -Math.sign(alpha || 1) * Math.hypot(alpha, xnorm);
-      const tau = (beta - alpha) / beta;
+      const tau0 = (beta - alpha) / beta;
       const inv = 1 / (alpha - beta);
       e[c - 1] = beta;
       for (let j = 0; j < c - 1; j++) v[j] = A[oc + j] * inv;
       v[c - 1] = 1;
+      if (tau) {
+        tau[c] = tau0;
+        for (let j = 0; j < c - 1; j++) A[oc + j] = v[j];
+      }
       for (let j = 0; j < c; j++) Vt[j * NB + i] = v[j];
       // y = tau * (A_current v) on the leading c x c block; A_current = stale A - sum_q (v_q w_q^T + w_q v_q^T).
       symvLower(A, n, c, v, y);
@@ -127,10 +132,10 @@ export function tridiagonalize(A: Float64Array, n: number): { d: Float64Array; e
       }
       let yv = 0;
       for (let j = 0; j < c; j++) {
-        y[j] *= tau;
+        y[j] *= tau0;
         yv += y[j] * v[j];
       }
-      const a2 = -0.5 * tau * yv;
+      const a2 = -0.5 * tau0 * yv;
       for (let j = 0; j < c; j++) Wt[j * NB + i] = y[j] + a2 * v[j];
     }
     // Rank-2k update of the leading block's lower triangle: A[0:k0, 0:k0] -= V W^T + W V^T.

@@ -1,24 +1,31 @@
-import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '@flow/io';
-import { vizCommand } from '../commands/viz';
+import { initBackend } from '@flow/runtime';
 import { readJson, runJob, type JobResult, type JobSpec } from './job';
+import { vizPairs } from './pairs/viz-pairs';
 import { demoPlan, type DemoPlan } from './plan';
 import { mnistLatentFiles, mnistReferenceStats } from './prepare-data';
-import { DemoProgress, type StageUpdate } from './progress';
+import { DemoProgress } from './progress';
 import { writeReport, type PairsResult, type StageTime } from './report';
+import { canFork, runInWorker } from './run-in-worker';
 
 export interface DemoOptions {
+  /** Report directory; runs and checkpoints go to `<out>/work/`. */
   out: string;
+  /** A smoke version of every stage (well under a minute). */
   quick: boolean;
+  /** Seeds data order, initialisation, noise and Bespoke training. */
   seed: number;
-  /** Backend name for in-process work and workers (default: what is active / auto). */
+  /**
+   * TensorFlow.js backend (auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu; default env FLOW_BACKEND, else auto).
+   * It is resolved once here; every job, in this process or in a worker, runs on the resolved one.
+   */
   backend?: string;
-  /** Trainings at once (default: 2 when the CLI can start worker processes, else 1). */
+  /** Trainings at once (default: 2 when worker processes can start, else 1). */
   jobs?: number;
+  /** Progress bars and lines on stderr (default true). */
   progress?: boolean;
 }
 
@@ -26,6 +33,7 @@ export interface DemoSummary {
   out: string;
   plan: DemoPlan['name'];
   seed: number;
+  /** The backend this run resolved and gave every job (what each model was trained on is in its `train.backend`). */
   backend: string;
   seconds: number;
   jobs: number;
@@ -37,51 +45,6 @@ export interface DemoSummary {
 }
 
 const now = () => performance.now() / 1000;
-
-/** Worker processes are the built CLI itself (`flow demo --worker JOB.json`); under jest there is none. */
-export function canFork(): boolean {
-  const script = process.argv[1] ?? '';
-  return /main\.m?js$/.test(script) && process.env.JEST_WORKER_ID === undefined;
-}
-
-/** Runs `flow viz pairs` in-process, taking its `--json` line from stdout. */
-async function vizPairs(args: string[]): Promise<Record<string, unknown>> {
-  const write = process.stdout.write.bind(process.stdout);
-  const errWrite = process.stderr.write.bind(process.stderr);
-  let captured = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    const code = await vizCommand.run(['pairs', ...args, '--json']);
-    if (code !== 0) throw new Error(`flow viz pairs ${args.join(' ')} exited with ${code}`);
-  } finally {
-    process.stdout.write = write;
-    process.stderr.write = errWrite;
-  }
-  return JSON.parse(captured.trim().split('\n').pop()!) as Record<string, unknown>;
-}
-
-function runInWorker(spec: JobSpec, progress: DemoProgress): Promise<void> {
-  const specFile = path.join(spec.dir, 'job.json');
-  mkdirSync(spec.dir, { recursive: true });
-  writeFileAtomic(specFile, `${JSON.stringify(spec, null, 2)}\n`);
-  return new Promise((resolve, reject) => {
-    const child = fork(process.argv[1]!, ['demo', '--worker', specFile], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: process.execArgv });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    child.on('message', (m: StageUpdate) => progress.update({ ...m, job: spec.id }));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new Error(`demo job ${spec.id} failed (exit ${code ?? signal}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
-    });
-  });
-}
 
 /** Runs `tasks` with at most `limit` at once; every task runs even if one fails, then the first error is thrown. */
 async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>, onError?: (e: unknown) => void): Promise<void> {
@@ -101,8 +64,14 @@ async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Pr
   if (errors.length) throw errors[0];
 }
 
+/**
+ * The demo: trains small MLP flows on two-mode-2d and MNIST (PCA space) with four couplings, samples each with
+ * Euler, Heun and Bespoke RK2 at small NFE, measures curvature, FID and the distance to dopri5, and writes
+ * `<out>/README.md` with tables and PNG figures. Every stage's result is kept on disk: a rerun resumes.
+ */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const started = now();
+  const backend = (await initBackend(options.backend)).backend;
   const plan = demoPlan(options.quick);
   const out = path.resolve(options.out);
   // runs of another plan or seed live side by side, so a rerun resumes exactly its own stages
@@ -118,7 +87,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     stages.push({ stage, seconds: now() - t, skipped });
     return r;
   };
-  progress.log(`flow demo: ${plan.name} plan, seed ${options.seed}, ${jobs} job${jobs > 1 ? 's' : ''} at once, backend ${tf.getBackend()}, report in ${out}`);
+  progress.log(`flow demo: ${plan.name} plan, seed ${options.seed}, ${jobs} job${jobs > 1 ? 's' : ''} at once, backend ${backend}, report in ${out}`);
 
   // 1. data: MNIST as 784-d rows, and the FID reference statistics of the digits
   const mnistPlan = plan.datasets.find((d) => d.name === 'mnist');
@@ -147,8 +116,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     }
     await timed(`viz pairs ${ds.name}`, async () => {
       progress.update({ job: 'viz pairs', stage: ds.name, done: 0, total: 1 });
-      const s = await vizPairs(['--dataset', ds.name, '--count', String(plan.pairsCount), '--iterations', String(plan.tsneIterations), '--seed', String(options.seed), '--out', png]);
-      const r: PairsResult = { dataset: ds.name, file: path.basename(png), ...(s as Omit<PairsResult, 'dataset' | 'file'>) };
+      const s = await vizPairs({ dataset: ds.name, count: plan.pairsCount, iterations: plan.tsneIterations, seed: options.seed, out: png });
+      const r: PairsResult = { dataset: ds.name, file: path.basename(png), ...s };
       writeFileAtomic(file, `${JSON.stringify(r, null, 2)}\n`);
       pairs.push(r);
       progress.end('viz pairs', `viz pairs ${ds.name}: crossings ${r.crossings_before} -> ${r.crossings_after}, mean |x-z|^2 ${r.mean_sq_path_before.toPrecision(4)} -> ${r.mean_sq_path_after.toPrecision(4)}`);
@@ -170,7 +139,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         seed: options.seed,
         trajectoryPaths: plan.trajectoryPaths,
         trajectoryPoints: plan.trajectoryPoints,
-        ...(options.backend ? { backend: options.backend } : {}),
+        // the workers inherit the resolved backend: a worker never picks one of its own
+        backend,
       });
     }
   }
@@ -180,7 +150,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     pool(specs, jobs, async (spec) => {
       const t = now();
       if (jobs > 1) {
-        await runInWorker(spec, progress);
+        await runInWorker(spec, (u) => progress.update({ ...u, job: spec.id }));
         const r = readJson<JobResult>(path.join(spec.dir, 'result.json'));
         if (!r) throw new Error(`demo job ${spec.id}: the worker wrote no result.json`);
         results.set(spec.id, r);
@@ -202,7 +172,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
   // 4. figures and README.md (always redrawn from the stored results)
   const ordered = specs.map((s) => results.get(s.id)!);
-  const backend = ordered.find((r) => r.train.backend)?.train.backend ?? tf.getBackend();
   const seconds = now() - started;
   const report = await timed('report', () =>
     writeReport({ out, work, plan, seed: options.seed, results: ordered, pairs, stages, seconds, backend, jobs, machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}` }),
@@ -210,17 +179,4 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const total = now() - started;
   progress.log(`flow demo: report ${path.join(out, 'README.md')} (${total.toFixed(0)} s)`);
   return { out, plan: plan.name, seed: options.seed, backend, seconds: total, jobs, stages, results: ordered, pairs, checks: report.checks, files: report.files };
-}
-
-/** `flow demo --worker JOB.json`: one job in this process, progress over IPC, result in `<dir>/result.json`. */
-export async function runWorker(specFile: string): Promise<void> {
-  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as JobSpec;
-  // the demo that started this worker is gone (killed): stop too, the next run resumes from checkpoints
-  process.on('disconnect', () => process.exit(1));
-  const send = (u: Omit<StageUpdate, 'job'>) => process.send?.(u);
-  const r = await runJob(spec, send);
-  writeFileAtomic(path.join(spec.dir, 'result.json'), `${JSON.stringify(r, null, 2)}\n`);
-  // the disconnect listener holds the IPC channel open: let go so the process can exit
-  process.removeAllListeners('disconnect');
-  if (process.connected) process.disconnect();
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { readNpy, readNpz, toFloat32, writeFileAtomic } from '@flow/io';
 import { Canvas, imageGrid, lineChart, scatterChart, type Color, type LineSeries } from '@flow/plot';
 import { formatDuration } from '@flow/progress';
+import { backendText } from './backend-text';
 import type { JobResult, SolverRow } from './job';
 import { SOLVERS, type DemoPlan } from './plan';
 
@@ -213,7 +214,7 @@ export async function writeReport(input: ReportInput): Promise<{ checks: Record<
   const total = formatDuration(input.seconds);
   md.push('# flow demo report', '');
   md.push(
-    `Written by \`flow demo\` (${plan.name} plan, seed ${input.seed}) on ${input.machine}; TensorFlow.js backend \`${input.backend}\`, ` +
+    `Written by \`flow demo\` (${plan.name} plan, seed ${input.seed}) on ${input.machine}; ${backendText(input)}, ` +
       `${input.jobs} training${input.jobs > 1 ? 's' : ''} at once; **${total} wall clock** for the whole run${input.stages.some((s) => s.skipped) ? ' (some stages reused from an earlier run, see Stage times)' : ''}. ` +
       'Every number and picture below was measured in this run.',
     '',

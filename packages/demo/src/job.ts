@@ -28,7 +28,8 @@ export interface JobSpec {
   seed: number;
   trajectoryPaths: number;
   trajectoryPoints: number;
-  backend?: string;
+  /** The backend the demo resolved (wasm, cpu, ...): a worker initialises exactly this one. */
+  backend: string;
 }
 
 export interface TrainResult {
@@ -136,7 +137,7 @@ async function trainStage(spec: JobSpec, report: Report): Promise<{ result: Trai
         keepCheckpoints: 2,
         logEvery: 10,
         out: runDir,
-        backendName: tf.getBackend(),
+        backendName: spec.backend,
       },
       hooks,
     );

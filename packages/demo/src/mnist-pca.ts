@@ -1,3 +1,4 @@
+import { symmetricEigen } from '@flow/fid';
 import { Rng } from '@flow/random';
 
 /**
@@ -15,49 +16,6 @@ export interface PcaModel {
   basis: Float64Array;
   /** Standard deviation of each component. */
   std: Float64Array;
-}
-
-/** Cyclic Jacobi eigen-decomposition of a small symmetric matrix (n x n, row-major). Returns values and column eigenvectors. */
-function jacobiEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const m = Float64Array.from(a);
-  const v = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 60; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += m[p * n + q]! ** 2;
-    if (off < 1e-22) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = m[p * n + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (m[q * n + q]! - m[p * n + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let r = 0; r < n; r++) {
-          const mrp = m[r * n + p]!;
-          const mrq = m[r * n + q]!;
-          m[r * n + p] = c * mrp - s * mrq;
-          m[r * n + q] = s * mrp + c * mrq;
-        }
-        for (let r = 0; r < n; r++) {
-          const mpr = m[p * n + r]!;
-          const mqr = m[q * n + r]!;
-          m[p * n + r] = c * mpr - s * mqr;
-          m[q * n + r] = s * mpr + c * mqr;
-        }
-        for (let r = 0; r < n; r++) {
-          const vrp = v[r * n + p]!;
-          const vrq = v[r * n + q]!;
-          v[r * n + p] = c * vrp - s * vrq;
-          v[r * n + q] = s * vrp + c * vrq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = m[i * n + i]!;
-  return { values, vectors: v };
 }
 
 /** Gram-Schmidt on the k columns of q (dim x k, row-major), in place. */
@@ -128,8 +86,8 @@ export function fitPca(rows: Float32Array, n: number, dim: number, k: number, se
     for (let a = 0; a < dim; a++) s += q[a * p + i]! * cq[a * p + j]!;
     small[i * p + j] = s;
   }
-  const { values, vectors } = jacobiEigen(small, p);
-  const order = Array.from({ length: p }, (_, i) => i).sort((a, b) => values[b]! - values[a]!);
+  const { values, vectors } = symmetricEigen(small, p);
+  const order = Array.from({ length: p }, (_, i) => p - 1 - i);
   const basis = new Float64Array(k * dim);
   const std = new Float64Array(k);
   for (let c = 0; c < k; c++) {
@@ -140,6 +98,11 @@ export function fitPca(rows: Float32Array, n: number, dim: number, k: number, se
       for (let j = 0; j < p; j++) s += q[a * p + j]! * vectors[j * p + e]!;
       basis[c * dim + a] = s;
     }
+    // an eigenvector's sign is arbitrary: make each component's largest pixel weight positive (the convention
+    // of scikit-learn's svd_flip), so the latent space does not depend on the eigensolver or the random start
+    let big = 0;
+    for (let a = 0; a < dim; a++) if (Math.abs(basis[c * dim + a]!) > Math.abs(big)) big = basis[c * dim + a]!;
+    if (big < 0) for (let a = 0; a < dim; a++) basis[c * dim + a] = -basis[c * dim + a]!;
   }
   return { k, dim, mean, basis, std };
 }

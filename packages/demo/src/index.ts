@@ -1,0 +1,10 @@
+export { DemoInputError } from './errors';
+export { runDemo, type DemoOptions, type DemoSummary } from './run-demo';
+export { demoPlan, COUPLINGS, SOLVERS, type Coupling, type DatasetPlan, type DemoPlan, type DemoSolver } from './plan';
+export type { EvalResult, JobResult, JobSpec, SolverRow, TrainResult } from './job';
+export type { PairsResult, StageTime } from './report';
+export type { StageUpdate } from './progress';
+export { vizPairs, type VizPairsOptions, type VizPairsSummary } from './pairs/viz-pairs';
+export { countCrossings } from './pairs/count-crossings';
+export { embed2d } from './pairs/embed-2d';
+export { fitPca, pcaDecode, pcaEncode, type PcaModel } from './mnist-pca';
