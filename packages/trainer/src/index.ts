@@ -54,5 +54,6 @@ export {
   type EmaHook,
 } from './trainer';
 export { loadVelocityModel, MODEL_WEIGHTS_FILE, type LoadedVelocityModel } from './load-velocity-model';
-export { sampleModel, writeSamples, type SampleOptions, type SampleResult, type CustomSolver } from './sample-model';
+export { sampleModel, writeSamples, type SampleOptions, type SampleResult, type CustomSolver, type SamplableModel } from './sample-model';
+export { shardRange } from './shard-range';
 export { powerEmaHook, emaDir } from './power-ema-hook';
