@@ -21,7 +21,10 @@ export interface EvalSpec {
   extractor: string;
   /** Reference statistics `.npz` (mu, sigma). */
   ref: string;
-  /** Shared results directory: shard statistics, merged stats and result.json go to RESULTS/<run id>/. */
+  /**
+   * Shared results directory: shard statistics, merged stats and result.json go to RESULTS/<run id>/ (default
+   * `evals/` in the run directory, or beside the gmm spec).
+   */
   results: string;
   /** Samples integrated at once (speed only; results do not depend on it). */
   batch?: number;
@@ -62,7 +65,7 @@ export function normalizeEvalSpec(input: Partial<EvalSpec>, base = process.cwd()
     seed: positiveInteger('seed', input.seed ?? 0, 0),
     extractor,
     ref: absolute('ref', input.ref, base),
-    results: absolute('results', input.results, base),
+    results: input.results === undefined ? path.join(model.startsWith('gmm:') ? path.dirname(model.slice(4)) : model, 'evals') : absolute('results', input.results, base),
   };
   if (input.batch !== undefined) spec.batch = positiveInteger('batch', input.batch);
   return spec;

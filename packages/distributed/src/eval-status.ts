@@ -71,7 +71,8 @@ export async function evalStatus(redisUrl: string, id: string): Promise<EvalStat
     const mergeState = await merge.getState();
     if (mergeState === 'completed') {
       status.state = 'done';
-      status.result = merge.returnvalue;
+      // Read again: the copy fetched above may predate the completion (and so lack the return value).
+      status.result = ((await queue.getJob(mergeJobId(id))) as Job<MergeJobData, EvalResult>).returnvalue;
     } else if (mergeState === 'failed') {
       status.state = 'failed';
       const which = status.failures.filter((f) => f.final).map((f) => `shard ${f.index}: ${f.error}`);

@@ -1,3 +1,4 @@
+import { readStats } from '@flow/fid';
 import { normalizeEvalSpec, type EvalSpec } from './eval-spec';
 import type { EvalResult } from './merge-run';
 import { mergeRun } from './merge-run';
@@ -9,6 +10,7 @@ import { ShardEvaluator } from './shard-evaluator';
  */
 export async function evaluateLocally(input: Partial<EvalSpec>): Promise<EvalResult> {
   const spec = normalizeEvalSpec(input);
+  readStats(spec.ref); // fail before sampling, not after
   const evaluator = new ShardEvaluator();
   try {
     let last = null;

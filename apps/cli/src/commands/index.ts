@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { bespokeCommand } from './bespoke';
 import { demoCommand } from './demo';
 import { emaCommand } from './ema';
+import { evalCommand } from './eval';
 import { fidCommand } from './fid';
 import { matchCommand } from './match';
 import { modelInfoCommand } from './model-info';
@@ -9,6 +10,7 @@ import { sampleCommand } from './sample';
 import { solveCommand } from './solve';
 import { trainCommand } from './train';
 import { vizCommand } from './viz';
+import { workerCommand } from './worker';
 
 export const commands: readonly Command[] = [
   demoCommand,
@@ -21,4 +23,6 @@ export const commands: readonly Command[] = [
   emaCommand,
   modelInfoCommand,
   vizCommand,
+  evalCommand,
+  workerCommand,
 ];
