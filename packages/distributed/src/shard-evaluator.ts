@@ -56,7 +56,8 @@ export class ShardEvaluator {
     if (existsSync(file) && readStatsState(file).count === end - start) return outcome(true, spec.nfe);
     const extractor = await this.extractor(extractorName);
     const rows = end - start;
-    const batch = spec.batch ?? (sm.model.kind === 'image' ? 256 : 4096);
+    // Small batches hand the event loop back often, so the job lock is renewed (the solver itself is synchronous).
+    const batch = spec.batch ?? (sm.model.kind === 'image' ? 32 : 4096);
     let features: Float32Array | null = null;
     let dim = 0;
     let nfe = spec.nfe;

@@ -15,7 +15,11 @@ export interface WorkerOptions {
   roots: string[];
   /** Jobs at once in this process (default 1: sampling is CPU- or GPU-bound). */
   concurrency?: number;
-  /** How long a job's lock lasts without renewal (ms, default 30000): a killed worker's job is re-run after it. */
+  /**
+   * How long a job's lock lasts without renewal (ms, default 120000): a killed worker's job is re-run after it.
+   * The lock is renewed between batches, so it must outlast one batch (the solver's steps run synchronously);
+   * a live worker that loses its lock only duplicates work (shard files are reused), never the count.
+   */
   lockDurationMs?: number;
   /** How often stalled jobs are looked for (ms, default 30000). */
   stalledIntervalMs?: number;
@@ -87,7 +91,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const worker = new Worker(EVAL_QUEUE, processor, {
     connection,
     concurrency: options.concurrency ?? 1,
-    lockDuration: options.lockDurationMs ?? 30000,
+    lockDuration: options.lockDurationMs ?? 120000,
     stalledInterval: options.stalledIntervalMs ?? 30000,
     maxStalledCount: options.maxStalledCount ?? 2,
   });

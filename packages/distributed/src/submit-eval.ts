@@ -1,5 +1,6 @@
 import { FlowProducer, Queue } from 'bullmq';
 import { connectRedis } from './connect-redis';
+import { DistributedInputError } from './errors';
 import { evalRunId, normalizeEvalSpec, type EvalSpec } from './eval-spec';
 import { EVAL_QUEUE, mergeJobId, shardJobId, type MergeJobData, type ShardJobData } from './queue-names';
 
@@ -35,8 +36,13 @@ export async function submitEval(redisUrl: string, input: Partial<EvalSpec>, opt
     if (existing) {
       const state = await existing.getState();
       if (state !== 'failed') return { id, shards: spec.shards, results: spec.results, created: false };
-      await existing.remove({ removeChildren: true });
-      for (let i = 0; i < spec.shards; i++) await (await queue.getJob(shardJobId(id, i)))?.remove();
+      try {
+        for (let i = 0; i < spec.shards; i++) await (await queue.getJob(shardJobId(id, i)))?.remove();
+        await existing.remove({ removeChildren: true });
+      } catch (error) {
+        // A shard still running holds its lock and cannot be removed yet.
+        throw new DistributedInputError(`run ${id} failed but still has shards in progress (${(error as Error).message}); submit again once flow eval status shows none running`);
+      }
     }
     const attempts = options.attempts ?? 3;
     const backoff = { type: 'exponential' as const, delay: options.backoffMs ?? 2000 };

@@ -135,6 +135,11 @@ describeRedis('flow eval on a real redis-server with worker processes', () => {
     expect(status.failures[0]).toMatchObject({ attempts: 2, final: true });
     expect(status.failures[0].error).toMatch(/broken\.json: cannot read a Gaussian-mixture spec/);
     expect(status.message).toMatch(/failed: shard \d: .*resubmit/);
+    // Fixed, and submitted again: the failed run is replaced and completes.
+    await until('no shard of the failed run running', async () => (await evalStatus(redis.url, id)).shards.running === 0);
+    writeFileSync(broken, JSON.stringify({ weights: [1], means: [[0, 0, 0, 0, 0, 0]], stds: [1] }));
+    expect((await submitEval(redis.url, spec)).created).toBe(true);
+    expect((await finished(redis.url, id)).state).toBe('done');
 
     const outside = normalizeEvalSpec({ ...base(100, 2), model: `gmm:${path.join(tmpdir(), 'elsewhere', 'gmm.json')}` });
     const refused = await finished(redis.url, (await submitEval(redis.url, outside)).id);

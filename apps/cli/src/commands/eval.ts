@@ -1,5 +1,6 @@
 import { evalStatus, evaluateLocally, redactRedisUrl, scrubRedisSecrets, submitEval, type EvalSpec, type EvalStatus } from '@flow/distributed';
 import { initBackend } from '@flow/runtime';
+import { formatDuration } from '@flow/trainer';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { log, printJson } from '../print-json';
@@ -24,7 +25,7 @@ shards (flow eval run) bit for bit, and the unsharded statistics to float roundi
   --ref STATS.npz    reference statistics (flow fid --save-stats of the real data, same extractor)
   --extractor E      auto (default: mnist for one-channel images, identity for points) | mnist | identity | tfjs:PATH
   --seed N           noise seed (default 0)
-  --batch N          samples integrated at once by a worker (speed only)
+  --batch N          samples integrated at once by a worker (speed only; default 32 images, 4096 points)
   --results DIR      shared results directory (default DIR/evals of the model); RESULTS/RUN/ holds the shards,
                      stats.npz (mergeable) and result.json
   --attempts N       tries per shard before it fails for good (default 3; retries back off exponentially)
@@ -77,9 +78,7 @@ function redisUrl(values: Values): string {
 }
 
 function duration(seconds: number | null): string {
-  if (seconds === null) return 'unknown';
-  const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+  return seconds === null ? 'unknown' : formatDuration(seconds);
 }
 
 function statusText(s: EvalStatus): string {
