@@ -3,11 +3,12 @@ import { DistributedInputError } from './errors';
 import { redactRedisUrl } from './redact-redis-url';
 
 /**
- * An ioredis connection for BullMQ (`maxRetriesPerRequest: null`, so blocking commands wait through
- * reconnects). `redis://` or `rediss://` (TLS); the password comes from the URL. Connection errors are
- * reported once per outage through `onError`, with the URL redacted.
+ * An ioredis connection for BullMQ. `redis://` or `rediss://` (TLS); the password comes from the URL. A worker's
+ * connection (`persistent`) waits through outages and reconnects forever (`maxRetriesPerRequest: null`, as
+ * BullMQ workers require); a client's (submit, status) gives up after a few seconds, so a command never hangs
+ * on an unreachable Redis. Connection errors are reported once per outage through `onError`, URL redacted.
  */
-export function connectRedis(url: string, onError: (message: string) => void = () => undefined): Redis {
+export function connectRedis(url: string, onError: (message: string) => void = () => undefined, persistent = false): Redis {
   let protocol: string;
   try {
     protocol = new URL(url).protocol;
@@ -15,7 +16,9 @@ export function connectRedis(url: string, onError: (message: string) => void = (
     throw new DistributedInputError(`Redis URL ${redactRedisUrl(url)}: expected redis://[:PASSWORD@]HOST:PORT[/DB] or rediss://...`);
   }
   if (protocol !== 'redis:' && protocol !== 'rediss:') throw new DistributedInputError(`Redis URL ${redactRedisUrl(url)}: expected the redis:// or rediss:// scheme, got ${protocol}`);
-  const redis = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(200 * times, 2000) });
+  const redis = persistent
+    ? new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(200 * times, 2000) })
+    : new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5000, retryStrategy: (times) => (times > 5 ? null : 200 * times) });
   let reported = false;
   redis.on('error', (error: Error) => {
     if (reported) return;

@@ -48,7 +48,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const backend = await initBackend(options.backend);
   log(`TensorFlow.js backend ${backend.backend} (${backend.reason})`);
   const evaluator = new ShardEvaluator();
-  const connection = connectRedis(options.redisUrl, log);
+  const connection = connectRedis(options.redisUrl, log, true);
   const check = (data: { spec: unknown }) => {
     try {
       const spec = normalizeEvalSpec(data.spec as object);
