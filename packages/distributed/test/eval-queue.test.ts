@@ -73,7 +73,8 @@ describeRedis('flow eval on a real redis-server with worker processes', () => {
   });
 
   it('re-runs the shard of a worker killed with SIGKILL, and gives the single-process FID exactly', async () => {
-    const spec = base(4000, 4);
+    // 32 NFE: a shard lasts long enough (hundreds of ms) to be killed in the middle of it.
+    const spec = base(4000, 4, { nfe: 32 });
     const a = spawnWorker('A');
     await a.waitFor(/^ready$/);
     const submitted = await submitEval(redis.url, spec, { backoffMs: 200 });
@@ -99,7 +100,7 @@ describeRedis('flow eval on a real redis-server with worker processes', () => {
     expect(result.fid).toBe(local.fid);
     // One process, all rows at once (what flow sample + flow fid compute): equal to 1e-9 relative.
     const m = await loadSamplingModel(spec);
-    const all = await sampleModel(m.model, { solver: m.solver, nfe: 8, count: 4000, seed: 3 });
+    const all = await sampleModel(m.model, { solver: m.solver, nfe: 32, count: 4000, seed: 3 });
     const whole = frechetDistance(new FeatureStatistics(6).add(all.samples).stats(), readStats(ref));
     m.dispose();
     expect(Math.abs(result.fid - whole) / whole).toBeLessThan(1e-9);
