@@ -16,14 +16,15 @@ export interface WorkerOptions {
   /** Jobs at once in this process (default 1: sampling is CPU- or GPU-bound). */
   concurrency?: number;
   /**
-   * How long a job's lock lasts without renewal (ms, default 120000): a killed worker's job is re-run after it.
-   * The lock is renewed between batches, so it must outlast one batch (the solver's steps run synchronously);
-   * a live worker that loses its lock only duplicates work (shard files are reused), never the count.
+   * How long a job's lock lasts without renewal (ms, default 300000): a killed worker's job is re-run after it.
+   * The solver's steps run synchronously on this thread, so the renewal (every half lock) waits for the batch
+   * in progress: the lock must outlast the longest batch with room to spare. A live worker that loses its lock
+   * only duplicates work (the second run finds the stored shard file), never the count.
    */
   lockDurationMs?: number;
   /** How often stalled jobs are looked for (ms, default 30000). */
   stalledIntervalMs?: number;
-  /** Stalls (worker deaths) a job survives before it fails (default 2). */
+  /** Stalls (worker deaths, lost locks) a job survives before it fails (default 3). */
   maxStalledCount?: number;
   /** TensorFlow.js backend (auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu; default auto). */
   backend?: string;
@@ -91,9 +92,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const worker = new Worker(EVAL_QUEUE, processor, {
     connection,
     concurrency: options.concurrency ?? 1,
-    lockDuration: options.lockDurationMs ?? 120000,
+    lockDuration: options.lockDurationMs ?? 300000,
     stalledInterval: options.stalledIntervalMs ?? 30000,
-    maxStalledCount: options.maxStalledCount ?? 2,
+    maxStalledCount: options.maxStalledCount ?? 3,
   });
   worker.on('failed', (job, error) => log(`job ${job?.id ?? '?'} failed: ${error.message}`));
   worker.on('error', (error) => log(`worker error: ${error.message}`));
