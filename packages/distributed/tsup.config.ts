@@ -1,3 +1,4 @@
 import { libraryConfig } from '../../tools/tsup-library';
 
-export default libraryConfig();
+// shims: __filename in the ESM build (the lock keeper thread finds ioredis relative to the module).
+export default libraryConfig({ shims: true });

@@ -13,3 +13,4 @@ export { EVAL_QUEUE, shardJobId, mergeJobId, type ShardJobData, type MergeJobDat
 export { submitEval, type SubmitOptions, type Submission } from './submit-eval';
 export { startWorker, type WorkerOptions, type RunningWorker } from './start-worker';
 export { evalStatus, type EvalStatus, type ShardFailure } from './eval-status';
+export { LockKeeper } from './lock-keeper';

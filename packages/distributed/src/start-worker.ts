@@ -4,6 +4,7 @@ import { assertInsideRoots } from './check-roots';
 import { connectRedis } from './connect-redis';
 import { scrubRedisSecrets } from './redact-redis-url';
 import { DistributedInputError } from './errors';
+import { LockKeeper } from './lock-keeper';
 import { evalSpecPaths, normalizeEvalSpec } from './eval-spec';
 import { mergeRun, type EvalResult } from './merge-run';
 import { EVAL_QUEUE, type MergeJobData, type ShardJobData } from './queue-names';
@@ -16,10 +17,10 @@ export interface WorkerOptions {
   /** Jobs at once in this process (default 1: sampling is CPU- or GPU-bound). */
   concurrency?: number;
   /**
-   * How long a job's lock lasts without renewal (ms, default 300000): a killed worker's job is re-run after it.
-   * The solver's steps run synchronously on this thread, so the renewal (every half lock) waits for the batch
-   * in progress: the lock must outlast the longest batch with room to spare. A live worker that loses its lock
-   * only duplicates work (the second run finds the stored shard file), never the count.
+   * How long a job's lock lasts without renewal (ms, default 30000): a killed worker's job is re-run after it.
+   * Locks are extended from a separate thread (`LockKeeper`), so a long synchronous batch does not make a live
+   * worker look dead; were a lock lost anyway, the second run finds the stored shard file (work duplicated,
+   * never the count).
    */
   lockDurationMs?: number;
   /** How often stalled jobs are looked for (ms, default 30000). */
@@ -61,7 +62,18 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       throw error;
     }
   };
-  const processor = async (job: Job): Promise<ShardOutcome | EvalResult> => {
+  const lockMs = options.lockDurationMs ?? 30000;
+  const keeper = new LockKeeper(options.redisUrl, lockMs);
+  const processor = async (job: Job, token?: string): Promise<ShardOutcome | EvalResult> => {
+    const lockKey = `bull:${EVAL_QUEUE}:${job.id}:lock`;
+    if (token) keeper.hold(lockKey, token);
+    try {
+      return await handle(job);
+    } finally {
+      keeper.release(lockKey);
+    }
+  };
+  const handle = async (job: Job): Promise<ShardOutcome | EvalResult> => {
     if (job.name === 'shard') {
       const data = job.data as ShardJobData;
       const spec = check(data);
@@ -92,7 +104,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const worker = new Worker(EVAL_QUEUE, processor, {
     connection,
     concurrency: options.concurrency ?? 1,
-    lockDuration: options.lockDurationMs ?? 300000,
+    lockDuration: lockMs,
     stalledInterval: options.stalledIntervalMs ?? 30000,
     maxStalledCount: options.maxStalledCount ?? 3,
   });
@@ -102,6 +114,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   return {
     async close() {
       await worker.close();
+      await keeper.stop();
       evaluator.dispose();
       connection.disconnect();
     },

@@ -5,7 +5,8 @@ import { FeatureStatistics, frechetDistance, readStats, writeStats } from '@flow
 import { Rng } from '@flow/random';
 import { initBackend } from '@flow/runtime';
 import { loadSamplingModel } from '../src/sampling-model';
-import { evalRunId, evalStatus, evaluateLocally, normalizeEvalSpec, runDirectory, submitEval, type EvalSpec, type EvalStatus } from '../src/index';
+import { LockKeeper } from '../src/lock-keeper';
+import { connectRedis, evalRunId, evalStatus, evaluateLocally, normalizeEvalSpec, runDirectory, submitEval, type EvalSpec, type EvalStatus } from '../src/index';
 import { sampleModel } from '@flow/trainer';
 import { redisServerAvailable, TestRedis } from './redis-server';
 import { WorkerProcess } from './worker-process';
@@ -70,6 +71,29 @@ describeRedis('flow eval on a real redis-server with worker processes', () => {
     await Promise.all(workers.map((w) => w.kill('SIGKILL')));
     await redis.dispose();
     rmSync(root, { recursive: true, force: true });
+  });
+
+  it('keeps a job lock alive from its own thread while the main thread is blocked', async () => {
+    const client = connectRedis(redis.url);
+    const keeper = new LockKeeper(redis.url, 400);
+    try {
+      await client.set('bull:test:lock', 'token-1', 'PX', 400);
+      await client.set('bull:test:other', 'token-2', 'PX', 400);
+      keeper.hold('bull:test:lock', 'token-1');
+      keeper.hold('bull:test:other', 'not-its-token');
+      await new Promise((r) => setTimeout(r, 100));
+      // A synchronous batch: the event loop (where BullMQ renews locks) is stuck for 1.2 s, 3 lock durations.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1200);
+      expect(await client.get('bull:test:lock')).toBe('token-1');
+      // A lock that another worker's token holds is never extended.
+      expect(await client.get('bull:test:other')).toBeNull();
+      keeper.release('bull:test:lock');
+      await new Promise((r) => setTimeout(r, 800));
+      expect(await client.get('bull:test:lock')).toBeNull();
+    } finally {
+      await keeper.stop();
+      client.disconnect();
+    }
   });
 
   it('re-runs the shard of a worker killed with SIGKILL, and gives the single-process FID exactly', async () => {

@@ -16,9 +16,8 @@ any machines that see the same paths. See docs/scale.md.
                      password out of the process list). Never printed.
   --concurrency C    jobs at once in this process (default 1)
   --backend B        TensorFlow.js backend (auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu)
-  --lock-ms MS       job lock duration (default 300000): how long a dead worker's job waits before it is re-run;
-                     it must outlast the longest batch (flow eval submit --batch) with room to spare, as the
-                     lock is renewed between batches (a worker that loses it only duplicates work)
+  --lock-ms MS       job lock duration (default 30000): how long a dead worker's job waits before it is re-run
+                     (a thread of the worker keeps the locks of live jobs alive, however long a batch takes)
   --stalled-ms MS    how often to look for jobs of dead workers (default 30000)`;
 
 export const workerCommand: Command = {
