@@ -15,3 +15,4 @@ export { mnistForward, MNIST_FEATURE_DIM, type MnistWeights } from './extractors
 export { toGrayscale } from './extractors/to-grayscale';
 export { TfjsModelExtractor, type TfjsModelExtractorOptions } from './extractors/tfjs-model-extractor';
 export { createExtractor } from './extractors/create-extractor';
+export { writeStatsState, readStatsState, mergeStatsFiles } from './stats-state-file';

@@ -1,1 +1,2 @@
 export { Rng, type RngState } from './rng';
+export { fillRowNormals } from './row-normals';

@@ -17,7 +17,8 @@ export { createRunNet, unetConfigFor } from './model-factory';
 export type { VelocityNet, TrainableNet } from './velocity-net';
 export { loadVelocityModel, type LoadedVelocityModel } from './load-velocity-model';
 export { loadFlowModel, type FlowModel } from './load-flow-model';
-export { sampleModel, writeSamples, type SampleOptions, type SampleResult, type CustomSolver } from './sample-model';
+export { sampleModel, writeSamples, type SampleOptions, type SampleResult, type CustomSolver, type SamplableModel } from './sample-model';
+export { shardRange } from './shard-range';
 // models from elsewhere, and what a model has learned
 export { importEdm2, type ImportEdm2Options, type ImportEdm2Result } from './import-edm2';
 export { linearProbe, type LinearProbeData, type LinearProbeResult } from './linear-probe';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { overBudget, writeNpy } from '@flow/io';
 import { imageGrid, scatterChart } from '@flow/plot';
-import { Rng } from '@flow/random';
+import { fillRowNormals } from '@flow/random';
 import { solve, type SolverName, type VelocityField } from '@flow/solvers';
 import { TrainerInputError } from './errors';
 import type { LoadedVelocityModel } from './load-velocity-model';
@@ -22,6 +22,11 @@ export interface SampleOptions {
   atol?: number;
   count: number;
   seed?: number;
+  /**
+   * Index of the first row: draws rows [firstRow, firstRow + count) of the noise matrix (default 0). Each row's
+   * noise comes from a stream keyed by its index, so shards of one seed concatenate to the single-process output.
+   */
+  firstRow?: number;
   /** Samples integrated at once (default 256 for images, all for points). */
   batchSize?: number;
   /** Memory budget in bytes for the samples and one batch's solver state (default: what the machine has available). */
@@ -30,6 +35,9 @@ export interface SampleOptions {
 
 /** float32 copies of one batch alive while it is integrated: noise, state, up to 7 solver stages, the result. */
 const BATCH_COPIES = 12;
+
+/** What sampling needs of a model: a trained run (`loadVelocityModel`) or any velocity field with a shape. */
+export type SamplableModel = Pick<LoadedVelocityModel, 'velocity' | 'dim' | 'shape' | 'kind' | 'normalization'>;
 
 export interface SampleResult {
   /** Samples in data space (normalisation undone), count x ...shape, C order. */
@@ -40,11 +48,16 @@ export interface SampleResult {
   seconds: number;
 }
 
-/** Draws x0 ~ N(0, I) (seeded) and integrates it to t = 1 with the given solver, batch by batch. */
-export async function sampleModel(model: LoadedVelocityModel, options: SampleOptions): Promise<SampleResult> {
+/**
+ * Draws x0 ~ N(0, I) (seeded, one stream per row index) and integrates it to t = 1 with the given solver,
+ * batch by batch.
+ */
+export async function sampleModel(model: SamplableModel, options: SampleOptions): Promise<SampleResult> {
   const { count } = options;
   if (!Number.isInteger(count) || count < 1) throw TrainerInputError.field('count', `must be a positive integer, got ${count}`);
-  const rng = new Rng(options.seed ?? 0);
+  const firstRow = options.firstRow ?? 0;
+  if (!Number.isInteger(firstRow) || firstRow < 0) throw TrainerInputError.field('firstRow', `must be a non-negative integer, got ${firstRow}`);
+  const seed = options.seed ?? 0;
   const dim = model.dim;
   const batchSize = options.batchSize ?? (model.kind === 'image' ? 256 : count);
   // The samples plus one batch in flight, checked before anything is allocated.
@@ -64,7 +77,7 @@ export async function sampleModel(model: LoadedVelocityModel, options: SampleOpt
   let nfe = 0;
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
-    const noise = rng.fillNormal(new Float32Array(n * dim));
+    const noise = fillRowNormals(new Float32Array(n * dim), seed, firstRow + start, dim);
     const x0 = tf.tensor(noise, [n, ...model.shape], 'float32');
     let x: tf.Tensor;
     if (typeof options.solver === 'function') {

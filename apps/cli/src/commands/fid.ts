@@ -6,8 +6,9 @@ import {
   createExtractor,
   frechetDistanceDetails,
   kernelInceptionDistance,
+  mergeStatsFiles,
   readStats,
-  writeStats,
+  writeStatsState,
   type FeatureExtractor,
   type ImageBatch,
 } from '@flow/fid';
@@ -19,6 +20,7 @@ import { UsageError } from '../usage-error';
 
 const usage = `usage: flow fid A B [--json] [--extractor mnist|identity|tfjs:PATH] [--kid]
        flow fid --save-stats OUT.npz INPUT [--extractor ...] [--json]
+       flow fid --merge PART.npz... --save-stats OUT.npz [--json]
 
 Frechet distance between two sets, computed like pytorch-fid's calculate_frechet_distance
 (|mu1 - mu2|^2 + tr S1 + tr S2 - 2 tr sqrtm(S1 S2), float64; see the @flow/fid README).
@@ -44,7 +46,11 @@ Options
   --input-range L,H  tfjs models: pixel range the model expects (default 0,255)
   --output-node N    tfjs graph models: the output node to read (e.g. pool_3)
   --backend B        TensorFlow.js backend for tfjs models (auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu)
-  --save-stats OUT   write pytorch-fid statistics (mu, sigma; float64 .npz) of INPUT instead
+  --save-stats OUT   write pytorch-fid statistics (mu, sigma; float64 .npz) of INPUT instead, with
+                     count and scatter (sum of centred outer products) so they can be merged
+  --merge            merge the statistics files given (each written by --save-stats, e.g. one per
+                     shard of flow sample --shard) into --save-stats OUT: the same mu and sigma as the
+                     statistics of all rows at once, to float rounding
   --kid              also the Kernel Inception Distance (needs features or images on both sides)
   --kid-subsets N    KID subsets (default 100); --kid-subset-size M (default 1000)
   --seed N           seed for the KID subsets (default 0)
@@ -72,6 +78,7 @@ interface Side {
   dim: number;
   count?: number;
   features?: Float64Array;
+  acc?: FeatureStatistics;
 }
 
 function fail(message: string): never {
@@ -146,7 +153,7 @@ function statsOf(features: ArrayLike<number>, dim: number, count: number, file: 
   if (count < 2) fail(`${file}: need at least 2 rows for a covariance, got ${count}`);
   const acc = new FeatureStatistics(dim, { memoryLimitBytes }).add(features, file);
   const { mu, sigma } = acc.stats();
-  return { kind, mu, sigma, dim, count, features: features instanceof Float64Array ? features : Float64Array.from(features) };
+  return { kind, mu, sigma, dim, count, acc, features: features instanceof Float64Array ? features : Float64Array.from(features) };
 }
 
 async function loadSide(file: string, opts: Options, getExtractor: () => Promise<FeatureExtractor>): Promise<Side> {
@@ -213,6 +220,7 @@ export const fidCommand: Command = {
         seed: { type: 'string' },
         offset: { type: 'string' },
         'memory-limit': { type: 'string' },
+        merge: { type: 'boolean', default: false },
       },
       true,
     );
@@ -247,12 +255,23 @@ export const fidCommand: Command = {
     const t0 = performance.now();
 
     const saveStats = values['save-stats'];
+    if (values.merge) {
+      if (saveStats === undefined) fail('--merge needs --save-stats OUT.npz (where the merged statistics go)');
+      if (positionals.length === 0) fail('--merge expects one or more statistics files written by --save-stats');
+      if (!saveStats.toLowerCase().endsWith('.npz')) fail(`--save-stats ${saveStats}: the output must be a .npz file`);
+      for (const part of positionals) if (!existsSync(part)) fail(`${part}: no such file`);
+      const merged = mergeStatsFiles(positionals);
+      writeStatsState(saveStats, merged);
+      if (values.json) printJson({ out: saveStats, dim: merged.dim, count: merged.count, parts: positionals.length, seconds: (performance.now() - t0) / 1000 });
+      else log(`flow fid: merged ${positionals.length} statistics files (${merged.count} rows, d = ${merged.dim}) -> ${saveStats}`);
+      return 0;
+    }
     if (saveStats !== undefined) {
       if (positionals.length !== 1) fail(`--save-stats OUT.npz takes exactly one input (features .npy, image array or folder), got ${positionals.length}`);
       if (!saveStats.toLowerCase().endsWith('.npz')) fail(`--save-stats ${saveStats}: the output must be a .npz file`);
       const side = await loadSide(positionals[0], opts, getExtractor);
       if (side.kind === 'stats') fail(`${positionals[0]}: already a stats file`);
-      writeStats(saveStats, side);
+      writeStatsState(saveStats, side.acc as FeatureStatistics);
       const seconds = (performance.now() - t0) / 1000;
       if (values.json) printJson({ out: saveStats, dim: side.dim, count: side.count, seconds, ...(extractor ? { extractor: extractor.name } : {}), ...(backend ? { backend } : {}) });
       else log(`flow fid: wrote ${saveStats} (mu, sigma of ${side.count} rows, d = ${side.dim})`);

@@ -3,6 +3,7 @@ import { bespokeCommand } from './bespoke';
 import { convertCommand } from './convert';
 import { demoCommand } from './demo';
 import { emaCommand } from './ema';
+import { evalCommand } from './eval';
 import { fidCommand } from './fid';
 import { importCommand } from './import';
 import { likelihoodCommand } from './likelihood';
@@ -14,6 +15,7 @@ import { solveCommand } from './solve';
 import { trainCommand } from './train';
 import { velocityCommand } from './velocity';
 import { vizCommand } from './viz';
+import { workerCommand } from './worker';
 
 export const commands: readonly Command[] = [
   demoCommand,
@@ -31,4 +33,6 @@ export const commands: readonly Command[] = [
   importCommand,
   velocityCommand,
   probeCommand,
+  evalCommand,
+  workerCommand,
 ];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { EmaInputError, reconstructEma } from '@flow/ema';
 import * as solvers from '@flow/solvers';
 import { initBackend } from '@flow/runtime';
-import { loadVelocityModel, RunDirectory, sampleModel, writeSamples, type CustomSolver, type LoadedVelocityModel } from '@flow/trainer';
+import { loadVelocityModel, RunDirectory, sampleModel, shardRange, writeSamples, type CustomSolver, type LoadedVelocityModel } from '@flow/trainer';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { MEMORY_LIMIT_HELP, memoryLimitOption } from '../memory-limit-option';
@@ -28,12 +28,15 @@ good checkpoint). .npy output: float32 samples in the dataset's own coordinates 
   --ema S            use the post-hoc EMA of relative width S (EDM2's sigma_rel, e.g. 0.05), rebuilt from
                      DIR/ema (a run trained with --ema-every) as of its last snapshot; flow ema reconstruct
                      writes the same weights to keep
-  --seed N           noise seed (default 0)
+  --seed N           noise seed (default 0); row r's noise is drawn from its own stream keyed by r
+  --shard I/K        only rows [floor(I*K'/K), floor((I+1)*K'/K)) of the K' = --count samples (shard I of K,
+                     0-based): the K shards concatenated are bit-for-bit the unsharded output (fixed-step
+                     and Bespoke solvers; dopri5's step sizes depend on the whole batch)
   --batch N          samples integrated at once (default 256 for images, all for points)
   --force            use a Bespoke file made for another model
   --backend NAME     auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu
   ${MEMORY_LIMIT_HELP}
-  --json             print {solver, nfe, count, seconds, backend, out, identity, step, ema}`;
+  --json             print {solver, nfe, count, first_row, seconds, backend, out, identity, step, ema}`;
 
 type BespokeLoader = (file: string, options: { identity: string; force?: boolean }) => CustomSolver | { solve: CustomSolver };
 
@@ -63,6 +66,16 @@ async function loadWithEma(dir: string, sigmaRel: number): Promise<{ model: Load
   }
 }
 
+/** `--shard I/K` as the rows [start, end) of `count`; all rows when absent. */
+function parseShard(value: string | undefined, count: number): { start: number; end: number } {
+  if (value === undefined) return { start: 0, end: count };
+  const m = /^(\d+)\/(\d+)$/.exec(value);
+  if (!m) throw new UsageError(`flow sample: --shard expects I/K (shard I of K, 0-based), got '${value}'`);
+  const [index, shards] = [Number(m[1]), Number(m[2])];
+  if (shards < 1 || shards > count || index >= shards) throw new UsageError(`flow sample: --shard ${value}: expected 0 <= I < K <= --count (${count})`);
+  return shardRange(count, index, shards);
+}
+
 export const sampleCommand: Command = {
   name: 'sample',
   summary: 'sample a trained model with an ODE solver (.npy or a .png grid)',
@@ -81,6 +94,7 @@ export const sampleCommand: Command = {
       weights: { type: 'string' },
       ema: { type: 'string' },
       seed: { type: 'string' },
+      shard: { type: 'string' },
       batch: { type: 'string' },
       force: { type: 'boolean' },
       backend: { type: 'string' },
@@ -99,6 +113,8 @@ export const sampleCommand: Command = {
     const seed = numberOption('sample', 'seed', values.seed, { integer: true, min: 0 }) ?? 0;
     const batchSize = numberOption('sample', 'batch', values.batch, { integer: true, min: 1 });
     const memoryLimitBytes = memoryLimitOption('sample', values['memory-limit']);
+    const rows = parseShard(values.shard, count);
+    if (values.shard !== undefined && solverName === 'dopri5') throw new UsageError('flow sample: --shard needs a fixed-step or Bespoke solver (dopri5 adapts its steps to the whole batch)');
     const isBespoke = solverName.startsWith('bespoke:');
     if (!isBespoke && !(solvers.SOLVER_NAMES as readonly string[]).includes(solverName)) {
       throw new UsageError(`flow sample: --solver expects one of ${solvers.SOLVER_NAMES.join(', ')} or bespoke:FILE, got '${solverName}'`);
@@ -120,12 +136,13 @@ export const sampleCommand: Command = {
       log(`flow sample: note: sampling the raw step-${model.step} weights; this run has EMA snapshots, --ema 0.1 (or 0.05) usually samples better`);
     }
     const solver = isBespoke ? bespokeSolver(solverName.slice('bespoke:'.length), model.identity, Boolean(values.force)) : (solverName as solvers.SolverName);
-    const result = await sampleModel(model, { solver, nfe, rtol, atol, count, seed, batchSize, memoryLimitBytes });
+    const result = await sampleModel(model, { solver, nfe, rtol, atol, count: rows.end - rows.start, firstRow: rows.start, seed, batchSize, memoryLimitBytes });
     writeSamples(out, result, model.kind, `${solverName.replace(/^bespoke:.*/, 'bespoke')} NFE ${result.nfe}`);
     model.dispose();
-    log(`flow sample: ${count} samples, ${result.nfe} NFE, ${result.seconds.toFixed(2)} s -> ${out}`);
+    const shardNote = values.shard !== undefined ? ` (rows ${rows.start}..${rows.end - 1} of ${count})` : '';
+    log(`flow sample: ${rows.end - rows.start} samples${shardNote}, ${result.nfe} NFE, ${result.seconds.toFixed(2)} s -> ${out}`);
     if (values.json) {
-      printJson({ solver: solverName, nfe: result.nfe, count, seconds: result.seconds, backend: info.backend, out, identity: model.identity, step: emaStep ?? model.step, ema: emaSigma ?? null });
+      printJson({ solver: solverName, nfe: result.nfe, count: rows.end - rows.start, first_row: rows.start, seconds: result.seconds, backend: info.backend, out, identity: model.identity, step: emaStep ?? model.step, ema: emaSigma ?? null });
     }
     return 0;
   },

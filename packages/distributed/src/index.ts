@@ -1,0 +1,16 @@
+export { DistributedInputError } from './errors';
+export { redactRedisUrl, scrubRedisSecrets } from './redact-redis-url';
+export { connectRedis } from './connect-redis';
+export { normalizeEvalSpec, evalRunId, evalSpecPaths, type EvalSpec } from './eval-spec';
+export { assertInsideRoots } from './check-roots';
+export { runDirectory, shardFile, identityKey, parseShardFile } from './run-files';
+export { loadSamplingModel, type SamplingModel } from './sampling-model';
+export { resolveExtractor, samplesAsImages, extractFeatures } from './shard-features';
+export { ShardEvaluator, type ShardOutcome } from './shard-evaluator';
+export { mergeRun, type EvalResult } from './merge-run';
+export { evaluateLocally } from './evaluate-locally';
+export { EVAL_QUEUE, shardJobId, mergeJobId, type ShardJobData, type MergeJobData } from './queue-names';
+export { submitEval, type SubmitOptions, type Submission } from './submit-eval';
+export { startWorker, type WorkerOptions, type RunningWorker } from './start-worker';
+export { evalStatus, type EvalStatus, type ShardFailure } from './eval-status';
+export { LockKeeper } from './lock-keeper';

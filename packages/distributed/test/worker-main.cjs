@@ -1,0 +1,3 @@
+// Entry of the test worker processes (the package is ESM, so a .ts main would not go through the require hook).
+require('./ts-register.cjs');
+require('./worker-main.ts');
