@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import { initBackend } from '@flow/runtime';
 import { readNpy, readNpz, readSafetensors, toFloat32, writeSafetensors, type NdArray } from '@flow/io';
 import { featureStatistics } from '../src/feature-statistics';
 import { frechetDistance } from '../src/frechet-distance';
@@ -14,7 +14,7 @@ import { syntheticInceptionTensors } from '../src/extractors/inception/synthetic
 
 // Fixture: tools/inception-fixture/make_fixture.py (PyTorch 1.13 + torchvision, pytorch-fid's block structure).
 const FIXTURE = path.join(__dirname, 'fixtures', 'inception');
-const meta = JSON.parse(readFileSync(path.join(FIXTURE, 'meta.json'), 'utf8')) as { fid_a_vs_bc: number; tensor_sums: Record<string, number> };
+const meta = JSON.parse(readFileSync(path.join(FIXTURE, 'meta.json'), 'utf8')) as { fid_a_vs_bc: number; fid_a_vs_bc_float64: number; tensor_sums: Record<string, number> };
 
 function images(name: string): ImageBatch {
   const a = readNpy(path.join(FIXTURE, `images-${name}.npy`));
@@ -41,8 +41,8 @@ describe('FID Inception v3 (pytorch-fid structure) on TensorFlow.js', () => {
   let ex: InceptionExtractor;
 
   beforeAll(async () => {
-    await tf.setBackend('cpu');
-    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+    // wasm: about 50x faster than the pure-JS cpu backend on Inception's convolutions (the test stays short).
+    await initBackend('wasm');
     ex = new InceptionExtractor(tf, inceptionWeightsFromTensors(tensors, 'fixture'), { batchSize: 2 });
   });
   afterAll(() => ex.dispose());
@@ -51,10 +51,13 @@ describe('FID Inception v3 (pytorch-fid structure) on TensorFlow.js', () => {
     for (const [name, sum] of Object.entries(meta.tensor_sums)) {
       let s = 0;
       for (const v of toFloat32(tensors[name])) s += Math.abs(v);
-      expect(s).toBe(sum);
+      expect(Math.abs(s - sum) / sum).toBeLessThan(1e-13); // numpy sums pairwise: equal up to summation order
     }
   });
 
+  // References: the PyTorch network in float64 on pytorch-fid's float32-resized input (the exact answer both
+  // float32 implementations approximate) and PyTorch float32 itself. This random network amplifies float32
+  // rounding: PyTorch float32 is ~5e-5 off the float64 answer (meta.json), ours must be within 1e-4 of it.
   test('features equal PyTorch within 1e-4 relative (upsampled, non-square, downsampled inputs); FID within 1e-3', async () => {
     const seen: number[] = [];
     const progress = new InceptionExtractor(tf, inceptionWeightsFromTensors(tensors, 'fixture'), { batchSize: 2, onProgress: (d) => seen.push(d) });
@@ -63,32 +66,35 @@ describe('FID Inception v3 (pytorch-fid structure) on TensorFlow.js', () => {
     expect(seen).toEqual([2, 3]);
     const fb = await ex.extract(images('b'));
     const fc = await ex.extract(images('c'));
-    expect(relError(fa, reference.a)).toBeLessThan(1e-4);
-    expect(relError(fb, reference.b)).toBeLessThan(1e-4);
-    expect(relError(fc, reference.c)).toBeLessThan(1e-4);
+    for (const [f, k] of [[fa, 'a'], [fb, 'b'], [fc, 'c']] as const) {
+      expect(relError(f, reference[`${k}64`])).toBeLessThan(1e-4);
+      expect(relError(f, reference[k])).toBeLessThan(2e-4); // vs PyTorch float32: both roundings add up
+    }
     const bc = new Float32Array(fb.length + fc.length);
     bc.set(fb);
     bc.set(fc, fb.length);
     const fid = frechetDistance(featureStatistics(fa, 2048), featureStatistics(bc, 2048));
+    expect(Math.abs(fid - meta.fid_a_vs_bc_float64) / meta.fid_a_vs_bc_float64).toBeLessThan(1e-3);
     expect(Math.abs(fid - meta.fid_a_vs_bc) / meta.fid_a_vs_bc).toBeLessThan(1e-3);
   });
 
   test("clean-fid resizing (PIL's antialiased bicubic) agrees with PyTorch fed PIL-resized images", async () => {
     const clean = new InceptionExtractor(tf, inceptionWeightsFromTensors(tensors, 'fixture'), { resize: 'clean' });
-    expect(relError(await clean.extract(images('c')), reference.clean_c)).toBeLessThan(1e-4);
+    const f = await clean.extract(images('c'));
+    expect(relError(f, reference.clean_c64)).toBeLessThan(1e-4);
+    expect(relError(f, reference.clean_c)).toBeLessThan(2e-4);
     clean.dispose();
   });
 
-  test('weights load from safetensors by path; missing or misshapen tensors are input errors naming them', async () => {
+  test('weights from a safetensors path: missing or misshapen tensors are input errors naming them', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'fid-inception-'));
     try {
       const file = path.join(dir, 'w.safetensors');
-      const { 'Mixed_7c.branch_pool.conv.weight': dropped, ...rest } = tensors;
-      expect(dropped).toBeDefined();
-      writeSafetensors(file, rest);
-      await expect(createExtractor(`inception:${file}`)).rejects.toThrow(/Mixed_7c\.branch_pool\.conv\.weight' missing/);
-      writeSafetensors(file, { ...rest, 'Mixed_7c.branch_pool.conv.weight': { dtype: 'float32', shape: [192, 2048], data: new Float32Array(192 * 2048) } });
-      await expect(createExtractor(`inception:${file}`)).rejects.toThrow(/shape \(192, 2048\), expected \(192, 2048, 1, 1\)/);
+      const first = tensors['Conv2d_1a_3x3.conv.weight'];
+      writeSafetensors(file, { 'Conv2d_1a_3x3.conv.weight': first });
+      await expect(createExtractor(`inception:${file}`)).rejects.toThrow(/Conv2d_1a_3x3\.bn\.weight' missing/);
+      writeSafetensors(file, { 'Conv2d_1a_3x3.conv.weight': { dtype: 'float32', shape: [32, 27], data: first.data } });
+      await expect(createExtractor(`inception:${file}`)).rejects.toThrow(/shape \(32, 27\), expected \(32, 3, 3, 3\)/);
       await expect(createExtractor(`inception:${path.join(dir, 'w.pth')}`)).rejects.toThrow(/\.safetensors/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

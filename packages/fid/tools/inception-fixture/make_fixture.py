@@ -17,6 +17,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fid_inception import fid_inception_v3, pool3_features, synthetic_state_dict  # noqa: E402
@@ -71,8 +72,10 @@ def main():
     sd = synthetic_state_dict(net)
     net.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()}, strict=False)
 
-    # Calibrate batch-norm running statistics on 6 images not used below.
-    calib = to_tensor(smooth_images(rng, 6, 64, 64))
+    # Calibrate batch-norm running statistics on 6 images not used below, two of each kind (resized first so
+    # they form one batch), so every test image keeps activations O(1) and rounding is not amplified.
+    kinds = [(32, 32), (40, 56), (320, 300)]
+    calib = torch.cat([F.interpolate(to_tensor(smooth_images(rng, 2, h, w)), size=(299, 299), mode='bilinear', align_corners=False) for h, w in kinds])
     for m in net.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.reset_running_stats()
@@ -90,7 +93,15 @@ def main():
     with torch.no_grad():
         feats = {k: pool3_features(net, to_tensor(v)).numpy() for k, v in images.items()}
         clean_c = pool3_features(net, clean_resize(images['c']), resize='none').numpy()
-        clean_a = pool3_features(net, clean_resize(images['a']), resize='none').numpy()
+        # float64 run of the same float32 weights: the exact reference both float32 implementations are measured to
+        net64 = fid_inception_v3()
+        net64.load_state_dict(net.state_dict())
+        net64 = net64.double().eval()
+        # (input resized in float32 exactly as pytorch-fid does, then the network in float64)
+        resized = {k: F.interpolate(to_tensor(v), size=(299, 299), mode='bilinear', align_corners=False) for k, v in images.items()}
+        feats64 = {k: pool3_features(net64, v.double(), resize='none').numpy() for k, v in resized.items()}
+        clean64 = pool3_features(net64, clean_resize(images['c']).double(), resize='none').numpy()
+    torch32_error = {k: float(np.abs(feats[k] - feats64[k]).max() / np.abs(feats64[k]).max()) for k in feats}
 
     os.makedirs(OUT, exist_ok=True)
     bn = {}
@@ -101,12 +112,15 @@ def main():
     write_safetensors(os.path.join(OUT, 'bn-stats.safetensors'), bn, {'format': 'flow-fid-inception-fixture-bn'})
     for k, v in images.items():
         np.save(os.path.join(OUT, f'images-{k}.npy'), v)
-    np.savez(os.path.join(OUT, 'features.npz'), a=feats['a'], b=feats['b'], c=feats['c'], clean_a=clean_a, clean_c=clean_c)
+    np.savez(os.path.join(OUT, 'features.npz'), a=feats['a'], b=feats['b'], c=feats['c'], clean_c=clean_c,
+             a64=feats64['a'], b64=feats64['b'], c64=feats64['c'], clean_c64=clean64)
     set1 = np.concatenate([feats['a']])
     set2 = np.concatenate([feats['b'], feats['c']])
     meta = {
         'torch': torch.__version__,
         'fid_a_vs_bc': frechet(set1, set2),
+        'fid_a_vs_bc_float64': frechet(feats64['a'], np.concatenate([feats64['b'], feats64['c']])),
+        'torch_float32_relative_error': torch32_error,
         'feature_abs_max': float(max(np.abs(f).max() for f in feats.values())),
         'tensor_sums': {k: float(np.abs(sd[k].astype(np.float64)).sum()) for k in ('Conv2d_1a_3x3.conv.weight', 'Mixed_6e.branch7x7dbl_5.conv.weight', 'Mixed_7c.branch_pool.bn.weight', 'Mixed_7c.branch_pool.bn.bias')},
     }
