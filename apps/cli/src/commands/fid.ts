@@ -242,7 +242,8 @@ async function loadSide(file: string, opts: Options, getExtractor: () => Promise
   const a = readArray(file);
   if (opts.extractor?.startsWith('inception:') && a.shape.length >= 3) {
     // Chunks of the array: one pixel range for all of them, converted to float one chunk at a time.
-    const range = resolveRange(a, a.data as ArrayLike<number>, opts.pixelRange, file);
+    const raw = a.data instanceof BigInt64Array || a.data instanceof BigUint64Array ? toFloat64(a) : a.data;
+    const range = resolveRange(a, raw, opts.pixelRange, file);
     const n = a.shape[0];
     const per = a.shape.slice(1).reduce((x, y) => x * y, 1);
     const step = chunkSize(opts);

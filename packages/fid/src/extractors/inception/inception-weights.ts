@@ -61,6 +61,8 @@ export function inceptionWeightsFromTensors(tensors: Record<string, NdArray>, so
  * downloaded.
  */
 export function loadInceptionWeights(file: string): InceptionWeights {
+  // pytorch-fid's .pth: once @flow/io reads torch.save zips safely, this becomes
+  // `if (/\.pth?$/i.test(file)) return inceptionWeightsFromTensors(readTorchStateDict(file), file);`
   if (!/\.safetensors$/i.test(file)) {
     throw new FidInputError(`${file}: expected a .safetensors file with pytorch-fid's FID Inception state dict (convert pytorch-fid's .pth with the flow repository's tools/inception-pth-to-safetensors.py)`);
   }
