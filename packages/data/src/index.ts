@@ -9,5 +9,5 @@ export { npyDataset } from './npy-dataset';
 export { imageDataset, pointDataset } from './image-dataset';
 export { loadDataset, BUILTIN_DATASETS, type LoadDatasetOptions } from './load-dataset';
 export { decodePng, type DecodedPng } from './decode-png';
-export { readPngFolder, type PngImages, type ReadPngFolderOptions } from './read-png-folder';
+export { listPngFolder, readPngFolder, type PngImages, type ReadPngFolderOptions } from './read-png-folder';
 export { resizeBicubicAntialiased } from './resize';

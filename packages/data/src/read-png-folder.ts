@@ -15,7 +15,9 @@ export interface PngImages {
 }
 
 export interface ReadPngFolderOptions {
-  /** Read only the first `limit` files (by name). */
+  /** Skip the first `offset` files (by name): with `limit`, read a folder in chunks. */
+  offset?: number;
+  /** Read only `limit` files (by name) from `offset`. */
   limit?: number;
   /** Force 1 (grey) or 3 (RGB) channels; otherwise decided by `greyWhen`. */
   channels?: 1 | 3;
@@ -26,8 +28,8 @@ export interface ReadPngFolderOptions {
   greyWhen?: 'pixels' | 'colour-type';
 }
 
-/** Every `*.png` in `dir` (sorted by name, not recursive), all of one size; alpha is dropped. */
-export function readPngFolder(dir: string, options: ReadPngFolderOptions = {}): PngImages {
+/** The `*.png` files in `dir` (sorted by name, not recursive); throws if there are none. */
+export function listPngFolder(dir: string): string[] {
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new Error('not a directory');
@@ -36,8 +38,15 @@ export function readPngFolder(dir: string, options: ReadPngFolderOptions = {}): 
     throw new DataInputError(`${dir}: cannot read folder (${(error as Error).message})`);
   }
   if (names.length === 0) throw new DataInputError(`${dir}: no .png files in the folder`);
-  if (options.limit !== undefined) names = names.slice(0, Math.max(1, options.limit));
-  const files = names.map((n) => path.join(dir, n));
+  return names.map((n) => path.join(dir, n));
+}
+
+/** Every `*.png` in `dir` (sorted by name, not recursive), all of one size; alpha is dropped. */
+export function readPngFolder(dir: string, options: ReadPngFolderOptions = {}): PngImages {
+  let files = listPngFolder(dir);
+  const offset = Math.max(0, options.offset ?? 0);
+  if (offset > 0 || options.limit !== undefined) files = files.slice(offset, options.limit !== undefined ? offset + Math.max(1, options.limit) : undefined);
+  if (files.length === 0) throw new DataInputError(`${dir}: no .png files from position ${offset}`);
   const images: DecodedPng[] = [];
   let grey = true;
   for (const file of files) {

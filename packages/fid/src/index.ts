@@ -14,5 +14,11 @@ export { MnistExtractor, defaultMnistWeightsPath, loadMnistWeights } from './ext
 export { mnistForward, MNIST_FEATURE_DIM, type MnistWeights } from './extractors/mnist-network';
 export { toGrayscale } from './extractors/to-grayscale';
 export { TfjsModelExtractor, type TfjsModelExtractorOptions } from './extractors/tfjs-model-extractor';
-export { createExtractor } from './extractors/create-extractor';
+export { createExtractor, type CreateExtractorOptions } from './extractors/create-extractor';
+export { InceptionExtractor, type InceptionExtractorOptions } from './extractors/inception/inception-extractor';
+export { InceptionNetwork } from './extractors/inception/inception-network';
+export { inceptionWeightsFromTensors, loadInceptionWeights, type InceptionWeights, type FoldedConv } from './extractors/inception/inception-weights';
+export { inceptionInput, resizeBilinearTorch, type InceptionResize } from './extractors/inception/inception-input';
+export { INCEPTION_FEATURE_DIM, INCEPTION_INPUT_SIZE } from './extractors/inception/inception-architecture';
+export { syntheticInceptionTensors } from './extractors/inception/synthetic-inception-tensors';
 export { writeStatsState, readStatsState, mergeStatsFiles } from './stats-state-file';

@@ -5,6 +5,7 @@ import { FeatureStatistics, frechetDistanceDetails, writeStats } from '@flow/fid
 import { Rng } from '@flow/random';
 import { runPython } from '../python-peer';
 import { announceContext, err, writeSuiteReport } from '../report';
+import { inceptionThroughput } from './fid-inception';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 
@@ -144,6 +145,7 @@ export const fidSuite: Suite = {
         r.rel_diff as number | null,
         r.numpy_eigh_seconds as number | null,
       ]);
+      const inception = args.includes('--no-inception') ? null : await inceptionThroughput(quick);
       const md = [
         '# flow-bench fid',
         '',
@@ -164,8 +166,9 @@ export const fidSuite: Suite = {
         '',
         `Repeats per d: ${dims.map((d) => `${d}: ${repeatsFor(d)}`).join(', ')}.`,
         '',
+        ...(inception ? [inception.markdown] : []),
       ].join('\n');
-      if (json) process.stdout.write(`${JSON.stringify({ machine, peer, rows })}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ machine, peer, rows, inception: inception?.row ?? null })}\n`);
       else process.stdout.write(`${md}\n`);
       if (write) {
         writeSuiteReport('fid', md);

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { DataInputError, readPngFolder, type PngImages } from '@flow/data';
+import { DataInputError, listPngFolder, readPngFolder, type PngImages } from '@flow/data';
 import { readArrayFile, toFloat64, ArrayFileError, type NdArray } from '@flow/io';
 import {
   FeatureStatistics,
@@ -16,9 +16,10 @@ import type { Command } from '../command';
 import { MEMORY_LIMIT_HELP, memoryLimitOption } from '../memory-limit-option';
 import { numberOption, parseOptions } from '../parse-options';
 import { log, printJson } from '../print-json';
+import { streamFeatureStats } from './fid-stream';
 import { UsageError } from '../usage-error';
 
-const usage = `usage: flow fid A B [--json] [--extractor mnist|identity|tfjs:PATH] [--kid]
+const usage = `usage: flow fid A B [--json] [--extractor mnist|identity|inception:WEIGHTS|tfjs:PATH] [--kid]
        flow fid --save-stats OUT.npz INPUT [--extractor ...] [--json]
        flow fid --merge PART.npz... --save-stats OUT.npz [--json]
 
@@ -36,12 +37,24 @@ Options
                        mnist       built-in CNN trained on MNIST (64-d); digits white on black;
                                    colour is converted to luma, other sizes resized to 28x28
                        identity    the flattened pixels / vectors themselves
-                       tfjs:PATH   a TensorFlow.js graph or layers model (model.json + shards) on disk,
-                                   e.g. Inception v3 pool features (2048-d); see the @flow/fid README
-                     Images are resized (where the extractor needs another size) with antialiased
+                       inception:WEIGHTS
+                                   pytorch-fid's FID Inception v3 (2048-d pool3 features) with weights
+                                   from a local .safetensors file holding pytorch-fid's state dict
+                                   (convert pt_inception-2015-12-05-*.pth with the repository's
+                                   tools/inception-pth-to-safetensors.py); nothing is downloaded.
+                                   Images are resized to 299x299 as --resize says, then scaled
+                                   from [0, 1] to [-1, 1]; FIDs compare with pytorch-fid's numbers
+                       tfjs:PATH   a TensorFlow.js graph or layers model (model.json + shards) on disk
+                     mnist and tfjs models resize (where they need another size) with antialiased
                      bicubic interpolation in float32, as clean-fid recommends.
+  --resize R         inception: pytorch-fid (default: bilinear, align_corners=False, no antialiasing,
+                     as pytorch-fid does) or clean (clean-fid: PIL's antialiased bicubic, clipped)
+  --batch-size N     inception: images per forward call (default 16); images are read, resized and
+                     reduced to running mean/covariance in chunks, so memory stays bounded
+  --quiet            no progress lines on stderr
   --pixel-range R    how image values map to [0, 1]: auto (default: uint8 and PNG as 0..255; floats
-                     with negatives as -1..1, floats above 1.5 as 0..255, else 0..1), 0,1, -1,1 or 0,255
+                     with negatives as -1..1, floats above 1.5 as 0..255, else 0..1), 0,1, -1,1 or 0,255;
+                     image arrays are (n, h, w, c) channels-last or (n, c, h, w), uint8 or float
   --input-size HxW   tfjs models: input size (default: the model's own)
   --input-range L,H  tfjs models: pixel range the model expects (default 0,255)
   --output-node N    tfjs graph models: the output node to read (e.g. pool_3)
@@ -69,6 +82,10 @@ interface Options {
   outputNode?: string;
   backend?: string;
   memoryLimitBytes?: number;
+  resize?: 'pytorch-fid' | 'clean';
+  batchSize?: number;
+  quiet: boolean;
+  kid: boolean;
 }
 
 interface Side {
@@ -85,11 +102,11 @@ function fail(message: string): never {
   throw new UsageError(`flow fid: ${message}`);
 }
 
-/** A folder of PNGs through `@flow/data`'s reader, as [0, 1] floats; grey or colour as each file declares itself. */
-function readPngImages(dir: string): ImageBatch {
+/** A folder of PNGs (or `offset`/`limit` files of it) through `@flow/data`'s reader, as [0, 1] floats; grey or colour as each file declares itself unless `channels` is given. */
+function readPngImages(dir: string, options: { offset?: number; limit?: number; channels?: 1 | 3 } = {}): ImageBatch {
   let images: PngImages;
   try {
-    images = readPngFolder(dir, { greyWhen: 'colour-type' });
+    images = readPngFolder(dir, { greyWhen: 'colour-type', ...options });
   } catch (error) {
     if (error instanceof DataInputError) fail(error.message);
     throw error;
@@ -99,14 +116,26 @@ function readPngImages(dir: string): ImageBatch {
   return { data, count: images.count, height: images.height, width: images.width, channels: images.channels };
 }
 
-function mapRange(a: NdArray, values: Float64Array, range: PixelRange, file: string): Float32Array {
+/** The PNG files of a folder, for reading it in chunks. */
+function listPngs(dir: string): string[] {
+  try {
+    return listPngFolder(dir);
+  } catch (error) {
+    if (error instanceof DataInputError) fail(error.message);
+    throw error;
+  }
+}
+
+/** The pixel range of an array: as given, or guessed from its dtype and values (over the whole array). */
+function resolveRange(a: NdArray, values: ArrayLike<number>, range: PixelRange, file: string): PixelRange {
   let r = range;
   if (r === 'auto') {
     if (a.dtype === 'uint8') r = '0,255';
     else {
       let lo = Infinity;
       let hi = -Infinity;
-      for (const v of values) {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
         if (!Number.isFinite(v)) fail(`${file}: image values must be finite`);
         if (v < lo) lo = v;
         if (v > hi) hi = v;
@@ -114,6 +143,11 @@ function mapRange(a: NdArray, values: Float64Array, range: PixelRange, file: str
       r = lo < 0 ? '-1,1' : hi > 1.5 ? '0,255' : '0,1';
     }
   }
+  return r;
+}
+
+function mapRange(a: NdArray, values: Float64Array, range: PixelRange, file: string): Float32Array {
+  const r = resolveRange(a, values, range, file);
   const [lo, hi] = r === '-1,1' ? [-1, 1] : r === '0,255' ? [0, 255] : [0, 1];
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = (values[i] - lo) / (hi - lo);
@@ -159,7 +193,16 @@ function statsOf(features: ArrayLike<number>, dim: number, count: number, file: 
 async function loadSide(file: string, opts: Options, getExtractor: () => Promise<FeatureExtractor>): Promise<Side> {
   if (!existsSync(file)) fail(`${file}: no such file or folder`);
   if (statSync(file).isDirectory()) {
-    if (!opts.extractor) fail(`${file}: a folder of images needs --extractor (mnist, identity or tfjs:PATH)`);
+    if (!opts.extractor) fail(`${file}: a folder of images needs --extractor (mnist, identity, inception:WEIGHTS or tfjs:PATH)`);
+    if (opts.extractor.startsWith('inception:')) {
+      const count = listPngs(file).length;
+      const step = chunkSize(opts);
+      // Inception takes RGB (it copies grey to three channels), so every chunk is read as RGB.
+      function* chunks(): Iterable<ImageBatch> {
+        for (let s = 0; s < count; s += step) yield readPngImages(file, { offset: s, limit: step, channels: 3 });
+      }
+      return streamedSide(file, count, chunks(), opts, await getExtractor());
+    }
     const images = readPngImages(file);
     const ex = await getExtractor();
     const f = await ex.extract(images);
@@ -178,6 +221,23 @@ async function loadSide(file: string, opts: Options, getExtractor: () => Promise
     void keys;
   }
   const a = readArray(file);
+  if (opts.extractor?.startsWith('inception:') && a.shape.length >= 3) {
+    // Chunks of the array: one pixel range for all of them, converted to float one chunk at a time.
+    const raw = a.data instanceof BigInt64Array || a.data instanceof BigUint64Array ? toFloat64(a) : a.data;
+    const range = resolveRange(a, raw, opts.pixelRange, file);
+    const n = a.shape[0];
+    const per = a.shape.slice(1).reduce((x, y) => x * y, 1);
+    const step = chunkSize(opts);
+    const extractor = opts.extractor;
+    function* chunks(): Iterable<ImageBatch> {
+      for (let s = 0; s < n; s += step) {
+        const m = Math.min(step, n - s);
+        const part = { dtype: a.dtype, shape: [m, ...a.shape.slice(1)], data: a.data.subarray(s * per, (s + m) * per) } as NdArray;
+        yield imagesFromArray(part, file, range, extractor);
+      }
+    }
+    return streamedSide(file, n, chunks(), opts, await getExtractor());
+  }
   if (opts.extractor) {
     const images = imagesFromArray(a, file, opts.pixelRange, opts.extractor);
     const ex = await getExtractor();
@@ -186,6 +246,17 @@ async function loadSide(file: string, opts: Options, getExtractor: () => Promise
   }
   if (a.shape.length !== 2) fail(`${file}: features must have shape (n, d), got (${a.shape.join(', ')}); for images pass --extractor`);
   return statsOf(toFloat64(a), a.shape[1], a.shape[0], file, 'features', opts.memoryLimitBytes);
+}
+
+/** Images read per chunk when streaming: a few forward batches. */
+function chunkSize(opts: Options): number {
+  return 4 * (opts.batchSize ?? 16);
+}
+
+async function streamedSide(file: string, total: number, chunks: Iterable<ImageBatch>, opts: Options, ex: FeatureExtractor): Promise<Side> {
+  if (total < 2) fail(`${file}: need at least 2 images for a covariance, got ${total}`);
+  const r = await streamFeatureStats(file, total, chunks, ex, opts.kid, opts.quiet);
+  return { kind: 'images', mu: r.mu, sigma: r.sigma, dim: ex.dim, count: r.count, features: r.features };
 }
 
 function pair(name: string, value: string | undefined, sep: string): [number, number] | undefined {
@@ -221,6 +292,9 @@ export const fidCommand: Command = {
         offset: { type: 'string' },
         'memory-limit': { type: 'string' },
         merge: { type: 'boolean', default: false },
+        resize: { type: 'string' },
+        'batch-size': { type: 'string' },
+        quiet: { type: 'boolean', default: false },
       },
       true,
     );
@@ -234,22 +308,29 @@ export const fidCommand: Command = {
       outputNode: values['output-node'],
       backend: values.backend,
       memoryLimitBytes: memoryLimitOption('fid', values['memory-limit']),
+      quiet: values.quiet,
+      kid: values.kid,
+      batchSize: numberOption('fid', 'batch-size', values['batch-size'], { integer: true, min: 1 }),
     };
-    if (opts.extractor !== undefined && !/^(mnist|identity|tfjs:.+)$/.test(opts.extractor)) {
-      fail(`--extractor expects mnist, identity or tfjs:PATH, got '${opts.extractor}'`);
+    if (values.resize !== undefined) {
+      if (values.resize !== 'pytorch-fid' && values.resize !== 'clean') fail(`--resize expects pytorch-fid or clean, got '${values.resize}'`);
+      opts.resize = values.resize;
+    }
+    if (opts.extractor !== undefined && !/^(mnist|identity|tfjs:.+|inception:.+)$/.test(opts.extractor)) {
+      fail(`--extractor expects mnist, identity, inception:WEIGHTS or tfjs:PATH, got '${opts.extractor}'`);
     }
     let backend: string | undefined;
     let extractor: FeatureExtractor | undefined;
     const getExtractor = async (): Promise<FeatureExtractor> => {
       if (extractor) return extractor;
       const spec = opts.extractor ?? 'identity';
-      if (spec.startsWith('tfjs:')) {
+      if (spec.startsWith('tfjs:') || spec.startsWith('inception:')) {
         const runtime = await import('@flow/runtime');
         const info = await runtime.initBackend(opts.backend);
         backend = info.backend;
         log(`flow fid: TensorFlow.js backend ${info.backend} (${info.reason})`);
       }
-      extractor = await createExtractor(spec, { inputSize: opts.inputSize, inputRange: opts.inputRange, outputNode: opts.outputNode });
+      extractor = await createExtractor(spec, { inputSize: opts.inputSize, inputRange: opts.inputRange, outputNode: opts.outputNode, resize: opts.resize, batchSize: opts.batchSize });
       return extractor;
     };
     const t0 = performance.now();
