@@ -39,9 +39,9 @@ Options
                        identity    the flattened pixels / vectors themselves
                        inception:WEIGHTS
                                    pytorch-fid's FID Inception v3 (2048-d pool3 features) with weights
-                                   from a local .safetensors file holding pytorch-fid's state dict
-                                   (convert pt_inception-2015-12-05-*.pth with the repository's
-                                   tools/inception-pth-to-safetensors.py); nothing is downloaded.
+                                   from a local file: pytorch-fid's pt_inception-2015-12-05-*.pth
+                                   (read safely, nothing executed) or a .safetensors of the same
+                                   state dict; nothing is downloaded.
                                    Images are resized to 299x299 as --resize says, then scaled
                                    from [0, 1] to [-1, 1]; FIDs compare with pytorch-fid's numbers
                        tfjs:PATH   a TensorFlow.js graph or layers model (model.json + shards) on disk

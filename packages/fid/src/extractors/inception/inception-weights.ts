@@ -1,4 +1,4 @@
-import { ArrayFileError, readSafetensors, toFloat32, type NdArray } from '@flow/io';
+import { ArrayFileError, readSafetensors, readTorchStateDict, toFloat32, type NdArray } from '@flow/io';
 import { FidInputError } from '../../errors';
 import { allConvs, INCEPTION_BN_EPS, type ConvSpec } from './inception-architecture';
 
@@ -56,15 +56,14 @@ export function inceptionWeightsFromTensors(tensors: Record<string, NdArray>, so
 }
 
 /**
- * Reads FID Inception weights from a local file: safetensors with pytorch-fid's state-dict names (convert
- * pytorch-fid's `pt_inception-2015-12-05-*.pth` with tools/inception-pth-to-safetensors.py). Nothing is
- * downloaded.
+ * Reads FID Inception weights from a local file: pytorch-fid's `pt_inception-2015-12-05-*.pth` itself (read by
+ * @flow/io's restricted unpickler) or safetensors with the same state-dict names. Nothing is downloaded.
  */
 export function loadInceptionWeights(file: string): InceptionWeights {
-  // pytorch-fid's .pth: once @flow/io reads torch.save zips safely, this becomes
-  // `if (/\.pth?$/i.test(file)) return inceptionWeightsFromTensors(readTorchStateDict(file), file);`
+  // pytorch-fid's own .pth goes through @flow/io's restricted torch.save reader: nothing in it is executed.
+  if (/\.pth?$/i.test(file)) return inceptionWeightsFromTensors(readTorchStateDict(file), file);
   if (!/\.safetensors$/i.test(file)) {
-    throw new FidInputError(`${file}: expected a .safetensors file with pytorch-fid's FID Inception state dict (convert pytorch-fid's .pth with the flow repository's tools/inception-pth-to-safetensors.py)`);
+    throw new FidInputError(`${file}: expected pytorch-fid's FID Inception state dict as .pth (torch.save) or .safetensors`);
   }
   let tensors: Record<string, NdArray>;
   try {
