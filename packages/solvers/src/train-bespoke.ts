@@ -13,7 +13,7 @@ import type { VelocityField } from './velocity-field';
 
 /** Which loss Bespoke training minimises; 'auto' runs the RMSE bound, then fine-tunes on the endpoint RMSE. */
 export type BespokeLossKind = 'auto' | 'bound' | 'rmse';
-export type BespokeOptimizer = 'lbfgs' | 'adam';
+export type BespokeOptimizer = 'auto' | 'lbfgs' | 'adam';
 
 export interface BespokeTrainOptions {
   base: BespokeBase;
@@ -29,11 +29,14 @@ export interface BespokeTrainOptions {
   validationSamples?: number;
   /** Held-out test noises: only measured, never used to choose (default 256). */
   testSamples?: number;
-  /** Iterations without a better validation RMSE before a phase stops (default 25). */
+  /** Iterations without a better validation RMSE before a phase stops (default 40). */
   patience?: number;
-  /** 'lbfgs' (default, full batch) or 'adam'. */
+  /**
+   * 'auto' (default): Adam on the bound (its |s'| terms have kinks where L-BFGS stalls), L-BFGS on the endpoint
+   * RMSE; or 'lbfgs' / 'adam' for every phase. Both are full batch.
+   */
   optimizer?: BespokeOptimizer;
-  /** Adam step size (default 1e-2); L-BFGS takes its own steps. */
+  /** Adam step size (default 2e-2); L-BFGS takes its own steps. */
   learningRate?: number;
   /**
    * 'auto' (default): the paper's RMSE bound (Lipschitz-weighted local errors), then the global endpoint RMSE
@@ -155,11 +158,11 @@ export function trainBespoke(v: VelocityField, options: BespokeTrainOptions): Be
   const batch = positiveInteger('batch (training samples)', options.batch ?? 256);
   const validationSamples = positiveInteger('validationSamples', options.validationSamples ?? 256);
   const testSamples = positiveInteger('testSamples', options.testSamples ?? 256);
-  const patience = positiveInteger('patience', options.patience ?? 25);
+  const patience = positiveInteger('patience', options.patience ?? 40);
   const gridIntervals = positiveInteger('gridIntervals', options.gridIntervals ?? 64);
-  const optimizer = options.optimizer ?? 'lbfgs';
-  if (optimizer !== 'lbfgs' && optimizer !== 'adam') throw new SolverInputError(`bespoke: optimizer must be lbfgs or adam, got '${String(optimizer)}'`);
-  const learningRate = options.learningRate ?? 1e-2;
+  const optimizer = options.optimizer ?? 'auto';
+  if (optimizer !== 'auto' && optimizer !== 'lbfgs' && optimizer !== 'adam') throw new SolverInputError(`bespoke: optimizer must be auto, lbfgs or adam, got '${String(optimizer)}'`);
+  const learningRate = options.learningRate ?? 2e-2;
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new SolverInputError(`bespoke: learning rate must be a positive number, got ${learningRate}`);
   const lossKind = options.loss ?? 'auto';
   if (lossKind !== 'auto' && lossKind !== 'bound' && lossKind !== 'rmse') throw new SolverInputError(`bespoke: loss must be auto, bound or rmse, got '${String(lossKind)}'`);
@@ -225,7 +228,8 @@ export function trainBespoke(v: VelocityField, options: BespokeTrainOptions): Be
     const phaseKinds: ('bound' | 'rmse')[] = lossKind === 'auto' ? ['bound', 'rmse'] : [lossKind];
     for (const phase of phaseKinds) {
       const f = objectives[phase];
-      const opt = optimizer === 'lbfgs' ? new Lbfgs(f, best) : new Adam(f, best, learningRate);
+      const useAdam = optimizer === 'adam' || (optimizer === 'auto' && phase === 'bound');
+      const opt = useAdam ? new Adam(f, best, learningRate) : new Lbfgs(f, best);
       if (losses.length === 0) losses.push(opt.loss);
       let phaseBest = Infinity;
       let since = 0;
@@ -244,7 +248,7 @@ export function trainBespoke(v: VelocityField, options: BespokeTrainOptions): Be
           best = point;
           since = 0;
         } else since++;
-        options.onIteration?.({ phase, iteration: it - 1, loss: opt.loss, validationRmse: val, seconds: (performance.now() - start) / 1000, learningRate: optimizer === 'adam' ? learningRate : 0 });
+        options.onIteration?.({ phase, iteration: it - 1, loss: opt.loss, validationRmse: val, seconds: (performance.now() - start) / 1000, learningRate: useAdam ? learningRate : 0 });
         if (!moved || since >= patience) {
           stoppedEarly = true;
           break;

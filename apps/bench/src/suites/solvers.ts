@@ -82,7 +82,7 @@ interface CaseData {
   exact: Float32Array;
 }
 
-function referenceDir(): string | null {
+export function referenceDir(): string | null {
   const candidates = [process.env.FLOW_REFERENCE ? join(process.env.FLOW_REFERENCE, 'gmm-flow') : '', join(repoRoot(), '..', 'shared', 'reference', 'gmm-flow')];
   return candidates.find((c) => c && existsSync(join(c, 'cases.json'))) ?? null;
 }

@@ -28,7 +28,7 @@ the model identity and these settings.
   --val-samples K      validation noises (default 256)
   --test-samples K     held-out test noises (default 256)
   --iterations I       most iterations per loss phase (default 200)
-  --patience P         iterations without a better validation RMSE before a phase stops (default 25)
+  --patience P         iterations without a better validation RMSE before a phase stops (default 40)
   --loss L             auto (bound, then rmse; default) | bound (the paper's RMSE bound) | rmse (endpoint RMSE)
   --optimizer O        lbfgs (default) | adam
   --lr X               Adam step size (default 1e-2)
@@ -72,7 +72,7 @@ export const bespokeCommand: Command = {
     const validationSamples = numberOption('bespoke', 'val-samples', values['val-samples'], { integer: true, min: 1 }) ?? 256;
     const testSamples = numberOption('bespoke', 'test-samples', values['test-samples'], { integer: true, min: 1 }) ?? 256;
     const iterations = numberOption('bespoke', 'iterations', values.iterations, { integer: true, min: 0 }) ?? 200;
-    const patience = numberOption('bespoke', 'patience', values.patience, { integer: true, min: 1 }) ?? 25;
+    const patience = numberOption('bespoke', 'patience', values.patience, { integer: true, min: 1 }) ?? 40;
     const optimizer = values.optimizer ?? 'lbfgs';
     if (optimizer !== 'lbfgs' && optimizer !== 'adam') throw new UsageError(`flow bespoke: --optimizer expects lbfgs or adam, got '${optimizer}'`);
     const learningRate = numberOption('bespoke', 'lr', values.lr, { min: 0 }) ?? 1e-2;

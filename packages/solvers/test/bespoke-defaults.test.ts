@@ -1,0 +1,59 @@
+import '@tensorflow/tfjs-backend-cpu';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { readNpy, toFloat32 } from '@flow/io';
+import { registerGradients } from '@flow/runtime';
+import { GaussianMixtureFlow } from '../src/gaussian-mixture-flow';
+import { randomMixtureSpec } from '../src/random-mixture-spec';
+import { solve } from '../src/solve';
+import { trainBespoke } from '../src/train-bespoke';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  registerGradients();
+});
+
+const FIXTURES = path.join(__dirname, 'fixtures', 'gmm-flow');
+const rmse = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => Math.sqrt(tf.mean(tf.square(tf.sub(a, b))).dataSync()[0]));
+
+// the issue's bar: RK2-BES at NFE 8 at least as accurate as midpoint at NFE 16 on noise it never saw.
+// Fewer training / validation noises and iterations than the defaults, to keep the suite fast.
+const SMALL = { batch: 96, validationSamples: 96, testSamples: 128, iterations: 60, patience: 30 };
+
+describe('Bespoke training with the default method', () => {
+  test.each(['two_mode_2d', 'ring8_2d'])('%s: RK2-BES at NFE 8 beats midpoint at NFE 16 on the reference noise (exact endpoints from SciPy)', (name) => {
+    const flow = GaussianMixtureFlow.fromFile(path.join(FIXTURES, `${name}_spec.json`));
+    const x0 = tf.tensor2d(toFloat32(readNpy(path.join(FIXTURES, `${name}_x0.npy`))), [256, 2]);
+    const x1 = tf.tensor2d(toFloat32(readNpy(path.join(FIXTURES, `${name}_x1.npy`))), [256, 2]);
+    const before = tf.memory().numTensors;
+    const r = trainBespoke(flow.velocity, { base: 'midpoint', nfe: 8, shape: [2], seed: 1, ...SMALL });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.keptInitial).toBe(false);
+    expect(r.meetsBase2n).toBe(true);
+    expect(r.heldOut.rmse).toBeLessThanOrEqual(r.heldOut.baseRmse2n);
+    // and on the reference noise, against its exact endpoints
+    const bes = r.solver.solve(flow.velocity, x0).x;
+    const mid16 = solve(flow.velocity, x0, { method: 'midpoint', nfe: 16 }).x;
+    expect(rmse(bes, x1)).toBeLessThanOrEqual(rmse(mid16, x1));
+    tf.dispose([x0, x1, bes, mid16]);
+    flow.dispose();
+  });
+
+  test('an overlapping 8-D mixture (generated): meets midpoint at NFE 16 on held-out noise', () => {
+    const flow = new GaussianMixtureFlow(randomMixtureSpec({ dim: 8, components: 4, radius: 2, std: 1, seed: 11 }));
+    const r = trainBespoke(flow.velocity, { base: 'midpoint', nfe: 8, shape: [8], seed: 2, ...SMALL });
+    expect(r.heldOut.rmse).toBeLessThanOrEqual(r.heldOut.baseRmse2n);
+    expect(r.heldOut.rmse).toBeLessThan(r.heldOut.baseRmseN);
+    flow.dispose();
+  });
+
+  test('never worse than the base at the same NFE: with no iterations the base itself comes back, flagged', () => {
+    const flow = GaussianMixtureFlow.fromFile(path.join(FIXTURES, 'two_mode_2d_spec.json'));
+    const r = trainBespoke(flow.velocity, { base: 'midpoint', nfe: 8, shape: [2], seed: 1, ...SMALL, iterations: 0 });
+    expect(r.keptInitial).toBe(true);
+    expect(r.heldOut.rmse).toBeCloseTo(r.heldOut.baseRmseN, 6);
+    expect(r.meetsBase2n).toBe(false);
+    r.solver.params.logS.forEach((q) => expect(q).toBe(0));
+    flow.dispose();
+  });
+});
