@@ -11,7 +11,7 @@ export function bespokeReport(result: BespokeTrainResult, base: BespokeBase, nfe
     warning =
       `${name} at NFE ${nfe} does not reach ${base} at NFE ${2 * nfe} on held-out noise (${e(h.rmse)} > ${e(h.baseRmse2n)})` +
       (result.keptInitial ? `; training did not beat ${base} at NFE ${nfe}, so the file holds ${base} itself` : '') +
-      '; more training samples (--train-samples) or a higher NFE may help';
+      '; more iterations or training samples (--iterations, --train-samples) or a higher NFE may help';
   } else if (result.keptInitial) {
     warning = `training did not beat ${base} at NFE ${nfe} on held-out noise, so the file holds ${base} itself`;
   }
