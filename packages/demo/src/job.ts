@@ -287,6 +287,9 @@ async function evalStage(spec: JobSpec, report: Report, skipped: string[], retra
             shape,
             iterations: ds.bespokeIterations,
             batch: ds.bespokeBatch,
+            // validation / test sets as small as the training set: the demo's budget is fixed
+            validationSamples: ds.bespokeBatch,
+            testSamples: ds.bespokeBatch,
             learningRate: lr,
             loss: ds.bespokeLoss,
             seed: new Rng(spec.seed).fork(200 + nfe).nextUint32(),

@@ -19,7 +19,11 @@ export {
   coefficientTensors,
   selectionMatrix,
 } from './bespoke-solver';
-export { type BespokeTrainOptions, type BespokeTrainResult, trainBespoke, bespokeLoss, bespokeGlobalLoss, bespokeLearningRate } from './train-bespoke';
+export { type BespokeTrainOptions, type BespokeTrainResult, type BespokeHeldOut, type BespokeLossKind, type BespokeOptimizer, trainBespoke } from './train-bespoke';
+export { bespokeLoss, bespokeGlobalLoss, bespokeLearningRate } from './bespoke-loss';
+export { DenseGroundTruth } from './bespoke-ground-truth';
+export { Lbfgs, type Objective } from './lbfgs';
+export { Adam } from './adam';
 export {
   type BespokeFile,
   type LoadBespokeOptions,
@@ -35,3 +39,4 @@ export { type DivergenceField, type LikelihoodEstimator, type ProbeDistribution,
 export { gaussianMixtureLogDensity } from './gaussian-mixture-log-density';
 export { bitsPerDim } from './bits-per-dim';
 export { dequantizeUint8 } from './dequantize-uint8';
+export { type RandomMixtureOptions, randomMixtureSpec } from './random-mixture-spec';

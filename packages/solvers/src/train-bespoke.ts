@@ -1,11 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@flow/random';
 import { registerGradients } from '@flow/runtime';
-import { type BespokeBase, type BespokeRawParams, BespokeSolver, coefficientTensors, coefficientsOf, selectionMatrix, type BespokeTensors } from './bespoke-solver';
+import { Adam } from './adam';
+import { bespokeGlobalLoss, bespokeLoss } from './bespoke-loss';
+import { DenseGroundTruth } from './bespoke-ground-truth';
+import { type BespokeBase, type BespokeRawParams, BespokeSolver, coefficientTensors, coefficientsOf, type BespokeTensors } from './bespoke-solver';
 import { dopri5 } from './dopri5';
-import { STAGES } from './fixed-step';
+import { solveFixedStep, STAGES } from './fixed-step';
+import { Lbfgs, type Objective } from './lbfgs';
 import { SolverInputError } from './solver-input-error';
 import type { VelocityField } from './velocity-field';
+
+/** Which loss Bespoke training minimises; 'auto' runs the RMSE bound, then fine-tunes on the endpoint RMSE. */
+export type BespokeLossKind = 'auto' | 'bound' | 'rmse';
+export type BespokeOptimizer = 'auto' | 'lbfgs' | 'adam';
 
 export interface BespokeTrainOptions {
   base: BespokeBase;
@@ -13,160 +21,129 @@ export interface BespokeTrainOptions {
   nfe: number;
   /** Shape of one sample (default [dim]). */
   shape: number[];
-  /** Adam iterations (default 200). */
+  /** Most optimiser iterations per loss phase (default 200); validation usually stops it earlier. */
   iterations?: number;
-  /** Fresh noise samples per iteration (default 64). */
+  /** Training noises: one fixed, seeded set reused every iteration (default 256). */
   batch?: number;
-  /** Peak Adam learning rate (default 5e-2). */
+  /** Validation noises (early stopping and the choice of the result; default 256). */
+  validationSamples?: number;
+  /** Held-out test noises: only measured, never used to choose (default 256). */
+  testSamples?: number;
+  /** Iterations without a better validation RMSE before a phase stops (default 40). */
+  patience?: number;
+  /**
+   * 'auto' (default): Adam on the bound (its |s'| terms have kinks where L-BFGS stalls), L-BFGS on the endpoint
+   * RMSE; or 'lbfgs' / 'adam' for every phase. Both are full batch.
+   */
+  optimizer?: BespokeOptimizer;
+  /** Adam step size (default 2e-2); L-BFGS takes its own steps. */
   learningRate?: number;
   /**
-   * Learning-rate schedule over the iterations (default 'cosine'): cosine decay from `learningRate` to
-   * `learningRate * finalLearningRateFraction`; 'constant' keeps `learningRate`.
+   * 'auto' (default): the paper's RMSE bound (Lipschitz-weighted local errors), then the global endpoint RMSE
+   * from the best point so far; 'bound' or 'rmse' alone. Every phase is judged by validation RMSE.
    */
-  schedule?: 'cosine' | 'constant';
-  /** Final learning rate of the cosine schedule as a fraction of the peak (default 0.02). */
-  finalLearningRateFraction?: number;
+  loss?: BespokeLossKind;
   seed?: number;
-  /**
-   * 'bound' (default): the paper's RMSE bound, sum_i M_i d_i over local steps from ground-truth points;
-   * 'rmse': the global endpoint RMSE it bounds, with gradients through the whole solve (see bespokeGlobalLoss).
-   */
-  loss?: 'bound' | 'rmse';
-  /** Ground-truth dopri5 tolerances (default 1e-4 for both). */
+  /** Ground-truth dopri5 tolerances (default 1e-5 for both). */
   rtol?: number;
   atol?: number;
-  /** Start from these parameters instead of the base solver. */
+  /** Intervals of the dense ground-truth grid the bound loss interpolates (default 64). */
+  gridIntervals?: number;
+  /** Start from these parameters instead of the base solver (and fall back to them). */
   init?: BespokeSolver;
-  onIteration?: (info: { iteration: number; loss: number; seconds: number; learningRate: number }) => void;
+  onIteration?: (info: { phase: 'bound' | 'rmse'; iteration: number; loss: number; validationRmse: number; seconds: number; learningRate: number }) => void;
+}
+
+/** RMSE against exact endpoints on held-out noise: the trained solver and the base solver at n and 2n NFE. */
+export interface BespokeHeldOut {
+  samples: number;
+  /** The returned solver. */
+  rmse: number;
+  /** The base solver at the same NFE (what training starts from). */
+  baseRmseN: number;
+  /** The base solver at twice the NFE (the paper's claim: RK2-BES at n rivals the base at about 2n). */
+  baseRmse2n: number;
 }
 
 export interface BespokeTrainResult {
   solver: BespokeSolver;
-  /** Loss of the base solver (the initial parameters) on the first batch. */
+  /** Training loss of the first phase at the initial parameters. */
   initialLoss: number;
-  /** Mean loss over the last tenth of the iterations. */
+  /** Training loss of the last phase at its last iterate. */
   finalLoss: number;
+  /** Training loss per iteration, all phases in order. */
   losses: number[];
+  phases: { loss: 'bound' | 'rmse'; iterations: number; evaluations: number; bestValidationRmse: number; stoppedEarly: boolean }[];
+  /** Validation RMSE of the returned solver and of the initial one. */
+  validationRmse: number;
+  validationBaseRmse: number;
+  heldOut: BespokeHeldOut;
+  /** True when training did not beat the initial solver on validation and held-out noise, so it is returned. */
+  keptInitial: boolean;
+  /** heldOut.rmse <= heldOut.baseRmse2n. */
+  meetsBase2n: boolean;
   seconds: number;
-  /** Velocity evaluations spent on ground truth (dopri5) and on the loss. */
+  /** Velocity evaluations spent on ground truth (dopri5 and grid velocities). */
   groundTruthNfe: number;
-  settings: { loss: 'bound' | 'rmse'; iterations: number; batch: number; learningRate: number; schedule: 'cosine' | 'constant'; finalLearningRateFraction: number; seed: number; rtol: number; atol: number };
-}
-
-/**
- * The paper's loss: the RMSE bound sum_i M_i d_i, where d_i is the RMSE between the ground-truth state
- * x(t_{i+1}) and one Bespoke step from the ground-truth x(t_i) (all n local steps in one batched call), and
- * M_i is the product of the Lipschitz factors L_j of the later steps (j > i).
- * `tValues` are the current grid times as numbers; `gt[i]` holds x(t_i) for the current times; `gtVel[i]` holds u(x(t_i), t_i) (constants), used to carry
- * the first-order dependence of x(t_i) on t_i into the gradient (dx(t)/dt = u).
- */
-export function bespokeLoss(v: VelocityField, base: BespokeBase, n: number, c: BespokeTensors, tValues: readonly number[], gt: tf.Tensor[], gtVel: tf.Tensor[]): tf.Scalar {
-  const h = 1 / n;
-  const stride = base === 'euler' ? 1 : 2;
-  const B = gt[0].shape[0];
-  const rank = gt[0].rank;
-  const sampleSize = gt[0].size / B;
-  const len = c.t.shape[0]; // M + 1 (s has the same length; t' and s' have M)
-  // pick(vec, offset)[i] = vec[stride * i + offset], as an [n, 1] column
-  const pick = (vec: tf.Tensor1D, offset: number) => {
-    const rows = Array.from({ length: n }, (_, i) => stride * i + offset);
-    return tf.matMul(selectionMatrix(rows, vec.shape[0]), tf.reshape(vec, [vec.shape[0], 1]));
+  settings: {
+    loss: BespokeLossKind;
+    optimizer: BespokeOptimizer;
+    iterations: number;
+    batch: number;
+    validationSamples: number;
+    testSamples: number;
+    patience: number;
+    learningRate: number;
+    seed: number;
+    rtol: number;
+    atol: number;
+    gridIntervals: number;
   };
-  // [n, 1] -> broadcastable against [n, B, ...sample]
-  const perStep = (col: tf.Tensor) => tf.reshape(col, [n, ...new Array<number>(rank).fill(1)]);
-  const perSampleTime = (col: tf.Tensor) => tf.reshape(tf.mul(col, tf.ones([1, B])), [n * B]) as tf.Tensor1D;
-  const tFixed = tf.tensor1d(tValues as number[]); // the same times as constants (no gradient)
-  // x(t_i) with d/dt_i = u_i; exact in value, first-order in gradient
-  const shift = tf.sub(c.t, tFixed);
-  const corrected = (i: number) => {
-    if (i === 0 || i === n) return gt[i];
-    const dtI = tf.slice(shift, stride * i, 1);
-    return tf.add(gt[i], tf.mul(tf.reshape(dtI, new Array<number>(rank).fill(1)), gtVel[i]));
-  };
-  const X = tf.stack(Array.from({ length: n }, (_, i) => corrected(i))); // [n, B, ...]
-  const Y = tf.stack(Array.from({ length: n }, (_, i) => corrected(i + 1)));
-  const flat = (q: tf.Tensor) => tf.reshape(q, [n * B, ...gt[0].shape.slice(1)]);
-  const unflat = (q: tf.Tensor) => tf.reshape(q, X.shape);
-  const U = unflat(v(flat(X), perSampleTime(pick(c.t, 0))));
-  const sJ = perStep(pick(c.s, 0));
-  const dsJ = perStep(pick(c.ds, 0));
-  const dtJ = perStep(pick(c.dt, 0));
-  let next: tf.Tensor;
-  if (base === 'euler') {
-    const sN = perStep(pick(c.s, 1));
-    next = tf.div(tf.add(tf.mul(tf.add(sJ, tf.mul(h, dsJ)), X), tf.mul(tf.mul(h, tf.mul(dtJ, sJ)), U)), sN);
-  } else {
-    const sM = perStep(pick(c.s, 1));
-    const dsM = perStep(pick(c.ds, 1));
-    const dtM = perStep(pick(c.dt, 1));
-    // s has length 2n + 1: the entry at stride * i + 2 exists for every step
-    const sN = perStep(tf.matMul(selectionMatrix(Array.from({ length: n }, (_, i) => 2 * i + 2), len), tf.reshape(c.s, [len, 1])));
-    const Z = tf.add(tf.mul(tf.add(sJ, tf.mul(h / 2, dsJ)), X), tf.mul(tf.mul(h / 2, tf.mul(sJ, dtJ)), U));
-    const Um = unflat(v(flat(tf.div(Z, sM)), perSampleTime(pick(c.t, 1))));
-    const inner = tf.add(tf.mul(tf.div(dsM, sM), Z), tf.mul(tf.mul(dtM, sM), Um));
-    next = tf.add(tf.mul(tf.div(sJ, sN), X), tf.mul(tf.div(h, sN), inner));
-  }
-  const diff = tf.reshape(tf.sub(next, Y), [n, B, sampleSize]);
-  const d = tf.mean(tf.sqrt(tf.add(tf.mean(tf.square(diff), 2), 1e-20)), 1); // [n]
-  // Lipschitz factors of the steps (L_tau = 1): L_u = |s'| / s + t'
-  const Lu = (offset: number) => tf.add(tf.div(tf.abs(pick(c.ds, offset)), pick(c.s, offset)), pick(c.dt, offset));
-  const ratio = base === 'euler' ? tf.div(pick(c.s, 0), pick(c.s, 1)) : tf.div(pick(c.s, 0), tf.matMul(selectionMatrix(Array.from({ length: n }, (_, i) => 2 * i + 2), len), tf.reshape(c.s, [len, 1])));
-  const L = tf.reshape(
-    base === 'euler' ? tf.mul(ratio, tf.add(1, tf.mul(h, Lu(0)))) : tf.mul(ratio, tf.add(1, tf.mul(tf.mul(h, Lu(1)), tf.add(1, tf.mul(h / 2, Lu(0)))))),
-    [n],
-  );
-  // M_i = prod_{j > i} L_j = exp(sum_{j > i} log L_j), the sum as a product with a strictly upper-triangular matrix
-  const upper = tf.sub(tf.linalg.bandPart(tf.ones([n, n]), 0, -1), tf.eye(n));
-  const weights = tf.exp(tf.reshape(tf.matMul(upper, tf.reshape(tf.log(L), [n, 1])), [n]));
-  return tf.sum(tf.mul(weights, d)) as tf.Scalar;
-}
-
-/**
- * The global loss the RMSE bound stands in for (the paper's L_RMSE): run the whole n-step Bespoke solver from
- * x(0) with gradients through every step and take the RMSE against the ground-truth endpoint x(1) over the
- * batch (the figure the benchmarks report). Sequential (n steps deep) where the bound is parallel; for models as small as the
- * ones here that costs nothing extra, and it optimises the quantity that is measured.
- */
-export function bespokeGlobalLoss(v: VelocityField, base: BespokeBase, n: number, c: BespokeTensors, x0: tf.Tensor, x1: tf.Tensor): tf.Scalar {
-  const h = 1 / n;
-  const B = x0.shape[0];
-  const t = tf.unstack(c.t);
-  const s = tf.unstack(c.s);
-  const dt = tf.unstack(c.dt);
-  const ds = tf.unstack(c.ds);
-  const ones = tf.ones([B]);
-  const at = (q: tf.Tensor) => tf.mul(q, ones) as tf.Tensor1D; // per-sample time, so d/dt flows
-  let x = x0;
-  for (let i = 0; i < n; i++) {
-    if (base === 'euler') {
-      const u = v(x, at(t[i]));
-      x = tf.div(tf.add(tf.mul(tf.add(s[i], tf.mul(h, ds[i])), x), tf.mul(tf.mul(h, tf.mul(dt[i], s[i])), u)), s[i + 1]);
-    } else {
-      const j = 2 * i;
-      const m = j + 1;
-      const u = v(x, at(t[j]));
-      const z = tf.add(tf.mul(tf.add(s[j], tf.mul(h / 2, ds[j])), x), tf.mul(tf.mul(h / 2, tf.mul(s[j], dt[j])), u));
-      const um = v(tf.div(z, s[m]), at(t[m]));
-      const inner = tf.add(tf.mul(tf.div(ds[m], s[m]), z), tf.mul(tf.mul(dt[m], s[m]), um));
-      x = tf.add(tf.mul(tf.div(s[j], s[j + 2]), x), tf.mul(tf.div(h, s[j + 2]), inner));
-    }
-  }
-  return tf.sqrt(tf.add(tf.mean(tf.square(tf.sub(x, x1))), 1e-20)) as tf.Scalar;
-}
-
-/** Learning rate of iteration `it` (0-based) of `iterations` under the schedule. */
-export function bespokeLearningRate(it: number, iterations: number, peak: number, schedule: 'cosine' | 'constant', finalFraction: number): number {
-  if (schedule === 'constant' || iterations <= 1) return peak;
-  const q = Math.min(1, Math.max(0, it / (iterations - 1)));
-  return peak * (finalFraction + (1 - finalFraction) * 0.5 * (1 + Math.cos(Math.PI * q)));
 }
 
 const PARAM_KEYS = ['tLogits', 'logDt', 'logS', 'ds'] as const;
 
+function flatten(p: BespokeRawParams): Float64Array {
+  return Float64Array.from(PARAM_KEYS.flatMap((k) => p[k]));
+}
+
+function unflatten(x: Float64Array, M: number): BespokeRawParams {
+  const part = (i: number) => Array.from(x.subarray(i * M, (i + 1) * M));
+  return { tLogits: part(0), logDt: part(1), logS: part(2), ds: part(3) };
+}
+
+/** RMSE over every element of a batch against its exact endpoint. */
+function endpointRmse(x: tf.Tensor, exact: tf.Tensor): number {
+  return tf.tidy(() => Math.sqrt(tf.mean(tf.square(tf.sub(x, exact))).dataSync()[0]));
+}
+
+function solverRmse(v: VelocityField, solver: BespokeSolver, x0: tf.Tensor, exact: tf.Tensor): number {
+  const r = solver.solve(v, x0);
+  const e = endpointRmse(r.x, exact);
+  r.x.dispose();
+  return e;
+}
+
+function baseRmse(v: VelocityField, base: BespokeBase, steps: number, x0: tf.Tensor, exact: tf.Tensor): number {
+  const r = solveFixedStep(base, v, x0, { steps });
+  const e = endpointRmse(r.x, exact);
+  r.x.dispose();
+  return e;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new SolverInputError(`bespoke: ${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
 /**
- * Trains a Bespoke solver for one model (the paper's Algorithm 2): every iteration draws fresh noise, solves
- * the ground truth with dopri5 at the current times t_0..t_n only, and takes one Adam step (float64 moments,
- * cosine-decayed learning rate) on the RMSE bound. Starts from the base solver (or `init`).
+ * Trains a Bespoke solver for one model (Shaul et al., ICLR 2024) so that it is measurably no worse than the
+ * solver it starts from. Three fixed, seeded noise sets are drawn: training (reused every iteration, so the
+ * loss is deterministic and L-BFGS applies), validation (early stopping: the best validation RMSE over all
+ * iterates is kept, the initial parameters included) and test (reported only). Ground truth is solved once
+ * with dopri5; the bound loss reads x(t) at the moving time grid from a dense Hermite interpolant.
+ * Starts exactly at the base solver (or `init`); if the chosen parameters are not better than the start on
+ * both validation and test noise, the start is returned (`keptInitial`).
  */
 export function trainBespoke(v: VelocityField, options: BespokeTrainOptions): BespokeTrainResult {
   const { base } = options;
@@ -177,104 +154,144 @@ export function trainBespoke(v: VelocityField, options: BespokeTrainOptions): Be
   }
   const n = options.nfe / stages;
   const iterations = options.iterations ?? 200;
-  const batch = options.batch ?? 64;
-  const learningRate = options.learningRate ?? 5e-2;
-  const schedule = options.schedule ?? 'cosine';
-  const lossKind = options.loss ?? 'bound';
-  if (lossKind !== 'bound' && lossKind !== 'rmse') throw new SolverInputError(`bespoke: loss must be bound or rmse, got '${String(lossKind)}'`);
-  const finalFraction = options.finalLearningRateFraction ?? 0.02;
-  const seed = options.seed ?? 0;
-  const rtol = options.rtol ?? 1e-4;
-  const atol = options.atol ?? 1e-4;
   if (!Number.isInteger(iterations) || iterations < 0) throw new SolverInputError(`bespoke: iterations must be an integer >= 0, got ${iterations}`);
-  if (!Number.isInteger(batch) || batch < 1) throw new SolverInputError(`bespoke: batch (train samples) must be a positive integer, got ${batch}`);
+  const batch = positiveInteger('batch (training samples)', options.batch ?? 256);
+  const validationSamples = positiveInteger('validationSamples', options.validationSamples ?? 256);
+  const testSamples = positiveInteger('testSamples', options.testSamples ?? 256);
+  const patience = positiveInteger('patience', options.patience ?? 40);
+  const gridIntervals = positiveInteger('gridIntervals', options.gridIntervals ?? 64);
+  const optimizer = options.optimizer ?? 'auto';
+  if (optimizer !== 'auto' && optimizer !== 'lbfgs' && optimizer !== 'adam') throw new SolverInputError(`bespoke: optimizer must be auto, lbfgs or adam, got '${String(optimizer)}'`);
+  const learningRate = options.learningRate ?? 2e-2;
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) throw new SolverInputError(`bespoke: learning rate must be a positive number, got ${learningRate}`);
-  if (schedule !== 'cosine' && schedule !== 'constant') throw new SolverInputError(`bespoke: schedule must be cosine or constant, got '${String(schedule)}'`);
-  if (!(finalFraction >= 0 && finalFraction <= 1)) throw new SolverInputError(`bespoke: finalLearningRateFraction must be in [0, 1], got ${finalFraction}`);
+  const lossKind = options.loss ?? 'auto';
+  if (lossKind !== 'auto' && lossKind !== 'bound' && lossKind !== 'rmse') throw new SolverInputError(`bespoke: loss must be auto, bound or rmse, got '${String(lossKind)}'`);
+  const seed = options.seed ?? 0;
+  const rtol = options.rtol ?? 1e-5;
+  const atol = options.atol ?? 1e-5;
   const shape = options.shape;
   const sampleSize = shape.reduce((a, b) => a * b, 1);
   const init = options.init ?? new BespokeSolver(base, n);
   if (init.base !== base || init.steps !== n) throw new SolverInputError('bespoke: init solver has another base or step count');
+  const M = init.params.tLogits.length;
   const stride = base === 'euler' ? 1 : 2;
   // tfjs-core registers no gradients in Node; @flow/runtime provides the rules (kept if already present)
   registerGradients();
 
-  // parameters and Adam moments in float64 (a few dozen numbers)
-  const params: BespokeRawParams = { tLogits: init.params.tLogits.slice(), logDt: init.params.logDt.slice(), logS: init.params.logS.slice(), ds: init.params.ds.slice() };
-  const m1 = PARAM_KEYS.map((k) => new Float64Array(params[k].length));
-  const m2 = PARAM_KEYS.map((k) => new Float64Array(params[k].length));
-  const beta1 = 0.9;
-  const beta2 = 0.999;
-  const eps = 1e-8;
-  const rng = new Rng(seed);
-  const losses: number[] = [];
-  let groundTruthNfe = 0;
   const start = performance.now();
-  for (let it = 0; it < iterations; it++) {
-    const coef = coefficientsOf(params);
-    const times = Array.from({ length: n + 1 }, (_, i) => coef.t[stride * i]);
-    const noise = rng.fillNormal(new Float32Array(batch * sampleSize));
-    const x0 = tf.tensor(noise, [batch, ...shape]);
-    let loss: number;
-    let grads: Float32Array[];
-    const lossOf = (fn: (c: BespokeTensors) => tf.Scalar) =>
-      tf.tidy(() => {
-        const xs = PARAM_KEYS.map((k) => tf.tensor1d(params[k]));
+  const rng = new Rng(seed);
+  const draw = (count: number) => tf.tensor(rng.fillNormal(new Float32Array(count * sampleSize)), [count, ...shape]);
+  const trainX0 = draw(batch);
+  const heldX0 = draw(validationSamples + testSamples);
+  const owned: tf.Tensor[] = [trainX0, heldX0];
+  let gtTrain: DenseGroundTruth | null = null;
+  try {
+    gtTrain = new DenseGroundTruth(v, trainX0, { intervals: gridIntervals, rtol, atol });
+    const held = dopri5(v, heldX0, { rtol, atol });
+    const groundTruthNfe = gtTrain.nfe + held.nfe;
+    const [valX0, testX0] = tf.split(heldX0, [validationSamples, testSamples]);
+    const [valExact, testExact] = tf.split(held.x, [validationSamples, testSamples]);
+    owned.push(held.x, valX0, testX0, valExact, testExact);
+    const dense = gtTrain;
+
+    const valRmseOf = (p: BespokeRawParams) => solverRmse(v, new BespokeSolver(base, n, p), valX0, valExact);
+    const gradientOf = (fn: (c: BespokeTensors) => tf.Scalar, x: Float64Array) => {
+      const r = tf.tidy(() => {
+        const p = unflatten(x, M);
+        const xs = PARAM_KEYS.map((k) => tf.tensor1d(p[k]));
         const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, d: tf.Tensor) => fn(coefficientTensors({ tLogits: a as tf.Tensor1D, logDt: b as tf.Tensor1D, logS: c as tf.Tensor1D, ds: d as tf.Tensor1D }));
-        const { value, grads: g } = tf.valueAndGrads(f as (...a: tf.Tensor[]) => tf.Scalar)(xs);
-        return { value: value.dataSync()[0], grads: g.map((q) => q.dataSync() as Float32Array) };
+        const { value, grads } = tf.valueAndGrads(f as (...a: tf.Tensor[]) => tf.Scalar)(xs);
+        return { value: value.dataSync()[0], grads: grads.map((g) => g.dataSync() as Float32Array) };
       });
-    if (lossKind === 'rmse') {
-      // ground truth: the endpoint only
-      const sol = dopri5(v, x0, { rtol, atol });
-      groundTruthNfe += sol.nfe;
-      try {
-        ({ value: loss, grads } = lossOf((c) => bespokeGlobalLoss(v, base, n, c, x0, sol.x)));
-      } finally {
-        tf.dispose([x0, sol.x]);
+      return { value: r.value, grad: Float64Array.from(r.grads.flatMap((g) => Array.from(g))) };
+    };
+    const objectives: Record<'bound' | 'rmse', Objective> = {
+      rmse: (x) => gradientOf((c) => bespokeGlobalLoss(v, base, n, c, dense.x0, dense.endpoint), x),
+      bound: (x) => {
+        // ground truth at the current step times, from the dense interpolant (exact at t = 0 and t = 1)
+        const t = coefficientsOf(unflatten(x, M)).t;
+        const at = Array.from({ length: n + 1 }, (_, i) => dense.at(t[stride * i]));
+        try {
+          return gradientOf((c) => bespokeLoss(v, base, n, c, t, at.map((q) => q.x), at.map((q) => q.u)), x);
+        } finally {
+          tf.dispose(at.flatMap((q) => [q.x, q.u]));
+        }
+      },
+    };
+
+    const initialParams = flatten(init.params);
+    const validationBaseRmse = valRmseOf(init.params);
+    let best = initialParams;
+    let bestVal = validationBaseRmse;
+    const losses: number[] = [];
+    const phases: BespokeTrainResult['phases'] = [];
+    const phaseKinds: ('bound' | 'rmse')[] = lossKind === 'auto' ? ['bound', 'rmse'] : [lossKind];
+    for (const phase of phaseKinds) {
+      const f = objectives[phase];
+      const useAdam = optimizer === 'adam' || (optimizer === 'auto' && phase === 'bound');
+      const opt = useAdam ? new Adam(f, best, learningRate) : new Lbfgs(f, best);
+      if (losses.length === 0) losses.push(opt.loss);
+      let phaseBest = Infinity;
+      let since = 0;
+      let it = 0;
+      let stoppedEarly = false;
+      while (it < iterations) {
+        const moved = opt.step();
+        it++;
+        const point = opt.point;
+        const val = valRmseOf(unflatten(point, M));
+        losses.push(opt.loss);
+        if (!Number.isFinite(opt.loss)) throw new Error(`bespoke: loss became ${opt.loss} in the ${phase} phase at iteration ${it} (try a smaller learning rate)`);
+        phaseBest = Math.min(phaseBest, val);
+        if (val < bestVal) {
+          bestVal = val;
+          best = point;
+          since = 0;
+        } else since++;
+        options.onIteration?.({ phase, iteration: it - 1, loss: opt.loss, validationRmse: val, seconds: (performance.now() - start) / 1000, learningRate: useAdam ? learningRate : 0 });
+        if (!moved || since >= patience) {
+          stoppedEarly = true;
+          break;
+        }
       }
-    } else {
-      // ground truth at the current step times only
-      const sol = dopri5(v, x0, { rtol, atol, saveAt: times });
-      groundTruthNfe += sol.nfe;
-      const gt = tf.unstack(sol.trajectory!);
-      tf.dispose([x0, sol.x, sol.trajectory!]);
-      const gtVel = gt.map((g, i) => (i === 0 || i === n ? g : tf.tidy(() => v(g, times[i]))));
-      groundTruthNfe += n - 1;
-      const owned = [...gt, ...gtVel.filter((_, i) => i !== 0 && i !== n)];
-      try {
-        ({ value: loss, grads } = lossOf((c) => bespokeLoss(v, base, n, c, coef.t, gt, gtVel)));
-      } finally {
-        tf.dispose(owned);
-      }
+      phases.push({ loss: phase, iterations: it, evaluations: opt.evaluations, bestValidationRmse: phaseBest, stoppedEarly });
     }
-    if (!Number.isFinite(loss) || grads.some((g) => g.some((q) => !Number.isFinite(q)))) {
-      throw new Error(`bespoke: loss became ${loss} at iteration ${it} (try a smaller learning rate)`);
+
+    const initial = new BespokeSolver(base, n, init.params);
+    const testInitial = solverRmse(v, initial, testX0, testExact);
+    let solver = new BespokeSolver(base, n, unflatten(best, M));
+    let testRmse = best === initialParams ? testInitial : solverRmse(v, solver, testX0, testExact);
+    let keptInitial = best === initialParams;
+    if (!keptInitial && !(testRmse < testInitial)) {
+      // better on validation noise only: not a real improvement, keep the start
+      solver = initial;
+      testRmse = testInitial;
+      bestVal = validationBaseRmse;
+      keptInitial = true;
     }
-    const lr = bespokeLearningRate(it, iterations, learningRate, schedule, finalFraction);
-    const c1 = 1 - Math.pow(beta1, it + 1);
-    const c2 = 1 - Math.pow(beta2, it + 1);
-    PARAM_KEYS.forEach((k, ki) => {
-      const p = params[k];
-      for (let j = 0; j < p.length; j++) {
-        const g = grads[ki][j];
-        m1[ki][j] = beta1 * m1[ki][j] + (1 - beta1) * g;
-        m2[ki][j] = beta2 * m2[ki][j] + (1 - beta2) * g * g;
-        p[j] -= (lr * (m1[ki][j] / c1)) / (Math.sqrt(m2[ki][j] / c2) + eps);
-      }
-    });
-    losses.push(loss);
-    options.onIteration?.({ iteration: it, loss, seconds: (performance.now() - start) / 1000, learningRate: lr });
+    const heldOut: BespokeHeldOut = {
+      samples: testSamples,
+      rmse: testRmse,
+      baseRmseN: baseRmse(v, base, n, testX0, testExact),
+      baseRmse2n: baseRmse(v, base, 2 * n, testX0, testExact),
+    };
+    return {
+      solver,
+      initialLoss: losses[0] ?? NaN,
+      finalLoss: losses[losses.length - 1] ?? NaN,
+      losses,
+      phases,
+      validationRmse: bestVal,
+      validationBaseRmse,
+      heldOut,
+      keptInitial,
+      meetsBase2n: heldOut.rmse <= heldOut.baseRmse2n,
+      seconds: (performance.now() - start) / 1000,
+      groundTruthNfe,
+      settings: { loss: lossKind, optimizer, iterations, batch, validationSamples, testSamples, patience, learningRate, seed, rtol, atol, gridIntervals },
+    };
+  } finally {
+    gtTrain?.dispose();
+    tf.dispose(owned);
   }
-  const solver = new BespokeSolver(base, n, params);
-  const tail = losses.slice(Math.max(0, losses.length - Math.max(1, Math.ceil(losses.length / 10))));
-  return {
-    solver,
-    initialLoss: losses[0] ?? NaN,
-    finalLoss: tail.length ? tail.reduce((a, b) => a + b, 0) / tail.length : NaN,
-    losses,
-    seconds: (performance.now() - start) / 1000,
-    groundTruthNfe,
-    settings: { loss: lossKind, iterations, batch, learningRate, schedule, finalLearningRateFraction: finalFraction, seed, rtol, atol },
-  };
 }

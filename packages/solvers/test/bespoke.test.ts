@@ -9,7 +9,8 @@ import { BespokeSolver, bespokeParameterCount, coefficientTensors, coefficientsO
 import { loadBespoke, saveBespoke } from '../src/bespoke-file';
 import { GaussianMixtureFlow } from '../src/gaussian-mixture-flow';
 import { solve } from '../src/solve';
-import { bespokeGlobalLoss, bespokeLearningRate, bespokeLoss, trainBespoke } from '../src/train-bespoke';
+import { bespokeGlobalLoss, bespokeLearningRate, bespokeLoss } from '../src/bespoke-loss';
+import { trainBespoke } from '../src/train-bespoke';
 import { dopri5 } from '../src/dopri5';
 
 beforeAll(async () => {
@@ -125,17 +126,17 @@ describe('Bespoke solvers', () => {
 
   test('training lowers the loss, leaks no tensors, and saves / loads / refuses other models', () => {
     const before = tf.memory().numTensors;
-    const r = trainBespoke(flow.velocity, { base: 'midpoint', nfe: 6, shape: [2], iterations: 40, batch: 32, learningRate: 1e-2, seed: 3 });
+    const r = trainBespoke(flow.velocity, { base: 'midpoint', nfe: 6, shape: [2], iterations: 20, batch: 32, validationSamples: 32, testSamples: 32, loss: 'bound', optimizer: 'adam', learningRate: 1e-2, seed: 3 });
     expect(tf.memory().numTensors).toBe(before);
-    expect(r.losses).toHaveLength(40);
+    expect(r.losses).toHaveLength(r.phases[0].iterations + 1);
     expect(r.finalLoss).toBeLessThan(r.initialLoss);
     expect(r.solver.nfe).toBe(6);
 
     const dir = mkdtempSync(path.join(tmpdir(), 'bespoke-'));
     const file = path.join(dir, 'p.json');
-    saveBespoke(file, r.solver, flow.identity, { iterations: 40 });
+    saveBespoke(file, r.solver, flow.identity, { iterations: 20 });
     const saved = JSON.parse(readFileSync(file, 'utf8'));
-    expect(saved).toMatchObject({ base: 'midpoint', nfe: 6, steps: 3, model: flow.identity, parameters: 23, training: { iterations: 40 } });
+    expect(saved).toMatchObject({ base: 'midpoint', nfe: 6, steps: 3, model: flow.identity, parameters: 23, training: { iterations: 20 } });
     const { solver } = loadBespoke(file, { identity: flow.identity });
     expect(solver.params).toEqual(r.solver.params);
     const other = new GaussianMixtureFlow({ ...spec, stds: [0.3, 0.5] });
@@ -162,7 +163,7 @@ describe('Bespoke solvers', () => {
     tf.dispose([x, exact.x, sol.x]);
 
     const before = tf.memory().numTensors;
-    const r = trainBespoke(flow.velocity, { base: 'midpoint', nfe: 4, shape: [2], iterations: 30, batch: 64, loss: 'rmse', seed: 4 });
+    const r = trainBespoke(flow.velocity, { base: 'midpoint', nfe: 4, shape: [2], iterations: 30, batch: 64, validationSamples: 64, testSamples: 64, loss: 'rmse', seed: 4 });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.settings.loss).toBe('rmse');
     // held-out noise: the trained solver beats plain midpoint at the same NFE

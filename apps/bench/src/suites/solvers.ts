@@ -83,7 +83,7 @@ interface CaseData {
 }
 
 /** The repository's fixtures/gmm-flow, or FLOW_REFERENCE/gmm-flow: a full set (32 d = 784 samples, not 8) from make_reference.py. */
-function referenceDir(): string | null {
+export function referenceDir(): string | null {
   const dir = process.env.FLOW_REFERENCE ? join(process.env.FLOW_REFERENCE, 'gmm-flow') : join(repoRoot(), 'fixtures', 'gmm-flow');
   return existsSync(join(dir, 'cases.json')) ? dir : null;
 }

@@ -16,7 +16,7 @@ import type { Command } from '../command';
 import { MEMORY_LIMIT_HELP, memoryLimitOption } from '../memory-limit-option';
 import { numberOption, parseOptions } from '../parse-options';
 import { log, printJson } from '../print-json';
-import { streamFeatureStats } from './fid-stream';
+import { streamFeatureStats } from '../fid-stream';
 import { UsageError } from '../usage-error';
 
 const usage = `usage: flow fid A B [--json] [--extractor mnist|identity|inception:WEIGHTS|tfjs:PATH] [--kid]

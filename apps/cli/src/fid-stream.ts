@@ -1,5 +1,5 @@
 import { FeatureStatistics, type FeatureExtractor, type ImageBatch } from '@flow/fid';
-import { log } from '../print-json';
+import { log } from './print-json';
 
 export interface StreamedSide {
   mu: Float64Array;
