@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -95,7 +95,10 @@ describe('FID Inception v3 (pytorch-fid structure) on TensorFlow.js', () => {
       await expect(createExtractor(`inception:${file}`)).rejects.toThrow(/Conv2d_1a_3x3\.bn\.weight' missing/);
       writeSafetensors(file, { 'Conv2d_1a_3x3.conv.weight': { dtype: 'float32', shape: [32, 27], data: first.data } });
       await expect(createExtractor(`inception:${file}`)).rejects.toThrow(/shape \(32, 27\), expected \(32, 3, 3, 3\)/);
-      await expect(createExtractor(`inception:${path.join(dir, 'w.pth')}`)).rejects.toThrow(/\.safetensors/);
+      // A .pth goes through @flow/io's restricted torch.save reader: a file that is not one is an input error naming it.
+      writeFileSync(path.join(dir, 'w.pth'), 'not a torch.save file');
+      await expect(createExtractor(`inception:${path.join(dir, 'w.pth')}`)).rejects.toMatchObject({ kind: 'input', message: expect.stringContaining('w.pth') });
+      await expect(createExtractor(`inception:${path.join(dir, 'w.bin')}`)).rejects.toThrow(/\.pth \(torch\.save\) or \.safetensors/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -58,7 +58,7 @@ describe('train + sample (two-mode-2d, MLP)', () => {
     await expect(train({ dataset: 'nope', model: 'mlp', steps: 1, out: path.join(tmp, 'x') }, { progress: false })).rejects.toMatchObject({ kind: 'input', field: 'dataset' });
     await expect(train({ dataset: 'two-mode-2d', model: 'mlp', coupling: 'magic', steps: 1, out: path.join(tmp, 'y') }, { progress: false })).rejects.toMatchObject({
       field: 'coupling',
-      message: expect.stringMatching(/^coupling magic: expected one of independent, dansm, ot, encoder/),
+      message: expect.stringMatching(/^coupling magic: expected one of independent, dansm, ot, sinkhorn, unbalanced, partial, encoder/),
     });
     await expect(train({ dataset: 'mnist', model: 'mlp', steps: 1, limit: 10, out: path.join(tmp, 'z') }, { progress: false })).rejects.toMatchObject({
       field: 'model',
