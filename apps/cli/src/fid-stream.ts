@@ -5,6 +5,8 @@ export interface StreamedSide {
   mu: Float64Array;
   sigma: Float64Array;
   count: number;
+  /** The running statistics themselves (mergeable: what --save-stats writes). */
+  acc: FeatureStatistics;
   /** All feature rows, kept only when asked (KID needs them). */
   features?: Float64Array;
 }
@@ -50,5 +52,5 @@ export async function streamFeatureStats(
       o += k.length;
     }
   }
-  return { mu, sigma, count: done, features };
+  return { mu, sigma, count: done, acc, features };
 }

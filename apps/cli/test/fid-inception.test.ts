@@ -33,8 +33,8 @@ describe('flow fid --extractor inception:WEIGHTS', () => {
     expect(Math.abs(r.fid - expected) / expected).toBeLessThan(1e-3);
   });
 
-  it('rejects a bad --resize and weights that are not safetensors', async () => {
+  it('rejects a bad --resize and weights that are neither .pth nor safetensors', async () => {
     await expect(fidCommand.run(['--extractor', `inception:${weights}`, '--resize', 'nearest', 'a.npy', 'b.npy'])).rejects.toThrow(/--resize expects pytorch-fid or clean/);
-    await expect(fidCommand.run(['--extractor', 'inception:w.pth', '--quiet', '--backend', 'wasm', join(FIXTURE, 'images-a.npy'), join(FIXTURE, 'images-b.npy')])).rejects.toThrow(/\.safetensors/);
+    await expect(fidCommand.run(['--extractor', 'inception:w.bin', '--quiet', '--backend', 'wasm', join(FIXTURE, 'images-a.npy'), join(FIXTURE, 'images-b.npy')])).rejects.toThrow(/\.pth \(torch\.save\) or \.safetensors/);
   });
 });

@@ -256,7 +256,7 @@ function chunkSize(opts: Options): number {
 async function streamedSide(file: string, total: number, chunks: Iterable<ImageBatch>, opts: Options, ex: FeatureExtractor): Promise<Side> {
   if (total < 2) fail(`${file}: need at least 2 images for a covariance, got ${total}`);
   const r = await streamFeatureStats(file, total, chunks, ex, opts.kid, opts.quiet);
-  return { kind: 'images', mu: r.mu, sigma: r.sigma, dim: ex.dim, count: r.count, features: r.features };
+  return { kind: 'images', mu: r.mu, sigma: r.sigma, dim: ex.dim, count: r.count, acc: r.acc, features: r.features };
 }
 
 function pair(name: string, value: string | undefined, sep: string): [number, number] | undefined {
