@@ -1,3 +1,3 @@
 // Entry of the test worker processes (the package is ESM, so a .ts main would not go through the require hook).
-require('./ts-register.cjs');
+require('../../../tools/register-ts-sources.cjs');
 require('./worker-main.ts');
