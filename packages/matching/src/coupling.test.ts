@@ -1,29 +1,9 @@
 import { Rng } from '@flow/random';
 import { createCoupling, type DataSampler } from './coupling';
 import { solveAssignment } from './lap/solve-assignment';
-import { naiveCost } from '../test/helpers';
+import { cyclingSampler, naiveCost } from '../test/helpers';
 
-/** A sampler cycling through a fixed Gaussian-mixture data set; `pos` is its whole state. */
-function makeSampler(rows: number, dim: number, seed: number): DataSampler & { pos: number; rows: Float32Array } {
-  const rng = new Rng(seed);
-  const data = rng.fillNormal(new Float32Array(rows * dim));
-  for (let i = 0; i < rows; i++) data[i * dim] = data[i * dim]! + (i % 2 ? 4 : -4);
-  const s = {
-    dim,
-    size: rows,
-    pos: 0,
-    rows: data,
-    draw(count: number): Float32Array {
-      const out = new Float32Array(count * dim);
-      for (let b = 0; b < count; b++) {
-        out.set(data.subarray(s.pos * dim, (s.pos + 1) * dim), b * dim);
-        s.pos = (s.pos + 1) % rows;
-      }
-      return out;
-    },
-  };
-  return s;
-}
+const makeSampler = (rows: number, dim: number, seed: number) => cyclingSampler(rows, dim, seed, 4);
 
 /** Transcription of DANSM's match_scope_manager.assign_nearest: mean squared difference, argmin, mark used with 10000. */
 function dansmReference(batches: Float32Array[], batch: number, dim: number, ms: number, seed: number): Float32Array[] {

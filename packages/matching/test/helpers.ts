@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { Rng } from '@flow/random';
+import type { DataSampler } from '../src/coupling';
 
 /** SciPy's assignments, committed with their generator (fixtures/README.md). */
 export const referenceDir = path.resolve(__dirname, '../../../fixtures/matching');
@@ -54,4 +56,25 @@ export interface ReferenceCase {
 
 export function referenceCases(): ReferenceCase[] {
   return (JSON.parse(readFileSync(path.join(referenceDir, 'cases.json'), 'utf8')) as { cases: ReferenceCase[] }).cases;
+}
+
+/** A sampler cycling through a fixed two-cluster Gaussian data set (first coordinate +-`shift`); `pos` is its whole state. */
+export function cyclingSampler(rows: number, dim: number, seed: number, shift = 4): DataSampler & { pos: number; rows: Float32Array } {
+  const data = new Rng(seed).fillNormal(new Float32Array(rows * dim));
+  for (let i = 0; i < rows; i++) data[i * dim] = data[i * dim]! + (i % 2 ? shift : -shift);
+  const s = {
+    dim,
+    size: rows,
+    pos: 0,
+    rows: data,
+    draw(count: number): Float32Array {
+      const out = new Float32Array(count * dim);
+      for (let b = 0; b < count; b++) {
+        out.set(data.subarray(s.pos * dim, (s.pos + 1) * dim), b * dim);
+        s.pos = (s.pos + 1) % rows;
+      }
+      return out;
+    },
+  };
+  return s;
 }

@@ -1,25 +1,8 @@
 import { Rng } from '@flow/random';
 import { createCoupling, type DataSampler } from '../coupling';
+import { cyclingSampler } from '../../test/helpers';
 
-function makeSampler(rows: number, dim: number, seed: number): DataSampler & { pos: number } {
-  const rng = new Rng(seed);
-  const data = rng.fillNormal(new Float32Array(rows * dim));
-  for (let i = 0; i < rows; i++) data[i * dim] = data[i * dim]! + (i % 2 ? 3 : -3);
-  const s = {
-    dim,
-    size: rows,
-    pos: 0,
-    draw(count: number): Float32Array {
-      const out = new Float32Array(count * dim);
-      for (let b = 0; b < count; b++) {
-        out.set(data.subarray(s.pos * dim, (s.pos + 1) * dim), b * dim);
-        s.pos = (s.pos + 1) % rows;
-      }
-      return out;
-    },
-  };
-  return s;
-}
+const makeSampler = (rows: number, dim: number, seed: number) => cyclingSampler(rows, dim, seed, 3);
 
 describe('entropic couplings (sinkhorn, unbalanced, partial)', () => {
   it.each(['sinkhorn', 'unbalanced', 'partial'] as const)('%s serves every noise of a scope exactly once and shortens paths', async (kind) => {
