@@ -1,0 +1,223 @@
+#!/usr/bin/env node
+// The release check (CI, after `npm test`): every public package as a user gets it. Each one is packed with
+// pnpm (which rewrites `workspace:*`), installed alone (with only the tarballs of its own @flow/* dependencies,
+// the rest from the npm registry) into a blank project outside the workspace, then loaded from ESM and CJS and
+// every README block marked runnable is run there (see CONTRIBUTING.md, "Runnable README examples").
+// Prints a size table; fails on any broken install, load or example. Needs a built workspace (`npm run setup`).
+//   node tools/release-check.mjs [--keep] [--only=@flow/io,@flow/random] [--jobs=2]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const keep = args.includes('--keep');
+const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const jobs = Number(args.find((a) => a.startsWith('--jobs='))?.slice(7) ?? 2);
+const exampleTimeoutMs = 120_000;
+/** Packages that must never pull a tensor library into a user's tree. */
+const noTensorPackages = ['@flow/matching'];
+
+const started = Date.now();
+const work = mkdtempSync(join(tmpdir(), 'flow-release-'));
+const tarballs = join(work, 'tarballs');
+mkdirSync(tarballs);
+const log = (line) => process.stdout.write(`[release-check] ${line}\n`);
+
+/** Every package a user can install: packages/* and apps/* without `private: true`. */
+function publicPackages() {
+  const found = [];
+  for (const group of ['packages', 'apps']) {
+    for (const name of readdirSync(join(root, group)).sort()) {
+      const file = join(root, group, name, 'package.json');
+      if (!existsSync(file)) continue;
+      const manifest = JSON.parse(readFileSync(file, 'utf8'));
+      if (manifest.private) continue;
+      found.push({ dir: join(root, group, name), manifest, name: manifest.name });
+    }
+  }
+  return found;
+}
+
+function run(cmd, cmdArgs, options) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = options.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), options.timeoutMs) : undefined;
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: signal ? `${signal} (timeout ${options.timeoutMs} ms?)` : code, output });
+    });
+  });
+}
+
+/** Fenced blocks whose info string is `js runnable`, `cjs runnable` or `ts runnable`. */
+export function runnableBlocks(readme) {
+  const blocks = [];
+  const fence = /^([ \t]*)```(js|cjs|ts)[ \t]+runnable[ \t]*\n([\s\S]*?)^\1```[ \t]*$/gm;
+  for (const m of readme.matchAll(fence)) {
+    const indent = m[1];
+    const code = m[3].split('\n').map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l)).join('\n');
+    const line = readme.slice(0, m.index).split('\n').length;
+    blocks.push({ lang: m[2], code, line });
+  }
+  return blocks;
+}
+
+const pkgs = publicPackages();
+const byName = new Map(pkgs.map((p) => [p.name, p]));
+const selected = only ? pkgs.filter((p) => only.includes(p.name)) : pkgs;
+
+/** The package's @flow/* dependencies, transitively (regular dependencies only: what npm installs). */
+function flowClosure(name, seen = new Set()) {
+  for (const dep of Object.keys(byName.get(name).manifest.dependencies ?? {})) {
+    if (dep.startsWith('@flow/') && !seen.has(dep)) {
+      seen.add(dep);
+      flowClosure(dep, seen);
+    }
+  }
+  return seen;
+}
+
+// 1. Pack (pnpm rewrites workspace:* into the real versions). Only what the selected packages need.
+const needed = new Set(selected.flatMap((p) => [p.name, ...flowClosure(p.name)]));
+const tarballOf = new Map();
+for (const p of pkgs.filter((x) => needed.has(x.name))) {
+  if (!existsSync(join(p.dir, 'dist'))) throw new Error(`${p.name}: no dist/ — build first (npm run setup)`);
+  const r = spawnSync('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', tarballs], { cwd: p.dir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${p.name}: pnpm pack failed\n${r.stdout}${r.stderr}`);
+  const file = r.stdout.trim().split('\n').filter((l) => l.endsWith('.tgz')).pop();
+  tarballOf.set(p.name, file.startsWith('/') ? file : join(tarballs, file));
+}
+log(`packed ${tarballOf.size} packages in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+/** Bytes of the files in a tarball, as npm reports "unpacked size". */
+function unpackedSize(tgz) {
+  const r = spawnSync('tar', ['-tzvf', tgz], { encoding: 'utf8' });
+  return r.stdout.split('\n').reduce((sum, l) => sum + (Number(l.trim().split(/\s+/)[2]) || 0), 0);
+}
+
+/** Installed packages under node_modules (nested ones too), and their total bytes. */
+function installedTree(dir) {
+  const names = [];
+  let bytes = 0;
+  const sizeOf = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      if (e.isDirectory()) sizeOf(full);
+      else if (e.isFile()) bytes += statSync(full).size;
+    }
+  };
+  const walk = (nm) => {
+    if (!existsSync(nm)) return;
+    for (const e of readdirSync(nm, { withFileTypes: true })) {
+      if (e.name.startsWith('.') || !e.isDirectory()) continue;
+      const dirs = e.name.startsWith('@') ? readdirSync(join(nm, e.name)).map((n) => `${e.name}/${n}`) : [e.name];
+      for (const n of dirs) {
+        if (!existsSync(join(nm, n, 'package.json'))) continue;
+        names.push(n);
+        walk(join(nm, n, 'node_modules'));
+      }
+    }
+  };
+  walk(join(dir, 'node_modules'));
+  if (existsSync(join(dir, 'node_modules'))) sizeOf(join(dir, 'node_modules'));
+  return { names, bytes };
+}
+
+const tsc = join(dirname(createRequire(join(root, 'package.json')).resolve('typescript/package.json')), 'bin', 'tsc');
+const ts = createRequire(join(root, 'package.json'))('typescript');
+const typeRoots = join(root, 'node_modules', '@types');
+
+async function check(p) {
+  const failures = [];
+  const project = join(work, p.name.replace('/', '+'));
+  mkdirSync(project);
+  const local = [p.name, ...flowClosure(p.name)];
+  const deps = Object.fromEntries(local.map((n) => [n, `file:${tarballOf.get(n)}`]));
+  // overrides make the transitive @flow/* edges use the local tarballs too, never the registry.
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'release-check', private: true, type: 'module', dependencies: { [p.name]: deps[p.name] }, overrides: deps }, null, 2));
+  const t0 = Date.now();
+  const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: project });
+  const installS = (Date.now() - t0) / 1000;
+  if (install.code !== 0) return { p, failures: [`npm install failed (${install.code}):\n${install.output}`] };
+  const tree = installedTree(project);
+  if (noTensorPackages.includes(p.name)) {
+    const tensors = tree.names.filter((n) => n.startsWith('@tensorflow/'));
+    if (tensors.length) failures.push(`installs tensor libraries: ${tensors.join(', ')}`);
+  }
+  // Loads from ESM and CJS (apps: their bins answer --version).
+  const bins = typeof p.manifest.bin === 'string' ? { [p.name.split('/')[1]]: p.manifest.bin } : (p.manifest.bin ?? {});
+  const loads = p.manifest.exports?.['.'] || p.manifest.main
+    ? [
+        ['ESM import', ['--input-type=module', '-e', `await import(${JSON.stringify(p.name)})`]],
+        ['CJS require', ['-e', `require(${JSON.stringify(p.name)})`]],
+      ]
+    : [];
+  for (const bin of Object.keys(bins)) loads.push([`${bin} --version`, [join(project, 'node_modules', '.bin', bin), '--version']]);
+  for (const [what, nodeArgs] of loads) {
+    const r = await run(process.execPath, nodeArgs, { cwd: project, timeoutMs: exampleTimeoutMs });
+    if (r.code !== 0) failures.push(`${what} failed (${r.code}):\n${r.output}`);
+  }
+  // README examples.
+  const readme = existsSync(join(p.dir, 'README.md')) ? readFileSync(join(p.dir, 'README.md'), 'utf8') : '';
+  const blocks = runnableBlocks(readme);
+  for (const [i, b] of blocks.entries()) {
+    const where = `README.md:${b.line} (${b.lang} runnable)`;
+    const base = join(project, `example-${i + 1}`);
+    let file = `${base}.${b.lang === 'cjs' ? 'cjs' : 'mjs'}`;
+    if (b.lang === 'ts') {
+      writeFileSync(`${base}.ts`, b.code);
+      writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, typeRoots: [typeRoots], types: ['node'] },
+        files: [`example-${i + 1}.ts`],
+      }));
+      const typed = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, timeoutMs: exampleTimeoutMs });
+      if (typed.code !== 0) {
+        failures.push(`${where}: tsc --noEmit failed:\n${typed.output}`);
+        continue;
+      }
+      const js = ts.transpileModule(b.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+      writeFileSync(file, js);
+    } else {
+      writeFileSync(file, b.code);
+    }
+    const e0 = Date.now();
+    const r = await run(process.execPath, [file], { cwd: project, timeoutMs: exampleTimeoutMs });
+    b.seconds = (Date.now() - e0) / 1000;
+    if (r.code !== 0) failures.push(`${where} failed (${r.code}):\n${r.output}`);
+  }
+  return { p, failures, installS, tree, size: unpackedSize(tarballOf.get(p.name)), blocks };
+}
+
+// 2. Install and check, `jobs` packages at a time.
+const results = [];
+const queue = [...selected];
+await Promise.all(Array.from({ length: Math.max(1, jobs) }, async () => {
+  while (queue.length) {
+    const p = queue.shift();
+    const r = await check(p);
+    results.push(r);
+    log(`${r.failures.length ? 'FAIL' : 'ok  '} ${p.name}${r.installS ? ` (install ${r.installS.toFixed(0)} s, ${r.blocks.length} examples${r.blocks.length ? ` in ${r.blocks.reduce((s, b) => s + (b.seconds ?? 0), 0).toFixed(1)} s` : ''})` : ''}`);
+  }
+}));
+
+// 3. Report.
+const kb = (n) => `${(n / 1024).toFixed(0)} kB`;
+const mb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+results.sort((a, b) => a.p.name.localeCompare(b.p.name));
+const rows = [['package', 'unpacked', 'installed packages', 'node_modules', 'README examples']];
+for (const r of results) if (r.tree) rows.push([r.p.name, kb(r.size), String(r.tree.names.length), mb(r.tree.bytes), String(r.blocks.length)]);
+const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+process.stdout.write(`\n${rows.map((row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`).join('\n')}\n\n`);
+const failed = results.filter((r) => r.failures.length);
+for (const r of failed) for (const f of r.failures) process.stdout.write(`✗ ${r.p.name}: ${f}\n\n`);
+log(`${results.length - failed.length}/${results.length} packages passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+if (keep) log(`kept ${work}`);
+else rmSync(work, { recursive: true, force: true });
+process.exit(failed.length ? 1 : 0);
