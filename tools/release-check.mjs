@@ -69,6 +69,12 @@ export function runnableBlocks(readme) {
   return blocks;
 }
 
+/** The packages of the README's first `npm install ...` line (its Install section). */
+export function installLine(readme) {
+  const m = /^[ \t]*npm (?:install|i) ((?:[@\w./-]+[ \t]*)+)$/m.exec(readme);
+  return m ? m[1].trim().split(/\s+/).filter((w) => !w.startsWith('-')) : [];
+}
+
 const pkgs = publicPackages();
 const byName = new Map(pkgs.map((p) => [p.name, p]));
 const selected = only ? pkgs.filter((p) => only.includes(p.name)) : pkgs;
@@ -85,14 +91,19 @@ function flowClosure(name, seen = new Set()) {
 }
 
 // 1. Pack (pnpm rewrites workspace:* into the real versions). Only what the selected packages need.
-const needed = new Set(selected.flatMap((p) => [p.name, ...flowClosure(p.name)]));
+const readmeOf = (p) => (existsSync(join(p.dir, 'README.md')) ? readFileSync(join(p.dir, 'README.md'), 'utf8') : '');
+const flowAskedBy = (p) => [p.name, ...installLine(readmeOf(p)).filter((n) => byName.has(n))];
+const needed = new Set(selected.flatMap((p) => flowAskedBy(p).flatMap((n) => [n, ...flowClosure(n)])));
 const tarballOf = new Map();
-for (const p of pkgs.filter((x) => needed.has(x.name))) {
-  if (!existsSync(join(p.dir, 'dist'))) throw new Error(`${p.name}: no dist/ — build first (npm run setup)`);
-  const r = spawnSync('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', tarballs], { cwd: p.dir, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${p.name}: pnpm pack failed\n${r.stdout}${r.stderr}`);
-  const file = r.stdout.trim().split('\n').filter((l) => l.endsWith('.tgz')).pop();
-  tarballOf.set(p.name, file.startsWith('/') ? file : join(tarballs, file));
+const toPack = pkgs.filter((x) => needed.has(x.name));
+for (const p of toPack) if (!existsSync(join(p.dir, 'dist'))) throw new Error(`${p.name}: no dist/ — build first (npm run setup)`);
+// One recursive pnpm call: starting pnpm through npx costs seconds each time.
+const packed = spawnSync('npx', ['-y', 'pnpm@10', '-r', ...toPack.flatMap((p) => ['--filter', p.name]), 'pack', '--pack-destination', tarballs], { cwd: root, encoding: 'utf8' });
+if (packed.status !== 0) throw new Error(`pnpm pack failed\n${packed.stdout}${packed.stderr}`);
+for (const p of toPack) {
+  const file = join(tarballs, `${p.name.slice(1).replace('/', '-')}-${p.manifest.version}.tgz`);
+  if (!existsSync(file)) throw new Error(`${p.name}: pnpm pack wrote no ${file}\n${packed.stdout}`);
+  tarballOf.set(p.name, file);
 }
 log(`packed ${tarballOf.size} packages in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
@@ -138,10 +149,18 @@ async function check(p) {
   const failures = [];
   const project = join(work, p.name.replace('/', '+'));
   mkdirSync(project);
-  const local = [p.name, ...flowClosure(p.name)];
+  const readme = readmeOf(p);
+  // What the README's Install line asks for, as a user types it, except optional peers: those must stay optional.
+  const optional = Object.entries(p.manifest.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n);
+  const asked = installLine(readme).filter((n) => !optional.includes(n));
+  const flowAsked = [p.name, ...asked.filter((n) => n.startsWith('@flow/'))];
+  const local = [...new Set(flowAsked.flatMap((n) => [n, ...flowClosure(n)]))];
   const deps = Object.fromEntries(local.map((n) => [n, `file:${tarballOf.get(n)}`]));
+  const ranges = { ...p.manifest.devDependencies, ...p.manifest.peerDependencies };
+  const registry = Object.fromEntries(asked.filter((n) => !n.startsWith('@flow/')).map((n) => [n, ranges[n] ?? 'latest']));
+  const direct = { ...registry, ...Object.fromEntries(flowAsked.map((n) => [n, deps[n]])) };
   // overrides make the transitive @flow/* edges use the local tarballs too, never the registry.
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'release-check', private: true, type: 'module', dependencies: { [p.name]: deps[p.name] }, overrides: deps }, null, 2));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'release-check', private: true, type: 'module', dependencies: direct, overrides: deps }, null, 2));
   const t0 = Date.now();
   const install = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: project });
   const installS = (Date.now() - t0) / 1000;
@@ -165,32 +184,37 @@ async function check(p) {
     if (r.code !== 0) failures.push(`${what} failed (${r.code}):\n${r.output}`);
   }
   // README examples.
-  const readme = existsSync(join(p.dir, 'README.md')) ? readFileSync(join(p.dir, 'README.md'), 'utf8') : '';
   const blocks = runnableBlocks(readme);
+  const where = (b) => `README.md:${b.line} (${b.lang} runnable)`;
+  const tsBlocks = blocks.filter((b) => b.lang === 'ts');
   for (const [i, b] of blocks.entries()) {
-    const where = `README.md:${b.line} (${b.lang} runnable)`;
-    const base = join(project, `example-${i + 1}`);
-    let file = `${base}.${b.lang === 'cjs' ? 'cjs' : 'mjs'}`;
-    if (b.lang === 'ts') {
-      writeFileSync(`${base}.ts`, b.code);
-      writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
-        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, typeRoots: [typeRoots], types: ['node'] },
-        files: [`example-${i + 1}.ts`],
-      }));
-      const typed = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, timeoutMs: exampleTimeoutMs });
-      if (typed.code !== 0) {
-        failures.push(`${where}: tsc --noEmit failed:\n${typed.output}`);
-        continue;
+    b.file = join(project, `example-${i + 1}.${{ js: 'mjs', cjs: 'cjs', ts: 'ts' }[b.lang]}`);
+    writeFileSync(b.file, b.code);
+  }
+  if (tsBlocks.length) {
+    // One tsc for all of the package's TypeScript examples (each is a module of its own), then a plain transpile.
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, typeRoots: [join(project, 'node_modules', '@types'), typeRoots] },
+      files: tsBlocks.map((b) => b.file),
+    }));
+    const typed = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, timeoutMs: exampleTimeoutMs });
+    for (const b of tsBlocks) {
+      const name = b.file.slice(project.length + 1);
+      const errors = typed.output.split('\n').filter((l) => l.startsWith(name));
+      if (errors.length || (typed.code !== 0 && !typed.output.includes('example-'))) {
+        failures.push(`${where(b)}: tsc --noEmit failed:\n${errors.length ? errors.join('\n') : typed.output}`);
+        b.skip = true;
       }
       const js = ts.transpileModule(b.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-      writeFileSync(file, js);
-    } else {
-      writeFileSync(file, b.code);
+      b.file = b.file.replace(/\.ts$/, '.mjs');
+      writeFileSync(b.file, js);
     }
+  }
+  for (const b of blocks.filter((x) => !x.skip)) {
     const e0 = Date.now();
-    const r = await run(process.execPath, [file], { cwd: project, timeoutMs: exampleTimeoutMs });
+    const r = await run(process.execPath, [b.file], { cwd: project, timeoutMs: exampleTimeoutMs });
     b.seconds = (Date.now() - e0) / 1000;
-    if (r.code !== 0) failures.push(`${where} failed (${r.code}):\n${r.output}`);
+    if (r.code !== 0) failures.push(`${where(b)} failed (${r.code}):\n${r.output}`);
   }
   return { p, failures, installS, tree, size: unpackedSize(tarballOf.get(p.name)), blocks };
 }
@@ -214,7 +238,9 @@ results.sort((a, b) => a.p.name.localeCompare(b.p.name));
 const rows = [['package', 'unpacked', 'installed packages', 'node_modules', 'README examples']];
 for (const r of results) if (r.tree) rows.push([r.p.name, kb(r.size), String(r.tree.names.length), mb(r.tree.bytes), String(r.blocks.length)]);
 const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-process.stdout.write(`\n${rows.map((row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`).join('\n')}\n\n`);
+const line = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
+rows.splice(1, 0, widths.map((w) => '-'.repeat(w)));
+process.stdout.write(`\n${rows.map(line).join('\n')}\n\n`);
 const failed = results.filter((r) => r.failures.length);
 for (const r of failed) for (const f of r.failures) process.stdout.write(`✗ ${r.p.name}: ${f}\n\n`);
 log(`${results.length - failed.length}/${results.length} packages passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
