@@ -182,6 +182,10 @@ async function check(p) {
   for (const [what, nodeArgs] of loads) {
     const r = await run(process.execPath, nodeArgs, { cwd: project, timeoutMs: exampleTimeoutMs });
     if (r.code !== 0) failures.push(`${what} failed (${r.code}):\n${r.output}`);
+    // The built app names its own version and those of the @flow/* packages it assembles.
+    else if (what.endsWith('--version') && !new RegExp(`^\\S+ ${p.manifest.version.replace(/\./g, '\\.')}\n(@flow/\\S+ \\S+\n)+$`).test(r.output)) {
+      failures.push(`${what} printed ${JSON.stringify(r.output)}, expected "<app> ${p.manifest.version}" and one "@flow/<name> <version>" line per package`);
+    }
   }
   // README examples.
   const blocks = runnableBlocks(readme);
