@@ -4,7 +4,8 @@
 // the rest from the npm registry) into a blank project outside the workspace, then loaded from ESM and CJS and
 // every README block marked runnable is run there (see CONTRIBUTING.md, "Runnable README examples").
 // Prints a size table; fails on any broken install, load or example. Needs a built workspace (`npm run setup`).
-//   node tools/release-check.mjs [--keep] [--only=@flow/io,@flow/random] [--jobs=2]
+//   node tools/release-check.mjs [--keep] [--only=@flow/io,@flow/random] [--jobs=2] [--write-sizes]
+// --write-sizes rewrites each README's "Size" line (after its Install block) with the figures of this run.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const keep = args.includes('--keep');
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const writeSizes = args.includes('--write-sizes');
 const jobs = Number(args.find((a) => a.startsWith('--jobs='))?.slice(7) ?? 2);
 const exampleTimeoutMs = 120_000;
 /** Packages that must never pull a tensor library into a user's tree. */
@@ -113,6 +115,13 @@ function unpackedSize(tgz) {
   return r.stdout.split('\n').reduce((sum, l) => sum + (Number(l.trim().split(/\s+/)[2]) || 0), 0);
 }
 
+/** Files a tarball must not ship (CONTRIBUTING.md, "Release": dist without maps, README, CHANGELOG, package.json). */
+function unexpectedFiles(tgz) {
+  const r = spawnSync('tar', ['-tzf', tgz], { encoding: 'utf8' });
+  const allowed = /^package\/(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/.+|assets\/.+)$/;
+  return r.stdout.split('\n').filter((f) => f && (!allowed.test(f) || f.endsWith('.map') || /\.test\.|\/fixtures\//.test(f)));
+}
+
 /** Installed packages under node_modules (nested ones too), and their total bytes. */
 function installedTree(dir) {
   const names = [];
@@ -166,6 +175,10 @@ async function check(p) {
   const installS = (Date.now() - t0) / 1000;
   if (install.code !== 0) return { p, failures: [`npm install failed (${install.code}):\n${install.output}`] };
   const tree = installedTree(project);
+  const extra = unexpectedFiles(tarballOf.get(p.name));
+  if (extra.length) failures.push(`the tarball ships files it should not: ${extra.join(', ')}`);
+  const shipped = readFileSync(join(project, 'node_modules', p.name, 'package.json'), 'utf8');
+  if (shipped.includes('workspace:')) failures.push('the packed package.json still says workspace: (pack with pnpm)');
   if (noTensorPackages.includes(p.name)) {
     const tensors = tree.names.filter((n) => n.startsWith('@tensorflow/'));
     if (tensors.length) failures.push(`installs tensor libraries: ${tensors.join(', ')}`);
@@ -223,6 +236,20 @@ async function check(p) {
   return { p, failures, installS, tree, size: unpackedSize(tarballOf.get(p.name)), blocks };
 }
 
+/** `--write-sizes`: the README's "Size" line, right after its Install block, from this run's figures. */
+function writeSizeLine(r) {
+  const file = join(r.p.dir, 'README.md');
+  if (!existsSync(file)) return;
+  const n = r.tree.names.length;
+  const line = `Size: ${(r.size / 1024).toFixed(0)} kB unpacked; installed as above into a blank project: ${n} package${n === 1 ? '' : 's'}, ${(r.tree.bytes / 1024 / 1024).toFixed(1)} MB of node_modules (measured by \`tools/release-check.mjs\`).`;
+  let text = readFileSync(file, 'utf8').replace(/\n\nSize: [^\n]*\(measured by `tools\/release-check\.mjs`\)\./, '');
+  const install = /```sh\n[^`]*?npm (?:install|i) [^\n]*\n[^`]*?```\n/.exec(text);
+  if (!install) return;
+  const at = install.index + install[0].length;
+  text = `${text.slice(0, at)}\n${line}\n${text.slice(at)}`;
+  writeFileSync(file, text);
+}
+
 // 2. Install and check, `jobs` packages at a time.
 const results = [];
 const queue = [...selected];
@@ -245,6 +272,7 @@ const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length
 const line = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
 rows.splice(1, 0, widths.map((w) => '-'.repeat(w)));
 process.stdout.write(`\n${rows.map(line).join('\n')}\n\n`);
+if (writeSizes) for (const r of results) if (r.tree) writeSizeLine(r);
 const failed = results.filter((r) => r.failures.length);
 for (const r of failed) for (const f of r.failures) process.stdout.write(`✗ ${r.p.name}: ${f}\n\n`);
 log(`${results.length - failed.length}/${results.length} packages passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
