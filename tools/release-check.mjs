@@ -236,13 +236,15 @@ async function check(p) {
   return { p, failures, installS, tree, size: unpackedSize(tarballOf.get(p.name)), blocks };
 }
 
+const bytes = (b) => (b < 1024 * 1024 ? `${Math.max(1, Math.round(b / 1024))} kB` : `${(b / 1024 / 1024).toFixed(1)} MB`);
+
 /** `--write-sizes`: the README's "Size" line, right after its Install block, from this run's figures. */
 function writeSizeLine(r) {
   const file = join(r.p.dir, 'README.md');
   if (!existsSync(file)) return;
   const n = r.tree.names.length;
-  const line = `Size: ${(r.size / 1024).toFixed(0)} kB unpacked; installed as above into a blank project: ${n} package${n === 1 ? '' : 's'}, ${(r.tree.bytes / 1024 / 1024).toFixed(1)} MB of node_modules (measured by \`tools/release-check.mjs\`).`;
-  let text = readFileSync(file, 'utf8').replace(/\n\nSize: [^\n]*\(measured by `tools\/release-check\.mjs`\)\./, '');
+  const line = `Size: ${bytes(r.size)} unpacked; installed as above into a blank project, ${n} package${n === 1 ? '' : 's'} and ${bytes(r.tree.bytes)}\nof node_modules (release check).`;
+  let text = readFileSync(file, 'utf8').replace(/\n\nSize: [^`]*?\(release check\)\./, '');
   const install = /```sh\n[^`]*?npm (?:install|i) [^\n]*\n[^`]*?```\n/.exec(text);
   if (!install) return;
   const at = install.index + install[0].length;
@@ -263,11 +265,9 @@ await Promise.all(Array.from({ length: Math.max(1, jobs) }, async () => {
 }));
 
 // 3. Report.
-const kb = (n) => `${(n / 1024).toFixed(0)} kB`;
-const mb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 results.sort((a, b) => a.p.name.localeCompare(b.p.name));
 const rows = [['package', 'unpacked', 'installed packages', 'node_modules', 'README examples']];
-for (const r of results) if (r.tree) rows.push([r.p.name, kb(r.size), String(r.tree.names.length), mb(r.tree.bytes), String(r.blocks.length)]);
+for (const r of results) if (r.tree) rows.push([r.p.name, bytes(r.size), String(r.tree.names.length), bytes(r.tree.bytes), String(r.blocks.length)]);
 const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
 const line = (row) => `| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
 rows.splice(1, 0, widths.map((w) => '-'.repeat(w)));
