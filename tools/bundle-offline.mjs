@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { flowVersionsDefine } from './flow-versions.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = process.argv[2] ? resolve(process.argv[2]) : null;
@@ -48,6 +49,7 @@ for (const [entry, file] of [
     nodePaths: [store],
     external: ['webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'gpu.js'],
     logLevel: 'warning',
+    define: entry.startsWith('apps/') ? flowVersionsDefine(join(root, dirname(dirname(entry)))) : {},
   });
 }
 // tfjs-backend-wasm looks for its binaries beside the script that loads it.

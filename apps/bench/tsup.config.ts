@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { flowVersionsDefine } from '../../tools/flow-versions.mjs';
 
 export default defineConfig({
   entry: ['src/main.ts'],
@@ -8,5 +9,6 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   tsconfig: 'tsconfig.build.json',
+  define: flowVersionsDefine(__dirname),
   banner: { js: '#!/usr/bin/env node' },
 });

@@ -1,10 +1,17 @@
 import { suites } from './suites/index';
+import { benchVersions } from './versions';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') {
     process.stdout.write(`usage: flow-bench <suite> [--json] [--quick]\n\nsuites:\n${suites.map((s) => `  ${s.name.padEnd(9)} ${s.summary}`).join('\n')}\n`);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    // flow-bench's own version first, then every @flow/* package it measures.
+    const [[, own] = ['', 'unknown'], ...measured] = Object.entries(benchVersions);
+    process.stdout.write([`flow-bench ${own}`, ...measured.map(([n, v]) => `${n} ${v}`), ''].join('\n'));
+    return 0;
   }
   const suite = suites.find((s) => s.name === name);
   if (!suite) {

@@ -3,11 +3,12 @@ import { commands } from './commands/index';
 import { explainError } from './explain-error';
 import { flagMessage } from './flag-message';
 import { isFlowInputError } from '@flow/errors';
+import { versionText } from './versions';
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return ['usage: flow <command> [options]   (flow <command> --help for its options)', '', 'commands:', ...lines, ''].join('\n');
+  return ['usage: flow <command> [options]   (flow <command> --help for its options; flow --version)', '', 'commands:', ...lines, ''].join('\n');
 }
 
 /** Runs `flow <argv>` in this process and returns the exit code: 0 done, 2 bad usage or input, 1 anything else. */
@@ -16,6 +17,10 @@ export async function runCli(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(versionText());
+    return 0;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {

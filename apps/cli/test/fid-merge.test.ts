@@ -26,7 +26,7 @@ describe('flow fid --merge', () => {
     }
     expect((await captureStdout(() => fidCommand.run(['--save-stats', join(dir, 'all.npz'), join(dir, 'all.npy')]))).code).toBe(0);
     const merged = await captureStdout(() => fidCommand.run(['--merge', ...parts, '--save-stats', join(dir, 'merged.npz'), '--json']));
-    expect(JSON.parse(merged.out)).toMatchObject({ count: rows, dim, parts: 4 });
+    expect(JSON.parse(merged.out)).toMatchObject({ count: rows, dim, parts: 4, versions: { '@flow/cli': expect.any(String) } });
     const ref = { mu: new Float64Array(dim).fill(3.1), sigma: Float64Array.from({ length: dim * dim }, (_, k) => (k % (dim + 1) === 0 ? 4 : 0)) };
     const whole = frechetDistance(readStats(join(dir, 'all.npz')), ref);
     const fromParts = frechetDistance(readStats(join(dir, 'merged.npz')), ref);

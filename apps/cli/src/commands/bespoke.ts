@@ -3,7 +3,7 @@ import { saveBespoke, trainBespoke, type BespokeBase } from '@flow/solvers';
 import { loadFlowModel } from '@flow/trainer';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
-import { log, printJson } from '../print-json';
+import { log, printJobJson as printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 import { bespokeReport } from '../bespoke-report';
 

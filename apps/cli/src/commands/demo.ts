@@ -2,7 +2,7 @@ import { runDemo } from '@flow/demo';
 import { initBackend } from '@flow/runtime';
 import type { Command } from '../command';
 import { numberOption, parseOptions } from '../parse-options';
-import { log, printJson } from '../print-json';
+import { log, printJobJson as printJson } from '../print-json';
 
 const usage = `usage: flow demo [--quick] [--out DIR] [--seed N] [--backend B] [--jobs N] [--json]
 

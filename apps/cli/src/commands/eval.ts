@@ -3,7 +3,7 @@ import { initBackend } from '@flow/runtime';
 import { formatDuration } from '@flow/progress';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
-import { log, printJson } from '../print-json';
+import { log, printJobJson as printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 
 const usage = `usage: flow eval submit --model M --solver S --nfe N --count N --shards K --ref STATS.npz [--redis URL] [options]

@@ -15,7 +15,7 @@ import {
 import type { Command } from '../command';
 import { MEMORY_LIMIT_HELP, memoryLimitOption } from '../memory-limit-option';
 import { numberOption, parseOptions } from '../parse-options';
-import { log, printJson } from '../print-json';
+import { log, printJobJson as printJson } from '../print-json';
 import { streamFeatureStats } from '../fid-stream';
 import { UsageError } from '../usage-error';
 

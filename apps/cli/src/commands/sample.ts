@@ -8,7 +8,7 @@ import { loadVelocityModel, RunDirectory, sampleModel, shardRange, writeSamples,
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { MEMORY_LIMIT_HELP, memoryLimitOption } from '../memory-limit-option';
-import { log, printJson } from '../print-json';
+import { log, printJobJson as printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 
 const usage = `usage: flow sample --model DIR --solver S --nfe N --count K --out FILE(.npy|.png) [options]

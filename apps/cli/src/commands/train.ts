@@ -4,7 +4,7 @@ import { resume, RunDirectory, train, TRAIN_DEFAULTS, TRAINING_COUPLINGS, type T
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { memoryLimitOption } from '../memory-limit-option';
-import { log, printJson } from '../print-json';
+import { log, printJobJson as printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 
 // Defaults are the trainer's (TRAIN_DEFAULTS), printed here, never restated.
