@@ -1,4 +1,5 @@
 import type { Command } from './command';
+import { flagMessage } from './flag-message';
 import { optionWithValue } from './option-value';
 
 function escape(s: string): string {
@@ -11,8 +12,9 @@ function escape(s: string): string {
  * user gave (the @flow/io errors do) is prefixed with the command and that option; one that starts with an
  * option the CLI passed in as a name, with the command.
  */
-export function explainError(command: Command, argv: readonly string[], error: unknown, text?: string): string {
-  let message = (text ?? (error instanceof Error ? error.message : String(error))).split('\n')[0]!;
+export function explainError(command: Command, argv: readonly string[], error: unknown): string {
+  // A message that starts with the field it is about (`steps ...`) gets the flag there first (`--steps ...`).
+  let message = flagMessage(error, error instanceof Error ? error.message : String(error)).split('\n')[0]!;
   const fields = Object.entries(command.optionForField ?? {}).sort((a, b) => b[0].length - a[0].length);
   if (fields.length > 0) {
     const pattern = new RegExp(`(?<![\\w'-])(${fields.map(([f]) => escape(f)).join('|')})(?![\\w'])`, 'g');

@@ -1,7 +1,6 @@
 import { checkOutputOptions } from './check-output-options';
 import { commands } from './commands/index';
 import { explainError } from './explain-error';
-import { flagMessage } from './flag-message';
 import { isFlowInputError } from '@flow/errors';
 import { versionText } from './versions';
 
@@ -36,9 +35,8 @@ export async function runCli(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     const input = isFlowInputError(error);
-    // Library messages name their field (`steps`, `backend`); the CLI says the flag the user typed.
-    const message = flagMessage(error, error instanceof Error ? error.message : String(error));
-    process.stderr.write(`${input ? explainError(command, rest, error, message) : message.split('\n')[0]}\n`);
+    // Input errors name their field or file (`steps`, `x.npy`); explainError says the flag the user typed.
+    process.stderr.write(`${input ? explainError(command, rest, error) : (error instanceof Error ? error.message : String(error)).split('\n')[0]}\n`);
     if (process.env.FLOW_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     return input ? 2 : 1;
   }
