@@ -81,9 +81,10 @@ const pkgs = publicPackages();
 const byName = new Map(pkgs.map((p) => [p.name, p]));
 const selected = only ? pkgs.filter((p) => only.includes(p.name)) : pkgs;
 
-/** The package's @flow/* dependencies, transitively (regular dependencies only: what npm installs). */
+/** The package's @flow/* dependencies, transitively (regular and optional dependencies: what npm installs). */
 function flowClosure(name, seen = new Set()) {
-  for (const dep of Object.keys(byName.get(name).manifest.dependencies ?? {})) {
+  const { dependencies, optionalDependencies } = byName.get(name).manifest;
+  for (const dep of Object.keys({ ...dependencies, ...optionalDependencies })) {
     if (dep.startsWith('@flow/') && !seen.has(dep)) {
       seen.add(dep);
       flowClosure(dep, seen);
@@ -118,7 +119,8 @@ function unpackedSize(tgz) {
 /** Files a tarball must not ship (CONTRIBUTING.md, "Release": dist without maps, README, CHANGELOG, package.json). */
 function unexpectedFiles(tgz) {
   const r = spawnSync('tar', ['-tzf', tgz], { encoding: 'utf8' });
-  const allowed = /^package\/(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/.+|assets\/.+)$/;
+  // addon/: C++ sources and the install script that compiles them where a package builds a native addon.
+  const allowed = /^package\/(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/.+|assets\/.+|addon\/.+)$/;
   return r.stdout.split('\n').filter((f) => f && (!allowed.test(f) || f.endsWith('.map') || /\.test\.|\/fixtures\//.test(f)));
 }
 

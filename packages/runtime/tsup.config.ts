@@ -1,3 +1,4 @@
 import { libraryConfig } from '../../tools/tsup-library';
 
-export default libraryConfig();
+// @flow/native is an optional dependency loaded with import() where present: never bundle it.
+export default libraryConfig({ external: ['@flow/native'] });

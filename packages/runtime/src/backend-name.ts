@@ -1,12 +1,12 @@
 import { BackendNameError } from './errors';
 
 /** Backends a user may ask for (the `backend` option, env `FLOW_BACKEND`). */
-export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
 
 /** What actually runs: every name but `auto`. */
 export type ResolvedBackend = Exclude<BackendName, 'auto'>;
 
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
 
 /** Validates a user string (the `backend` option, or env `FLOW_BACKEND`) and returns it typed; throws a `BackendNameError` otherwise. */
 export function parseBackendName(value: string, source: 'backend' | 'FLOW_BACKEND' = 'backend'): BackendName {

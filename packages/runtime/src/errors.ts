@@ -27,3 +27,11 @@ export class BackendUnavailableError extends FlowInputError {
     super(`backend ${backend}: ${reason}`, { field: 'backend' });
   }
 }
+
+/** A thread count that is not a positive integer (`field` is `threads` for the option, absent for env `FLOW_THREADS`). */
+export class BackendThreadsError extends FlowInputError {
+  override readonly code = 'BACKEND_THREADS';
+  constructor(message: string, field?: string) {
+    super(message, field !== undefined ? { field } : undefined);
+  }
+}

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseBackendName, type BackendName, type ResolvedBackend } from './backend-name';
-import { BackendUnavailableError } from './errors';
+import { BackendThreadsError, BackendUnavailableError } from './errors';
 import { registerGradients } from './register-gradients';
 import { registerWasmKernels } from './register-wasm-kernels';
+import { registerNativeKernels } from './register-native-kernels';
+import type { NativeEngine } from './native-kernels/native-engine';
 import { explainSyncReads } from './explain-sync-reads';
 import { setupWebgpuGlobals } from './webgpu-globals';
 import { registerChunkedAddN } from './webgpu-kernels/add-n-chunked';
@@ -10,6 +12,8 @@ import { registerChunkedAddN } from './webgpu-kernels/add-n-chunked';
 export interface InitBackendOptions {
   /** How long `webgpu` waits for an adapter before giving up (ms). Default 3000 (`auto`: 1500). */
   adapterTimeoutMs?: number;
+  /** Threads of the `native` engine (default: env FLOW_THREADS, else every core). Other backends ignore it. */
+  threads?: number;
 }
 
 export interface BackendAttempt {
@@ -32,7 +36,7 @@ export interface BackendInfo {
   device?: string;
 }
 
-const AUTO_ORDER: ResolvedBackend[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+const AUTO_ORDER: ResolvedBackend[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
 
 let current: BackendInfo | undefined;
 
@@ -71,7 +75,35 @@ async function activate(backend: ResolvedBackend, tfjsName: string): Promise<voi
   await tf.ready();
 }
 
-async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, auto: boolean): Promise<{ tfjsBackend: string; device?: string }> {
+/** Threads for the native engine: the option, else env FLOW_THREADS (validated here), else undefined (every core). */
+function nativeThreads(opts: InitBackendOptions): number | undefined {
+  const fromEnv = opts.threads === undefined && process.env.FLOW_THREADS ? process.env.FLOW_THREADS : undefined;
+  const value = opts.threads ?? (fromEnv !== undefined ? Number(fromEnv) : undefined);
+  if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+    throw new BackendThreadsError(`${fromEnv !== undefined ? 'FLOW_THREADS' : 'threads'}: expected a positive integer, got '${fromEnv ?? opts.threads}'`, fromEnv !== undefined ? undefined : 'threads');
+  }
+  return value;
+}
+
+async function tryNative(opts: InitBackendOptions): Promise<{ tfjsBackend: string; detail: string }> {
+  const threads = nativeThreads(opts);
+  let engine: NativeEngine;
+  try {
+    engine = await import('@flow/native');
+  } catch (e) {
+    if (isModuleNotFound(e)) throw new BackendUnavailableError('native', 'the optional package @flow/native is not installed (npm install @flow/native)');
+    throw new BackendUnavailableError('native', `loading @flow/native failed: ${message(e)}`);
+  }
+  if (!engine.isNativeAvailable()) throw new BackendUnavailableError('native', `@flow/native has no addon here: ${engine.nativeUnavailableReason()}`);
+  if (threads !== undefined) engine.setNativeThreads(threads);
+  await import('@tensorflow/tfjs-backend-wasm');
+  registerNativeKernels(engine);
+  await activate('native', 'wasm');
+  const info = engine.nativeInfo();
+  return { tfjsBackend: 'wasm', detail: `wasm backend with conv/matmul in @flow/native: OpenBLAS ${info.blasCore}, ${info.threads} thread${info.threads === 1 ? '' : 's'}` };
+}
+
+async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, auto: boolean): Promise<{ tfjsBackend: string; device?: string; detail?: string }> {
   switch (backend) {
     case 'tensorflow-gpu':
       await importOptional('@tensorflow/tfjs-node-gpu', backend);
@@ -89,6 +121,8 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
       explainSyncReads(tf.backend() as unknown as Parameters<typeof explainSyncReads>[0]);
       return { tfjsBackend: 'webgpu', device };
     }
+    case 'native':
+      return tryNative(opts);
     case 'wasm':
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels();
@@ -105,7 +139,8 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
 
 /**
  * Selects and initialises the TensorFlow.js backend. `name` defaults to env `FLOW_BACKEND`, else `auto`,
- * which tries tfjs-node-gpu, tfjs-node (optional peers), WebGPU (only where an adapter answers), then wasm
+ * which tries tfjs-node-gpu, tfjs-node (optional peers), WebGPU (only where an adapter answers), native (the
+ * wasm backend with @flow/native's multi-threaded conv/matmul, where its addon built), then wasm
  * (always present) and cpu. On wasm it registers this package's training kernels (registerWasmKernels).
  * It also registers gradient rules (registerGradients: tfjs-core has none in Node).
  * An explicitly named backend that cannot run throws BackendUnavailableError (never falls back silently).
@@ -114,18 +149,18 @@ export async function initBackend(name?: BackendName | string, opts: InitBackend
   const fromEnv = name === undefined && process.env.FLOW_BACKEND ? process.env.FLOW_BACKEND : undefined;
   registerGradients();
   const requested = parseBackendName(name ?? fromEnv ?? 'auto', fromEnv !== undefined ? 'FLOW_BACKEND' : 'backend');
-  if (current && current.requested === requested && tf.getBackend() === current.tfjsBackend) return current;
+  if (current && current.requested === requested && tf.getBackend() === current.tfjsBackend && opts.threads === undefined) return current;
   const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const tried: BackendAttempt[] = [];
   for (const backend of order) {
     try {
-      const { tfjsBackend, device } = await tryBackend(backend, opts, requested === 'auto');
+      const { tfjsBackend, device, detail } = await tryBackend(backend, opts, requested === 'auto');
       tried.push({ backend, ok: true, error: '' });
       const skipped = tried.filter((t) => !t.ok).map((t) => `${t.backend}: ${t.error}`);
       const reason =
         (requested === 'auto'
           ? `auto chose ${backend}` + (skipped.length ? ` (skipped ${skipped.join('; ')})` : '')
-          : `${backend} as requested`) + (device ? ` on ${device}` : '');
+          : `${backend} as requested`) + (device ? ` on ${device}` : '') + (detail ? `: ${detail}` : '');
       current = { backend, tfjsBackend, requested, reason, tried, ...(device ? { device } : {}) };
       return current;
     } catch (e) {

@@ -1,4 +1,5 @@
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { restoreStockKernels, useKernels } from './kernel-swap';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input';
 import { batchMatMulConfig } from './kernels/batch-mat-mul';
@@ -8,20 +9,12 @@ export const WASM_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterConfig
 
 /**
  * Registers the project's wasm kernels (idempotent). Kernels the wasm backend already has are replaced where
- * ours are faster (Conv2DBackpropInput, BatchMatMul). Returns the kernel names registered. Call before the first op on wasm
+ * ours are faster (Conv2DBackpropInput, BatchMatMul); the stock Conv2D comes back if the native engine had
+ * replaced it. Returns the kernel names registered. Call before the first op on wasm
  * (initBackend('wasm') does it for you).
  */
 export function registerWasmKernels(): string[] {
-  const names: string[] = [];
-  for (const config of WASM_KERNELS) {
-    const existing = getKernel(config.kernelName, 'wasm');
-    if (existing === config) {
-      names.push(config.kernelName);
-      continue;
-    }
-    if (existing) unregisterKernel(config.kernelName, 'wasm');
-    registerKernel(config);
-    names.push(config.kernelName);
-  }
+  const names = useKernels(WASM_KERNELS);
+  restoreStockKernels('wasm', ['Conv2D']);
   return names;
 }

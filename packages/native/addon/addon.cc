@@ -1,0 +1,204 @@
+// N-API glue: typed-array arguments in, checked against the kernel's geometry, then the kernel runs synchronously
+// on the caller's buffers (no copies: a view of the tfjs wasm heap works as well as any Float32Array).
+#include <node_api.h>
+
+#include <cstdint>
+#include <string>
+
+#include "kernels.h"
+
+namespace {
+
+struct Args {
+  napi_env env;
+  napi_value argv[12];
+  size_t argc = 12;
+  bool failed = false;
+};
+
+bool fail(napi_env env, const std::string& msg) {
+  napi_throw_type_error(env, nullptr, ("@flow/native: " + msg).c_str());
+  return false;
+}
+
+bool get_args(napi_env env, napi_callback_info info, Args& a, size_t want) {
+  a.env = env;
+  napi_get_cb_info(env, info, &a.argc, a.argv, nullptr, nullptr);
+  if (a.argc < want) return fail(env, "expected " + std::to_string(want) + " arguments");
+  return true;
+}
+
+template <typename T>
+bool typed(Args& a, size_t i, napi_typedarray_type want, T** data, size_t* length, const char* name) {
+  bool is = false;
+  napi_is_typedarray(a.env, a.argv[i], &is);
+  if (!is) return fail(a.env, std::string(name) + " must be a typed array");
+  napi_typedarray_type type;
+  void* ptr = nullptr;
+  napi_value buf;
+  size_t offset = 0;
+  napi_get_typedarray_info(a.env, a.argv[i], &type, length, &ptr, &buf, &offset);
+  if (type != want) return fail(a.env, std::string(name) + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
+  *data = static_cast<T*>(ptr);
+  return true;
+}
+
+bool number(Args& a, size_t i, double* out) {
+  if (napi_get_value_double(a.env, a.argv[i], out) != napi_ok) return fail(a.env, "argument " + std::to_string(i) + " must be a number");
+  return true;
+}
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+bool need(napi_env env, size_t have, int64_t want, const char* name) {
+  if (want < 0 || int64_t(have) < want) return fail(env, std::string(name) + " holds " + std::to_string(have) + " floats, the geometry needs " + std::to_string(want));
+  return true;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a;
+  double n;
+  if (!get_args(env, info, a, 1) || !number(a, 0, &n)) return nullptr;
+  flow::set_threads(int(n));
+  return undefined(env);
+}
+
+napi_value GetThreads(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_int32(env, flow::get_threads(), &v);
+  return v;
+}
+
+napi_value SetChunkFloats(napi_env env, napi_callback_info info) {
+  Args a;
+  double n;
+  if (!get_args(env, info, a, 1) || !number(a, 0, &n)) return nullptr;
+  napi_value v;
+  napi_create_double(env, double(flow::set_chunk_floats(int64_t(n))), &v);
+  return v;
+}
+
+napi_value BlasCore(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_string_utf8(env, flow::blas_core(), NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+// conv2d(kind, a, b, out, geom): kind 0 = forward (x, f -> y), 1 = backprop input (dy, f -> dx), 2 = backprop filter (x, dy -> df).
+// geom: Int32Array [n, h, w, c, kh, kw, co, oh, ow, sh, sw, dh, dw, pt, pl].
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  Args a;
+  double kind;
+  float *p0, *p1, *p2;
+  int32_t* gv;
+  size_t l0, l1, l2, lg;
+  if (!get_args(env, info, a, 5) || !number(a, 0, &kind) || !typed(a, 1, napi_float32_array, &p0, &l0, "input 1") ||
+      !typed(a, 2, napi_float32_array, &p1, &l1, "input 2") || !typed(a, 3, napi_float32_array, &p2, &l2, "output") ||
+      !typed(a, 4, napi_int32_array, &gv, &lg, "geometry"))
+    return nullptr;
+  if (lg != 15) return fail(env, "geometry must hold 15 integers"), nullptr;
+  flow::ConvGeom g{gv[0], gv[1], gv[2], gv[3], gv[4], gv[5], gv[6], gv[7], gv[8], gv[9], gv[10], gv[11], gv[12], gv[13], gv[14]};
+  for (int i = 0; i < 13; i++)
+    if (gv[i] <= 0) return fail(env, "geometry entry " + std::to_string(i) + " must be positive"), nullptr;
+  const int64_t xs = int64_t(g.n) * g.h * g.w * g.c, fs = int64_t(g.kh) * g.kw * g.c * g.co, ys = int64_t(g.n) * g.oh * g.ow * g.co;
+  switch (int(kind)) {
+    case 0:
+      if (!need(env, l0, xs, "x") || !need(env, l1, fs, "filter") || !need(env, l2, ys, "y")) return nullptr;
+      flow::conv2d_forward(g, p0, p1, p2);
+      break;
+    case 1:
+      if (!need(env, l0, ys, "dy") || !need(env, l1, fs, "filter") || !need(env, l2, xs, "dx")) return nullptr;
+      flow::conv2d_backprop_input(g, p0, p1, p2);
+      break;
+    case 2:
+      if (!need(env, l0, xs, "x") || !need(env, l1, ys, "dy") || !need(env, l2, fs, "dfilter")) return nullptr;
+      flow::conv2d_backprop_filter(g, p0, p1, p2);
+      break;
+    default:
+      return fail(env, "unknown conv2d kind"), nullptr;
+  }
+  return undefined(env);
+}
+
+// batchMatMul(a, b, out, aIndex, bIndex, m, n, k, transposeA, transposeB)
+napi_value BatchMatMul(napi_env env, napi_callback_info info) {
+  Args a;
+  float *pa, *pb, *po;
+  int32_t *ai, *bi;
+  size_t la, lb, lo, lai, lbi;
+  double m, n, k, ta, tb;
+  if (!get_args(env, info, a, 10) || !typed(a, 0, napi_float32_array, &pa, &la, "a") || !typed(a, 1, napi_float32_array, &pb, &lb, "b") ||
+      !typed(a, 2, napi_float32_array, &po, &lo, "out") || !typed(a, 3, napi_int32_array, &ai, &lai, "aIndex") ||
+      !typed(a, 4, napi_int32_array, &bi, &lbi, "bIndex") || !number(a, 5, &m) || !number(a, 6, &n) || !number(a, 7, &k) ||
+      !number(a, 8, &ta) || !number(a, 9, &tb))
+    return nullptr;
+  if (lai != lbi) return fail(env, "aIndex and bIndex must have the same length"), nullptr;
+  if (m < 1 || n < 1 || k < 1) return fail(env, "m, n, k must be positive"), nullptr;
+  const int64_t as = int64_t(m) * int64_t(k), bs = int64_t(k) * int64_t(n);
+  for (size_t i = 0; i < lai; i++)
+    if (ai[i] < 0 || bi[i] < 0 || int64_t(ai[i] + 1) * as > int64_t(la) || int64_t(bi[i] + 1) * bs > int64_t(lb))
+      return fail(env, "batch index " + std::to_string(i) + " out of range"), nullptr;
+  if (!need(env, lo, int64_t(lai) * int64_t(m) * int64_t(n), "out")) return nullptr;
+  flow::batch_matmul(int(lai), ai, bi, int(m), int(n), int(k), ta != 0, tb != 0, pa, pb, po);
+  return undefined(env);
+}
+
+// mpSilu(x, y) | mpSiluGrad(x, dy, dx) | mpSum(a, b, ca, cb, y)
+napi_value MpSilu(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *y;
+  size_t lx, ly;
+  if (!get_args(env, info, a, 2) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !typed(a, 1, napi_float32_array, &y, &ly, "y")) return nullptr;
+  if (!need(env, ly, int64_t(lx), "y")) return nullptr;
+  flow::mp_silu(int64_t(lx), x, y);
+  return undefined(env);
+}
+
+napi_value MpSiluGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *dy, *dx;
+  size_t lx, ldy, ldx;
+  if (!get_args(env, info, a, 3) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !typed(a, 1, napi_float32_array, &dy, &ldy, "dy") ||
+      !typed(a, 2, napi_float32_array, &dx, &ldx, "dx"))
+    return nullptr;
+  if (!need(env, ldy, int64_t(lx), "dy") || !need(env, ldx, int64_t(lx), "dx")) return nullptr;
+  flow::mp_silu_grad(int64_t(lx), x, dy, dx);
+  return undefined(env);
+}
+
+napi_value MpSum(napi_env env, napi_callback_info info) {
+  Args a;
+  float *pa, *pb, *y;
+  size_t la, lb, ly;
+  double ca, cb;
+  if (!get_args(env, info, a, 5) || !typed(a, 0, napi_float32_array, &pa, &la, "a") || !typed(a, 1, napi_float32_array, &pb, &lb, "b") ||
+      !number(a, 2, &ca) || !number(a, 3, &cb) || !typed(a, 4, napi_float32_array, &y, &ly, "y"))
+    return nullptr;
+  if (!need(env, lb, int64_t(la), "b") || !need(env, ly, int64_t(la), "y")) return nullptr;
+  flow::mp_sum(int64_t(la), pa, pb, float(ca), float(cb), y);
+  return undefined(env);
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"getThreads", nullptr, GetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setChunkFloats", nullptr, SetChunkFloats, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"blasCore", nullptr, BlasCore, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpSilu", nullptr, MpSilu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpSiluGrad", nullptr, MpSiluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpSum", nullptr, MpSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

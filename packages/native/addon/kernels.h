@@ -1,0 +1,40 @@
+// Float32 kernels of @flow/native: convolutions (NHWC, filter [KH, KW, C, CO]) as im2col + OpenBLAS sgemm,
+// batched matmul, and the fused magnitude-preserving elementwise ops. Every kernel is deterministic for a fixed
+// thread count: work is split by output element, never reduced across threads in a varying order.
+#pragma once
+#include <cstdint>
+
+namespace flow {
+
+struct ConvGeom {
+  int n, h, w, c;       // input (NHWC)
+  int kh, kw, co;       // filter [kh, kw, c, co]
+  int oh, ow;           // output spatial size
+  int sh, sw, dh, dw;   // strides, dilations
+  int pt, pl;           // leading pads (top, left)
+};
+
+void set_threads(int n);
+int get_threads();
+const char* blas_core();
+// Patch-matrix budget per chunk (floats); returns the previous one. Tests use small values to exercise chunking.
+int64_t set_chunk_floats(int64_t n);
+
+void conv2d_forward(const ConvGeom& g, const float* x, const float* f, float* y);
+void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx);
+void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* df);
+
+// out[b] = op(a[ai[b]]) op(b[bi[b]]), row-major, a [m, k] (or [k, m] if ta), b [k, n] (or [n, k] if tb).
+void batch_matmul(int batch, const int32_t* ai, const int32_t* bi, int m, int n, int k, bool ta, bool tb,
+                  const float* a, const float* b, float* out);
+
+// Plain row-major sgemm: c[m, n] = alpha op(a) op(b) + beta c.
+void sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
+           float beta, float* c, int ldc);
+
+// Elementwise (fused) ops, parallel over elements.
+void mp_silu(int64_t size, const float* x, float* y);                        // x * sigmoid(x) / 0.596
+void mp_silu_grad(int64_t size, const float* x, const float* dy, float* dx);  // dy * d/dx mp_silu
+void mp_sum(int64_t size, const float* a, const float* b, float ca, float cb, float* y);  // ca a + cb b
+
+}  // namespace flow

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The functions the compiled addon exports (csrc/addon.cc). */
+export interface NativeBinding {
+  setThreads(n: number): void;
+  getThreads(): number;
+  blasCore(): string;
+  setChunkFloats(n: number): number;
+  conv2d(kind: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Int32Array): void;
+  batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, aIndex: Int32Array, bIndex: Int32Array, m: number, n: number, k: number, transposeA: number, transposeB: number): void;
+  mpSilu(x: Float32Array, y: Float32Array): void;
+  mpSiluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  mpSum(a: Float32Array, b: Float32Array, ca: number, cb: number, y: Float32Array): void;
+}
+
+interface Loaded {
+  binding?: NativeBinding;
+  reason: string;
+}
+
+let loaded: Loaded | undefined;
+
+// The package root: this file is src/binding.ts (tests) or dist/index.{js,cjs} (built), one level down either way.
+const buildDir = path.join(__dirname, '..', 'build');
+
+/** CPU flags from /proc/cpuinfo (Linux), empty elsewhere. */
+function cpuFlags(): Set<string> {
+  try {
+    const line = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    return new Set(line ? line[1].trim().split(/\s+/) : []);
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * OpenBLAS picks its kernels by CPU model and falls back to the SSE3 "Prescott" ones on models newer than it
+ * knows (OpenBLAS 0.3.21 on Emerald Rapids: ~8x slower sgemm). The flags are what matter for sgemm, so name the
+ * core from them unless the user already did. Must run before the library loads (it reads the variable once).
+ */
+function chooseOpenBlasCore(): void {
+  if (process.env.OPENBLAS_CORETYPE) return;
+  const f = cpuFlags();
+  if (['avx512f', 'avx512bw', 'avx512vl', 'avx512dq'].every((x) => f.has(x))) process.env.OPENBLAS_CORETYPE = 'SkylakeX';
+  else if (f.has('avx2') && f.has('fma')) process.env.OPENBLAS_CORETYPE = 'Haswell';
+}
+
+/** Thread count from env FLOW_THREADS (a positive integer), else every core. */
+export function defaultThreads(): number {
+  const env = Number(process.env.FLOW_THREADS);
+  if (Number.isInteger(env) && env > 0) return env;
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** Loads the addon once; never throws (the reason says why it is absent). */
+export function load(): Loaded {
+  if (loaded) return loaded;
+  const file = path.join(buildDir, 'flow_native.node');
+  if (!existsSync(file)) {
+    let reason = 'the addon was not built (run `node addon/install.mjs` in @flow/native)';
+    try {
+      const status = JSON.parse(readFileSync(path.join(buildDir, 'status.json'), 'utf8')) as { reason?: string };
+      if (status.reason) reason = `the addon was not built: ${status.reason}`;
+    } catch {
+      // no status file: the install script never ran
+    }
+    loaded = { reason };
+    return loaded;
+  }
+  try {
+    chooseOpenBlasCore();
+    const binding = createRequire(path.join(buildDir, 'loader.cjs'))(file) as NativeBinding;
+    binding.setThreads(defaultThreads());
+    loaded = { binding, reason: '' };
+  } catch (e) {
+    loaded = { reason: `loading the addon failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  return loaded;
+}

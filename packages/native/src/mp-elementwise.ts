@@ -1,0 +1,16 @@
+import { requireBinding } from './availability';
+
+/** y = x * sigmoid(x) / 0.596 (EDM2's magnitude-preserving SiLU), one pass, all threads. */
+export function mpSilu(x: Float32Array, y: Float32Array): void {
+  requireBinding().mpSilu(x, y);
+}
+
+/** dx = dy * d/dx mpSilu(x). */
+export function mpSiluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void {
+  requireBinding().mpSiluGrad(x, dy, dx);
+}
+
+/** y = ca * a + cb * b (EDM2's mp_sum with its constants folded in). */
+export function mpSum(a: Float32Array, b: Float32Array, ca: number, cb: number, y: Float32Array): void {
+  requireBinding().mpSum(a, b, ca, cb, y);
+}

@@ -1,0 +1,19 @@
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { useKernels } from './kernel-swap';
+import { nativeBatchMatMulConfig } from './native-kernels/batch-mat-mul';
+import { nativeConv2DConfig } from './native-kernels/conv2d';
+import { nativeConv2DBackpropFilterConfig } from './native-kernels/conv2d-backprop-filter';
+import { nativeConv2DBackpropInputConfig } from './native-kernels/conv2d-backprop-input';
+import { setNativeEngine, type NativeEngine } from './native-kernels/native-engine';
+
+/** The wasm backend's heavy kernels as the `native` engine runs them (@flow/native: OpenBLAS, every core). */
+export const NATIVE_KERNELS: readonly KernelConfig[] = [nativeConv2DConfig, nativeConv2DBackpropInputConfig, nativeConv2DBackpropFilterConfig, nativeBatchMatMulConfig];
+
+/**
+ * Registers the native kernels on the wasm backend (idempotent), given the loaded `@flow/native` module.
+ * initBackend('native') does this; `registerWasmKernels()` puts the wasm ones back.
+ */
+export function registerNativeKernels(engine: NativeEngine): string[] {
+  setNativeEngine(engine);
+  return useKernels(NATIVE_KERNELS);
+}
