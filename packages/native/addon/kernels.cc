@@ -22,6 +22,9 @@ constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
 // Patch-matrix budget per chunk (floats): 16 MiB keeps it near the last-level cache of a small machine.
 int64_t kChunkFloats = int64_t(4) << 20;
 int g_threads = 1;
+// Below this many floats touched, a loop runs on the calling thread: waking a worker costs more (and on a busy
+// machine, where the worker waits to be scheduled, far more).
+constexpr int64_t kParallelMin = int64_t(1) << 17;
 
 // One scratch buffer per process (kernels run one at a time on the JS thread).
 float* scratch(int64_t floats) {
@@ -34,7 +37,7 @@ float* scratch(int64_t floats) {
 void im2col(const ConvGeom& g, const float* x, int64_t r0, int64_t r1, float* cols) {
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t plane = int64_t(g.oh) * g.ow;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((r1 - r0) * K >= kParallelMin)
   for (int64_t r = r0; r < r1; r++) {
     const int64_t n = r / plane;
     const int oy = int((r % plane) / g.ow), ox = int(r % g.ow);
@@ -110,7 +113,7 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, f
     sgemm(false, true, int((n1 - n0) * plane), int(K), g.co, 1.f, dy + n0 * plane * g.co, g.co, f, g.co, 0.f, cols,
           int(K));
     const int64_t pixels = (n1 - n0) * g.h * g.w;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (pixels * K >= kParallelMin)
     for (int64_t p = 0; p < pixels; p++) {
       const int64_t n = p / (int64_t(g.h) * g.w);
       const int y = int((p / g.w) % g.h), xx = int(p % g.w);
@@ -169,13 +172,13 @@ void batch_matmul(int batch, const int32_t* ai, const int32_t* bi, int m, int n,
 
 void mp_silu(int64_t size, const float* x, float* y) {
   const float s = 1.f / 0.596f;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (size >= kParallelMin)
   for (int64_t i = 0; i < size; i++) y[i] = x[i] / (1.f + std::exp(-x[i])) * s;
 }
 
 void mp_silu_grad(int64_t size, const float* x, const float* dy, float* dx) {
   const float s = 1.f / 0.596f;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (size >= kParallelMin)
   for (int64_t i = 0; i < size; i++) {
     const float sg = 1.f / (1.f + std::exp(-x[i]));
     dx[i] = dy[i] * sg * (1.f + x[i] * (1.f - sg)) * s;
@@ -183,7 +186,7 @@ void mp_silu_grad(int64_t size, const float* x, const float* dy, float* dx) {
 }
 
 void mp_sum(int64_t size, const float* a, const float* b, float ca, float cb, float* y) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (size >= kParallelMin)
   for (int64_t i = 0; i < size; i++) y[i] = ca * a[i] + cb * b[i];
 }
 

@@ -48,6 +48,16 @@ function chooseOpenBlasCore(): void {
   else if (f.has('avx2') && f.has('fma')) process.env.OPENBLAS_CORETYPE = 'Haswell';
 }
 
+/**
+ * Idle worker threads must not spin: between two native kernels the JS thread runs tfjs's elementwise kernels,
+ * and spinning OpenMP / OpenBLAS workers would take its core (measured: 2-4x slower steps on 2 cores). Both
+ * libraries read these once, when they load; the user's own settings win.
+ */
+function quietIdleThreads(): void {
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
+}
+
 /** Thread count from env FLOW_THREADS (a positive integer), else every core. */
 export function defaultThreads(): number {
   const env = Number(process.env.FLOW_THREADS);
@@ -72,6 +82,7 @@ export function load(): Loaded {
   }
   try {
     chooseOpenBlasCore();
+    quietIdleThreads();
     const binding = createRequire(path.join(buildDir, 'loader.cjs'))(file) as NativeBinding;
     binding.setThreads(defaultThreads());
     loaded = { binding, reason: '' };

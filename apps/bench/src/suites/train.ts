@@ -41,7 +41,7 @@ interface Row {
   skipped?: string;
 }
 
-const BACKENDS: ResolvedBackend[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+const BACKENDS: ResolvedBackend[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
 
 /** Best wall time of `fn` (its result read back), stopping early once `budget` seconds are spent. */
 async function time(fn: () => tf.Tensor[], maxRepeats: number, budget: number): Promise<{ seconds: number; repeats: number }> {

@@ -1,0 +1,51 @@
+// U-Net step throughput on one backend, with an optional per-kernel time profile: the measurement behind the
+// figures in packages/runtime/README.md ("native" engine). After a build:
+//   node apps/bench/scripts/native-step.mjs native mnist-fast 16 [--profile]
+import { loadavg } from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '@flow/random';
+import { initBackend } from '@flow/runtime';
+import { createEdm2Unet, getUnetPreset } from '@flow/unet-edm2';
+
+const [backend = 'native', preset = 'mnist-fast', batchArg = '16'] = process.argv.slice(2);
+const profile = process.argv.includes('--profile');
+const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 5);
+const batch = Number(batchArg);
+const info = await initBackend(backend);
+console.error(`backend: ${info.reason}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+const config = getUnetPreset(preset).config;
+const net = createEdm2Unet(config, { seed: 0 });
+for (const [name, v] of Object.entries(net.variables)) if (name.endsWith('_gain')) v.assign(tf.scalar(1));
+const vars = net.trainableVariables();
+const rng = new Rng(batch);
+const shape = [batch, config.resolution, config.resolution, config.channels];
+const x = tf.tensor(rng.fillNormal(new Float32Array(batch * config.resolution ** 2 * config.channels)), shape);
+const target = tf.tensor(rng.fillNormal(new Float32Array(x.size)), shape);
+const t = tf.tensor1d(rng.fillUniform(new Float32Array(batch)));
+const passes = {
+  forward: () => [tf.tidy(() => net.forward(x, t))],
+  'forward+backward': () => {
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(net.forward(x, t), target))), vars);
+    return [value, ...Object.values(grads)];
+  },
+};
+for (const [pass, fn] of Object.entries(passes)) {
+  let best = Infinity;
+  for (let r = 0; r <= reps; r++) {
+    const t0 = performance.now();
+    const out = fn();
+    await Promise.all(out.map((o) => o.data()));
+    const dt = (performance.now() - t0) / 1000;
+    out.forEach((o) => o.dispose());
+    if (r > 0) best = Math.min(best, dt);
+  }
+  console.log(`${backend} ${preset} batch ${batch} ${pass}: ${(best * 1e3).toFixed(1)} ms, ${(batch / best).toFixed(1)} img/s`);
+  if (profile) {
+    const p = await tf.profile(() => fn());
+    const byKernel = new Map();
+    for (const k of p.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + k.kernelTimeMs);
+    const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
+    console.log(`  ${p.kernels.length} kernels, ${total.toFixed(0)} ms kernel time: ` + [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 14).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', '));
+    p.result.forEach?.((o) => o.dispose());
+  }
+}
