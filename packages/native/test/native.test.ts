@@ -1,0 +1,135 @@
+import { Rng } from '@flow/random';
+import { batchMatMul, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
+
+// The addon against plain-JS float64 references (the runtime's tests compare it with tfjs's cpu backend through
+// tf.grads). Tolerance: |native - reference| <= 1e-5 * (1 + |reference|), float32 sums of <= 300 terms.
+const available = isNativeAvailable();
+if (!available) console.warn(`@flow/native tests skipped: ${nativeUnavailableReason()}`);
+const suite = available ? describe : describe.skip;
+
+function normals(rng: Rng, n: number): Float32Array {
+  return rng.fillNormal(new Float32Array(n));
+}
+
+function expectNear(actual: Float32Array, expected: Float64Array, label: string): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]) / (1 + Math.abs(expected[i])));
+  if (!(worst <= 1e-5)) throw new Error(`${label}: worst relative difference ${worst}`);
+}
+
+/** y[n, oy, ox, co] = sum x[n, oy*s - pt + ky*d, ox*s - pl + kx*d, c] f[ky, kx, c, co], in float64. */
+function convReference(g: Conv2DGeometry, x: Float32Array, f: Float32Array): Float64Array {
+  const y = new Float64Array(g.batchSize * g.outHeight * g.outWidth * g.outChannels);
+  for (let n = 0; n < g.batchSize; n++)
+    for (let oy = 0; oy < g.outHeight; oy++)
+      for (let ox = 0; ox < g.outWidth; ox++)
+        for (let ky = 0; ky < g.filterHeight; ky++)
+          for (let kx = 0; kx < g.filterWidth; kx++) {
+            const iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight;
+            const ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth;
+            if (iy < 0 || iy >= g.inHeight || ix < 0 || ix >= g.inWidth) continue;
+            for (let c = 0; c < g.inChannels; c++) {
+              const xv = x[((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c];
+              for (let co = 0; co < g.outChannels; co++) y[((n * g.outHeight + oy) * g.outWidth + ox) * g.outChannels + co] += xv * f[((ky * g.filterWidth + kx) * g.inChannels + c) * g.outChannels + co];
+            }
+          }
+  return y;
+}
+
+function geometry(n: number, h: number, w: number, c: number, k: number, co: number, s: number, pad: number): Conv2DGeometry {
+  const oh = Math.floor((h + 2 * pad - k) / s) + 1;
+  const ow = Math.floor((w + 2 * pad - k) / s) + 1;
+  return { batchSize: n, inHeight: h, inWidth: w, inChannels: c, filterHeight: k, filterWidth: k, outChannels: co, outHeight: oh, outWidth: ow, strideHeight: s, strideWidth: s, dilationHeight: 1, dilationWidth: 1, padTop: pad, padLeft: pad };
+}
+
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
+
+suite('@flow/native', () => {
+  it('reports what it is', () => {
+    const info = nativeInfo();
+    expect(info.available).toBe(true);
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    expect(info.blasCore.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [geometry(2, 6, 7, 3, 3, 4, 1, 1)],
+    [geometry(1, 9, 8, 5, 3, 2, 2, 1)],
+    [geometry(2, 5, 5, 8, 1, 6, 1, 0)],
+  ])('conv2d forward matches the float64 loop, and both backprops are its adjoints %#', (g) => {
+    const rng = new Rng(3);
+    const x = normals(rng, g.batchSize * g.inHeight * g.inWidth * g.inChannels);
+    const f = normals(rng, g.filterHeight * g.filterWidth * g.inChannels * g.outChannels);
+    const y = new Float32Array(g.batchSize * g.outHeight * g.outWidth * g.outChannels);
+    conv2dForward(x, f, y, g);
+    expectNear(y, convReference(g, x, f), 'forward');
+    // <conv(x, f), dy> = <x, dx(dy)> = <f, df(x, dy)> for the exact adjoints.
+    const dy = normals(rng, y.length);
+    const dx = new Float32Array(x.length);
+    const df = new Float32Array(f.length);
+    conv2dBackpropInput(dy, f, dx, g);
+    conv2dBackpropFilter(x, dy, df, g);
+    const ref = dot(convReference(g, x, f), dy);
+    expect(Math.abs(dot(x, dx) - ref)).toBeLessThan(1e-4 * (1 + Math.abs(ref)));
+    expect(Math.abs(dot(f, df) - ref)).toBeLessThan(1e-4 * (1 + Math.abs(ref)));
+  });
+
+  it('batchMatMul with transposes and operand indices', () => {
+    const rng = new Rng(4);
+    const [m, n, k] = [3, 4, 5];
+    const a = normals(rng, 2 * k * m); // two a matrices stored transposed [k, m]
+    const b = normals(rng, n * k); // one b stored transposed [n, k]
+    const out = new Float32Array(2 * m * n);
+    batchMatMul(a, b, out, 2, m, n, k, { transposeA: true, transposeB: true, aIndex: new Int32Array([1, 0]), bIndex: new Int32Array([0, 0]) });
+    const ref = new Float64Array(out.length);
+    for (let i = 0; i < 2; i++)
+      for (let r = 0; r < m; r++)
+        for (let c = 0; c < n; c++) for (let j = 0; j < k; j++) ref[(i * m + r) * n + c] += a[(1 - i) * k * m + j * m + r] * b[c * k + j];
+    expectNear(out, ref, 'batchMatMul');
+  });
+
+  it('fused magnitude-preserving elementwise ops', () => {
+    const rng = new Rng(5);
+    const x = normals(rng, 140_000); // above the parallel threshold (131072)
+    const dy = normals(rng, x.length);
+    const y = new Float32Array(x.length);
+    const dx = new Float32Array(x.length);
+    mpSilu(x, y);
+    mpSiluGrad(x, dy, dx);
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    expectNear(y, Float64Array.from(x, (v) => (v * sig(v)) / 0.596), 'mpSilu');
+    expectNear(dx, Float64Array.from(x, (v, i) => (dy[i] * sig(v) * (1 + v * (1 - sig(v)))) / 0.596), 'mpSiluGrad');
+    const s = new Float32Array(x.length);
+    mpSum(x, dy, 0.3, 0.7, s);
+    expectNear(s, Float64Array.from(x, (v, i) => 0.3 * v + 0.7 * dy[i]), 'mpSum');
+  });
+
+  it('gives bit-identical results for a fixed thread count', () => {
+    const g = geometry(4, 12, 12, 16, 3, 16, 1, 1);
+    const rng = new Rng(6);
+    const x = normals(rng, 4 * 12 * 12 * 16);
+    const dy = normals(rng, 4 * 12 * 12 * 16);
+    const runs = [0, 1].map(() => {
+      const df = new Float32Array(9 * 16 * 16);
+      conv2dBackpropFilter(x, dy, df, g);
+      return Buffer.from(df.buffer);
+    });
+    expect(runs[1].equals(runs[0])).toBe(true);
+  });
+
+  it('rejects bad input with NativeInputError naming the field', () => {
+    const g = geometry(1, 4, 4, 2, 3, 2, 1, 1);
+    expect(() => conv2dForward(new Float32Array(3), new Float32Array(36), new Float32Array(32), g)).toThrow(NativeInputError);
+    expect(() => conv2dForward(new Float32Array(32), new Float32Array(36), new Float32Array(32), { ...g, strideHeight: 0 })).toThrow(/geometry.strideHeight/);
+    expect(() => setNativeThreads(0)).toThrow(/threads: expected a positive integer/);
+    const before = getNativeThreads();
+    setNativeThreads(1);
+    expect(getNativeThreads()).toBe(1);
+    setNativeThreads(before);
+  });
+});
