@@ -19,25 +19,27 @@ char* openblas_get_corename(void);
 namespace flow {
 namespace {
 constexpr int kRowMajor = 101, kNoTrans = 111, kTrans = 112;
-// Patch-matrix budget per chunk (floats): 16 MiB keeps it near the last-level cache of a small machine.
-int64_t kChunkFloats = int64_t(4) << 20;
+// Patch-matrix budget per chunk (floats): 1 MiB, so im2col's output is still in L2 when sgemm reads it (measured best).
+int64_t kChunkFloats = int64_t(1) << 18;
 int g_threads = 1;
 // Below this many floats touched, a loop runs on the calling thread: waking a worker costs more (and on a busy
 // machine, where the worker waits to be scheduled, far more).
 constexpr int64_t kParallelMin = int64_t(1) << 17;
 
-// One scratch buffer per process (kernels run one at a time on the JS thread).
-float* scratch(int64_t floats) {
-  static std::vector<float> buf;
+// Scratch buffers of the calling thread, one per use (slot), so nested helpers never share one. Kernels run one
+// at a time on the JS thread.
+enum Slot { kPatches = 0, kPartials = 1, kGemmPartials = 2 };
+float* scratch(int64_t floats, Slot slot) {
+  static std::vector<float> bufs[3];
+  std::vector<float>& buf = bufs[slot];
   if (int64_t(buf.size()) < floats) buf.resize(size_t(floats));
   return buf.data();
 }
 
 // Rows [r0, r1) of the im2col matrix of x: row (n, oy, ox), column (ky, kx, c), zeros outside the image.
-void im2col(const ConvGeom& g, const float* x, int64_t r0, int64_t r1, float* cols) {
+void im2col_serial(const ConvGeom& g, const float* x, int64_t r0, int64_t r1, float* cols) {
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t plane = int64_t(g.oh) * g.ow;
-#pragma omp parallel for schedule(static) if ((r1 - r0) * K >= kParallelMin)
   for (int64_t r = r0; r < r1; r++) {
     const int64_t n = r / plane;
     const int oy = int((r % plane) / g.ow), ox = int(r % g.ow);
@@ -63,7 +65,9 @@ bool is_pointwise(const ConvGeom& g) {
 
 void set_threads(int n) {
   g_threads = std::max(1, n);
-  openblas_set_num_threads(g_threads);
+  // All parallelism is ours (OpenMP, static partitions): OpenBLAS runs each call on the calling thread, so one
+  // pool serves every kernel and no result depends on how a library splits its work.
+  openblas_set_num_threads(1);
   omp_set_num_threads(g_threads);
 }
 
@@ -82,18 +86,114 @@ void sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, i
   cblas_sgemm(kRowMajor, ta ? kTrans : kNoTrans, tb ? kTrans : kNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+namespace {
+// [lo, hi) of part t of [0, n) split into parts of near-equal size, rounded to multiples of `align`.
+inline void split(int64_t n, int parts, int t, int64_t align, int64_t* lo, int64_t* hi) {
+  const int64_t blocks = (n + align - 1) / align;
+  *lo = std::min(n, blocks * t / parts * align);
+  *hi = std::min(n, blocks * (t + 1) / parts * align);
+}
+
+// c = op(a) op(b) (beta 0) on all threads: rows of c split among threads, or, when c has too few rows, the
+// reduction dimension split with per-thread partial sums added in thread order (deterministic for a thread count).
+void gemm_parallel(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+  const int T = g_threads;
+  if (T == 1 || double(m) * n * k < double(1 << 18)) {
+    sgemm(ta, tb, m, n, k, 1.f, a, lda, b, ldb, 0.f, c, ldc);
+    return;
+  }
+  if (m >= 16 * T) {
+#pragma omp parallel num_threads(T)
+    {
+      int64_t r0, r1;
+      split(m, omp_get_num_threads(), omp_get_thread_num(), 16, &r0, &r1);
+      if (r1 > r0) sgemm(ta, tb, int(r1 - r0), n, k, 1.f, ta ? a + r0 : a + r0 * lda, lda, b, ldb, 0.f, c + r0 * ldc, ldc);
+    }
+    return;
+  }
+  const int64_t mn = int64_t(m) * n;
+  float* partial = scratch(mn * T, kGemmPartials);
+  int used = 1;
+#pragma omp parallel num_threads(T)
+  {
+    const int t = omp_get_thread_num(), parts = omp_get_num_threads();
+#pragma omp single
+    used = parts;
+    int64_t k0, k1;
+    split(k, parts, t, 1, &k0, &k1);
+    float* p = partial + t * mn;
+    if (k1 > k0) {
+      sgemm(ta, tb, m, n, int(k1 - k0), 1.f, ta ? a + k0 * lda : a + k0, lda, tb ? b + k0 : b + k0 * ldb, ldb, 0.f, p, n);
+    } else {
+      std::fill(p, p + mn, 0.f);
+    }
+  }
+#pragma omp parallel for schedule(static) if (mn * used >= kParallelMin)
+  for (int64_t i = 0; i < mn; i++) {
+    float s = partial[i];
+    for (int t = 1; t < used; t++) s += partial[t * mn + i];
+    c[(i / n) * ldc + i % n] = s;
+  }
+}
+
+// Per-thread patch buffers (grown on demand, reused across calls).
+float* thread_scratch(int t, int64_t floats) {
+  static std::vector<std::vector<float>> bufs;
+#pragma omp critical(flow_scratch)
+  {
+    if (int(bufs.size()) <= t) bufs.resize(size_t(t) + 1);
+    if (int64_t(bufs[size_t(t)].size()) < floats) bufs[size_t(t)].resize(size_t(floats));
+  }
+  float* p;
+#pragma omp critical(flow_scratch)
+  p = bufs[size_t(t)].data();
+  return p;
+}
+
+// dx for images [n0, n1) from their patch-gradient rows `cols` (row (n, oy, ox), column (ky, kx, c)): each pixel
+// gathers its entries in a fixed order.
+void col2im_gather(const ConvGeom& g, const float* cols, int64_t n0, int64_t n1, float* dx, bool parallel) {
+  const int64_t K = int64_t(g.kh) * g.kw * g.c;
+  const int64_t pixels = (n1 - n0) * g.h * g.w;
+#pragma omp parallel for schedule(static) if (parallel && pixels * K >= kParallelMin)
+  for (int64_t p = 0; p < pixels; p++) {
+    const int64_t n = p / (int64_t(g.h) * g.w);
+    const int y = int((p / g.w) % g.h), xx = int(p % g.w);
+    float* out = dx + ((n0 + n) * g.h * g.w + int64_t(y) * g.w + xx) * g.c;
+    std::fill(out, out + g.c, 0.f);
+    for (int ky = 0; ky < g.kh; ky++) {
+      const int ty = y + g.pt - ky * g.dh;
+      if (ty < 0 || ty % g.sh != 0) continue;
+      const int oy = ty / g.sh;
+      if (oy >= g.oh) continue;
+      for (int kx = 0; kx < g.kw; kx++) {
+        const int tx = xx + g.pl - kx * g.dw;
+        if (tx < 0 || tx % g.sw != 0) continue;
+        const int ox = tx / g.sw;
+        if (ox >= g.ow) continue;
+        const float* src = cols + ((n * g.oh + oy) * g.ow + ox) * K + (int64_t(ky) * g.kw + kx) * g.c;
+        for (int c = 0; c < g.c; c++) out[c] += src[c];
+      }
+    }
+  }
+}
+}  // namespace
+
 void conv2d_forward(const ConvGeom& g, const float* x, const float* f, float* y) {
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t M = int64_t(g.n) * g.oh * g.ow;
   if (is_pointwise(g)) {
-    sgemm(false, false, int(M), g.co, g.c, 1.f, x, g.c, f, g.co, 0.f, y, g.co);
+    gemm_parallel(false, false, int(M), g.co, g.c, x, g.c, f, g.co, y, g.co);
     return;
   }
-  const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(M, kChunkFloats / K));
-  float* cols = scratch(rows * K);
-  for (int64_t r0 = 0; r0 < M; r0 += rows) {
-    const int64_t r1 = std::min(M, r0 + rows);
-    im2col(g, x, r0, r1, cols);
+  // Chunks of patch rows small enough to stay in cache between im2col and sgemm; each thread owns whole chunks.
+  const int64_t rows = std::max<int64_t>(16, std::min<int64_t>(M, kChunkFloats / K));
+  const int64_t chunks = (M + rows - 1) / rows;
+#pragma omp parallel for schedule(static) num_threads(int(std::min<int64_t>(g_threads, chunks)))
+  for (int64_t ch = 0; ch < chunks; ch++) {
+    const int64_t r0 = ch * rows, r1 = std::min(M, r0 + rows);
+    float* cols = thread_scratch(omp_get_thread_num(), rows * K);
+    im2col_serial(g, x, r0, r1, cols);
     sgemm(false, false, int(r1 - r0), g.co, int(K), 1.f, cols, int(K), f, g.co, 0.f, y + r0 * g.co, g.co);
   }
 }
@@ -102,38 +202,28 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, f
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t plane = int64_t(g.oh) * g.ow;
   if (is_pointwise(g)) {
-    sgemm(false, true, int(g.n * plane), g.c, g.co, 1.f, dy, g.co, f, g.co, 0.f, dx, g.c);
+    gemm_parallel(false, true, int(g.n * plane), g.c, g.co, dy, g.co, f, g.co, dx, g.c);
     return;
   }
-  // cols = dy . f^T per chunk of whole images, then each dx pixel gathers its (ky, kx) patch entries in a fixed order.
+  // Patch gradients cols = dy . f^T per chunk of whole images, then the gather. With at least as many chunks as
+  // threads each thread owns whole chunks; otherwise the chunks run in turn, each on all threads.
   const int64_t imgs = std::max<int64_t>(1, std::min<int64_t>(g.n, kChunkFloats / (plane * K)));
-  float* cols = scratch(imgs * plane * K);
+  const int64_t chunks = (g.n + imgs - 1) / imgs;
+  if (chunks >= g_threads) {
+#pragma omp parallel for schedule(static)
+    for (int64_t ch = 0; ch < chunks; ch++) {
+      const int64_t n0 = ch * imgs, n1 = std::min<int64_t>(g.n, n0 + imgs);
+      float* cols = thread_scratch(omp_get_thread_num(), imgs * plane * K);
+      sgemm(false, true, int((n1 - n0) * plane), int(K), g.co, 1.f, dy + n0 * plane * g.co, g.co, f, g.co, 0.f, cols, int(K));
+      col2im_gather(g, cols, n0, n1, dx, false);
+    }
+    return;
+  }
+  float* cols = scratch(imgs * plane * K, kPatches);
   for (int64_t n0 = 0; n0 < g.n; n0 += imgs) {
     const int64_t n1 = std::min<int64_t>(g.n, n0 + imgs);
-    sgemm(false, true, int((n1 - n0) * plane), int(K), g.co, 1.f, dy + n0 * plane * g.co, g.co, f, g.co, 0.f, cols,
-          int(K));
-    const int64_t pixels = (n1 - n0) * g.h * g.w;
-#pragma omp parallel for schedule(static) if (pixels * K >= kParallelMin)
-    for (int64_t p = 0; p < pixels; p++) {
-      const int64_t n = p / (int64_t(g.h) * g.w);
-      const int y = int((p / g.w) % g.h), xx = int(p % g.w);
-      float* out = dx + ((n0 + n) * g.h * g.w + int64_t(y) * g.w + xx) * g.c;
-      std::fill(out, out + g.c, 0.f);
-      for (int ky = 0; ky < g.kh; ky++) {
-        const int ty = y + g.pt - ky * g.dh;
-        if (ty < 0 || ty % g.sh != 0) continue;
-        const int oy = ty / g.sh;
-        if (oy >= g.oh) continue;
-        for (int kx = 0; kx < g.kw; kx++) {
-          const int tx = xx + g.pl - kx * g.dw;
-          if (tx < 0 || tx % g.sw != 0) continue;
-          const int ox = tx / g.sw;
-          if (ox >= g.ow) continue;
-          const float* src = cols + ((n * g.oh + oy) * g.ow + ox) * K + (int64_t(ky) * g.kw + kx) * g.c;
-          for (int c = 0; c < g.c; c++) out[c] += src[c];
-        }
-      }
-    }
+    gemm_parallel(false, true, int((n1 - n0) * plane), int(K), g.co, dy + n0 * plane * g.co, g.co, f, g.co, cols, int(K));
+    col2im_gather(g, cols, n0, n1, dx, true);
   }
 }
 
@@ -141,16 +231,34 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t M = int64_t(g.n) * g.oh * g.ow;
   if (is_pointwise(g)) {
-    sgemm(true, false, g.c, g.co, int(M), 1.f, x, g.c, dy, g.co, 0.f, df, g.co);
+    gemm_parallel(true, false, g.c, g.co, int(M), x, g.c, dy, g.co, df, g.co);
     return;
   }
-  const int64_t rows = std::max<int64_t>(1, std::min<int64_t>(M, kChunkFloats / K));
-  float* cols = scratch(rows * K);
-  for (int64_t r0 = 0; r0 < M; r0 += rows) {
-    const int64_t r1 = std::min(M, r0 + rows);
-    im2col(g, x, r0, r1, cols);
-    sgemm(true, false, int(K), g.co, int(r1 - r0), 1.f, cols, int(K), dy + r0 * g.co, g.co, r0 == 0 ? 0.f : 1.f, df,
-          g.co);
+  // Each thread sums patches^T . dy over its own contiguous run of chunks into a partial dW; the partials are
+  // then added in thread order, so the result depends on the thread count only.
+  const int64_t rows = std::max<int64_t>(16, std::min<int64_t>(M, kChunkFloats / K));
+  const int64_t chunks = (M + rows - 1) / rows;
+  const int T = int(std::min<int64_t>(g_threads, chunks));
+  const int64_t fs = K * g.co;
+  float* partial = scratch(fs * T, kPartials);
+#pragma omp parallel num_threads(T)
+  {
+    const int t = omp_get_thread_num(), parts = omp_get_num_threads();
+    int64_t c0, c1;
+    split(chunks, parts, t, 1, &c0, &c1);
+    float* p = partial + t * fs;
+    std::fill(p, p + fs, 0.f);
+    float* cols = thread_scratch(t, rows * K);
+    for (int64_t ch = c0; ch < c1; ch++) {
+      const int64_t r0 = ch * rows, r1 = std::min(M, r0 + rows);
+      im2col_serial(g, x, r0, r1, cols);
+      sgemm(true, false, int(K), g.co, int(r1 - r0), 1.f, cols, int(K), dy + r0 * g.co, g.co, 1.f, p, g.co);
+    }
+  }
+  for (int64_t i = 0; i < fs; i++) {
+    float s = partial[i];
+    for (int t = 1; t < T; t++) s += partial[t * fs + i];
+    df[i] = s;
   }
 }
 
@@ -158,15 +266,12 @@ void batch_matmul(int batch, const int32_t* ai, const int32_t* bi, int m, int n,
                   const float* a, const float* b, float* out) {
   const int lda = ta ? m : k, ldb = tb ? k : n;
   const int64_t as = int64_t(m) * k, bs = int64_t(k) * n, os = int64_t(m) * n;
-  // Small products (attention at low resolution) gain nothing from BLAS threads: run whole products per thread.
-  if (batch > 1 && os * k < (int64_t(1) << 21)) {
-    const int saved = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-#pragma omp parallel for schedule(static)
-    for (int i = 0; i < batch; i++) sgemm(ta, tb, m, n, k, 1.f, a + ai[i] * as, lda, b + bi[i] * bs, ldb, 0.f, out + i * os, n);
-    openblas_set_num_threads(saved);
+  if (batch == 1) {
+    gemm_parallel(ta, tb, m, n, k, a + ai[0] * as, lda, b + bi[0] * bs, ldb, out, n);
     return;
   }
+  // Whole products per thread (attention: many small ones).
+#pragma omp parallel for schedule(static) if (double(batch) * os * k >= double(1 << 18))
   for (int i = 0; i < batch; i++) sgemm(ta, tb, m, n, k, 1.f, a + ai[i] * as, lda, b + bi[i] * bs, ldb, 0.f, out + i * os, n);
 }
 
