@@ -1,13 +1,14 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { useKernels } from './kernel-swap';
+import { identityConfig } from './kernels/identity';
 import { nativeBatchMatMulConfig } from './native-kernels/batch-mat-mul';
 import { nativeConv2DConfig } from './native-kernels/conv2d';
 import { nativeConv2DBackpropFilterConfig } from './native-kernels/conv2d-backprop-filter';
 import { nativeConv2DBackpropInputConfig } from './native-kernels/conv2d-backprop-input';
 import { setNativeEngine, type NativeEngine } from './native-kernels/native-engine';
 
-/** The wasm backend's heavy kernels as the `native` engine runs them (@flow/native: OpenBLAS, every core). */
-export const NATIVE_KERNELS: readonly KernelConfig[] = [nativeConv2DConfig, nativeConv2DBackpropInputConfig, nativeConv2DBackpropFilterConfig, nativeBatchMatMulConfig];
+/** The wasm backend's heavy kernels as the `native` engine runs them (@flow/native: OpenBLAS, every core), plus the copy-free Identity. */
+export const NATIVE_KERNELS: readonly KernelConfig[] = [nativeConv2DConfig, nativeConv2DBackpropInputConfig, nativeConv2DBackpropFilterConfig, nativeBatchMatMulConfig, identityConfig];
 
 /**
  * Registers the native kernels on the wasm backend (idempotent), given the loaded `@flow/native` module.

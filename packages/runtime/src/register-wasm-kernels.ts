@@ -3,13 +3,14 @@ import { restoreStockKernels, useKernels } from './kernel-swap';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input';
 import { batchMatMulConfig } from './kernels/batch-mat-mul';
+import { identityConfig } from './kernels/identity';
 
 /** The kernels this package adds to (or replaces in) the wasm backend. */
-export const WASM_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, batchMatMulConfig];
+export const WASM_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterConfig, conv2DBackpropInputConfig, batchMatMulConfig, identityConfig];
 
 /**
  * Registers the project's wasm kernels (idempotent). Kernels the wasm backend already has are replaced where
- * ours are faster (Conv2DBackpropInput, BatchMatMul); the stock Conv2D comes back if the native engine had
+ * ours are faster (Conv2DBackpropInput, BatchMatMul, Identity without a copy); the stock Conv2D comes back if the native engine had
  * replaced it. Returns the kernel names registered. Call before the first op on wasm
  * (initBackend('wasm') does it for you).
  */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendNameError, BackendUnavailableError, initBackend, parseBackendName } from '../src';
+import { nativeConv2DConfig } from '../src/native-kernels/conv2d';
 
 describe('initBackend', () => {
   const saved = process.env.FLOW_BACKEND;
@@ -57,10 +58,43 @@ describe('initBackend', () => {
     expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
   });
 
+  it('native: the wasm backend with the native conv/matmul kernels, threads from the option; wasm puts the stock ones back', async () => {
+    const native = await import('@flow/native');
+    if (!native.isNativeAvailable()) {
+      console.warn(`native backend test skipped: ${native.nativeUnavailableReason()}`);
+      const err = await initBackend('native').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BackendUnavailableError);
+      return;
+    }
+    const before = native.getNativeThreads();
+    await initBackend('wasm'); // the stock Conv2D has run its setup
+    const info = await initBackend('native', { threads: 1 });
+    expect(info).toMatchObject({ backend: 'native', tfjsBackend: 'wasm', requested: 'native' });
+    expect(info.reason).toMatch(/^native as requested: wasm backend with conv\/matmul in @flow\/native: OpenBLAS \S+, 1 thread$/);
+    expect(native.getNativeThreads()).toBe(1);
+    expect(tf.getKernel('Conv2D', 'wasm')).toBe(nativeConv2DConfig);
+    const y = tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same');
+    expect(Array.from(y.dataSync())).toEqual([4, 6, 4, 6, 9, 6, 4, 6, 4]);
+    await initBackend('wasm');
+    expect(tf.getKernel('Conv2D', 'wasm')).not.toBe(nativeConv2DConfig);
+    expect(Array.from(tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same').dataSync())).toEqual([4, 6, 4, 6, 9, 6, 4, 6, 4]);
+    native.setNativeThreads(before);
+  });
+
+  it('threads must be a positive integer (option or FLOW_THREADS)', async () => {
+    await expect(initBackend('native', { threads: 0 })).rejects.toThrow(/^threads: expected a positive integer, got '0'/);
+    process.env.FLOW_THREADS = 'two';
+    try {
+      await expect(initBackend('native')).rejects.toThrow(/^FLOW_THREADS: expected a positive integer, got 'two'/);
+    } finally {
+      delete process.env.FLOW_THREADS;
+    }
+  });
+
   it('auto picks the first backend that starts and says why the others were skipped', async () => {
     const info = await initBackend('auto');
     expect(info.requested).toBe('auto');
-    expect(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm']).toContain(info.backend);
+    expect(['tensorflow-gpu', 'tensorflow', 'webgpu', 'native', 'wasm']).toContain(info.backend);
     expect(info.tried[info.tried.length - 1]).toEqual({ backend: info.backend, ok: true, error: '' });
     for (const t of info.tried.slice(0, -1)) expect(t.error.length).toBeGreaterThan(0);
     expect(info.reason).toMatch(new RegExp(`^auto chose ${info.backend}`));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, Tensor } from '@tensorflow/tfjs-core';
-import { reduceTo } from './reduce-to';
+import { floatLike, reduceTo } from './reduce-to';
 
 type Rule = (dy: Tensor, a: Tensor, b: Tensor, y: Tensor) => [Tensor | null, Tensor | null];
 
@@ -26,7 +26,8 @@ function binary(kernelName: string, rule: Rule, useOutput = false): GradConfig {
 export const binaryGradients: GradConfig[] = [
   binary('Add', (dy) => [dy, dy]),
   binary('Sub', (dy) => [dy, tf.neg(dy)]),
-  binary('Multiply', (dy, a, b) => [tf.mul(dy, tf.cast(b, 'float32')), tf.mul(dy, tf.cast(a, 'float32'))]),
+  // floatLike, not tf.cast: a cast to float32 of a float32 tensor still copies it (a full pass per partial).
+  binary('Multiply', (dy, a, b) => [tf.mul(dy, floatLike(b)), tf.mul(dy, floatLike(a))]),
   binary('RealDiv', (dy, a, b) => [tf.div(dy, b), tf.neg(tf.div(tf.mul(dy, a), tf.square(b)))]),
   binary('Maximum', (dy, a, b) => [tf.mul(dy, tf.cast(tf.greaterEqual(a, b), 'float32')), tf.mul(dy, tf.cast(tf.less(a, b), 'float32'))]),
   binary('Minimum', (dy, a, b) => [tf.mul(dy, tf.cast(tf.lessEqual(a, b), 'float32')), tf.mul(dy, tf.cast(tf.greater(a, b), 'float32'))]),
