@@ -34,7 +34,7 @@ good checkpoint). .npy output: float32 samples in the dataset's own coordinates 
                      and Bespoke solvers; dopri5's step sizes depend on the whole batch)
   --batch N          samples integrated at once (default 256 for images, all for points)
   --force            use a Bespoke file made for another model
-  --backend NAME     auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu
+  --backend NAME     auto|native|wasm|cpu|webgpu|tensorflow|tensorflow-gpu
   ${MEMORY_LIMIT_HELP}
   --json             print {solver, nfe, count, first_row, seconds, backend, out, identity, step, ema}`;
 

@@ -52,8 +52,9 @@ run directory
   --resume DIR          continue DIR (its stored config) up to --steps
   --checkpoint-every N  (default ${D.checkpointEvery})   --keep-checkpoints N (default ${D.keepCheckpoints})   --log-every N (default ${D.logEvery})
   --ema-every N         write EMA snapshots every N steps (via @flow/ema; sigma_rel ${D.emaSigmaRels.join(', ')})
-  --backend NAME        auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu (default: env FLOW_BACKEND, else auto;
-                        a resumed run defaults to the backend it started on)
+  --backend NAME        auto|native|wasm|cpu|webgpu|tensorflow|tensorflow-gpu (default: env FLOW_BACKEND, else auto;
+                        a resumed run defaults to the backend it started on; native uses env FLOW_THREADS
+                        threads, default every core; keep it fixed for bit-for-bit resumes)
   --json                print {steps, initial_loss, final_loss, backend, seconds, images_per_second, ...}
   --quiet               no progress bar`;
 
@@ -111,9 +112,12 @@ export const trainCommand: Command = {
     const steps = requireOption('train', 'steps', int('steps'));
     const hooks = { progress: !values.quiet, log, memoryLimitBytes: memoryLimitOption('train', values['memory-limit']) };
     let summary: TrainSummary;
+    // The engine's name (e.g. native), not tfjs's (wasm), in what we print.
+    let engine = '';
     if (values.resume !== undefined) {
       const config = new RunDirectory(values.resume).readConfig();
       const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND ?? config.backend);
+      engine = info.backend;
       log(`flow train: backend ${info.backend} (${info.reason})`);
       summary = await resume(values.resume, steps, hooks);
     } else {
@@ -135,6 +139,7 @@ export const trainCommand: Command = {
         if (typeof modelOptions !== 'object' || modelOptions === null || Array.isArray(modelOptions)) throw new UsageError('flow train: --model-options expects a JSON object');
       }
       const info = await initBackend(values.backend);
+      engine = info.backend;
       log(`flow train: backend ${info.backend} (${info.reason})`);
       const options: TrainOptions = {
         dataset,
@@ -174,14 +179,14 @@ export const trainCommand: Command = {
     }
     log(
       `flow train: ${summary.runDir} at step ${summary.steps} (${summary.stepsThisRun} this run), loss ${summary.initial_loss.toPrecision(4)} -> ` +
-        `${summary.final_loss.toPrecision(4)}, ${summary.seconds.toFixed(1)} s, ${summary.images_per_second.toFixed(1)} samples/s on ${summary.backend}`,
+        `${summary.final_loss.toPrecision(4)}, ${summary.seconds.toFixed(1)} s, ${summary.images_per_second.toFixed(1)} samples/s on ${engine || summary.backend}`,
     );
     if (values.json) {
       printJson({
         steps: summary.steps,
         initial_loss: summary.initial_loss,
         final_loss: summary.final_loss,
-        backend: summary.backend,
+        backend: engine || summary.backend,
         seconds: summary.seconds,
         images_per_second: summary.images_per_second,
         steps_this_run: summary.stepsThisRun,
