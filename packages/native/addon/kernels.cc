@@ -94,45 +94,51 @@ inline void split(int64_t n, int parts, int t, int64_t align, int64_t* lo, int64
   *hi = std::min(n, blocks * (t + 1) / parts * align);
 }
 
-// c = op(a) op(b) (beta 0) on all threads: rows of c split among threads, or, when c has too few rows, the
-// reduction dimension split with per-thread partial sums added in thread order (deterministic for a thread count).
+// Work is cut into a number of pieces that depends on the problem only (and on the thread count only above
+// kMaxFixedParts threads), so results are the same bits for 1 to 8 threads; threads take pieces as they come free (dynamic schedule: on a busy machine a worker
+// that is not running leaves its share to the others instead of stalling the kernel). Pieces write disjoint
+// outputs, or partial sums that are added in piece order, so results never depend on timing.
+constexpr int kMaxFixedParts = 8;
+int parts_for(int64_t units) {
+  return int(std::max<int64_t>(1, std::min<int64_t>(units, std::max(kMaxFixedParts, g_threads))));
+}
+
+// c = op(a) op(b) (beta 0): rows of c in pieces, or, when c has too few rows, the reduction dimension in pieces
+// whose partial products are added in piece order.
 void gemm_parallel(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
-  const int T = g_threads;
-  if (T == 1 || double(m) * n * k < double(1 << 18)) {
+  if (double(m) * n * k < double(1 << 18)) {
     sgemm(ta, tb, m, n, k, 1.f, a, lda, b, ldb, 0.f, c, ldc);
     return;
   }
-  if (m >= 16 * T) {
-#pragma omp parallel num_threads(T)
-    {
+  if (m >= 16 * kMaxFixedParts) {
+    const int P = parts_for(m / 16);
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int p = 0; p < P; p++) {
       int64_t r0, r1;
-      split(m, omp_get_num_threads(), omp_get_thread_num(), 16, &r0, &r1);
+      split(m, P, p, 16, &r0, &r1);
       if (r1 > r0) sgemm(ta, tb, int(r1 - r0), n, k, 1.f, ta ? a + r0 : a + r0 * lda, lda, b, ldb, 0.f, c + r0 * ldc, ldc);
     }
     return;
   }
   const int64_t mn = int64_t(m) * n;
-  float* partial = scratch(mn * T, kGemmPartials);
-  int used = 1;
-#pragma omp parallel num_threads(T)
-  {
-    const int t = omp_get_thread_num(), parts = omp_get_num_threads();
-#pragma omp single
-    used = parts;
+  const int P = parts_for(k / 64);
+  float* partial = scratch(mn * P, kGemmPartials);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int p = 0; p < P; p++) {
     int64_t k0, k1;
-    split(k, parts, t, 1, &k0, &k1);
-    float* p = partial + t * mn;
+    split(k, P, p, 1, &k0, &k1);
+    float* q = partial + p * mn;
     if (k1 > k0) {
-      sgemm(ta, tb, m, n, int(k1 - k0), 1.f, ta ? a + k0 * lda : a + k0, lda, tb ? b + k0 : b + k0 * ldb, ldb, 0.f, p, n);
+      sgemm(ta, tb, m, n, int(k1 - k0), 1.f, ta ? a + k0 * lda : a + k0, lda, tb ? b + k0 : b + k0 * ldb, ldb, 0.f, q, n);
     } else {
-      std::fill(p, p + mn, 0.f);
+      std::fill(q, q + mn, 0.f);
     }
   }
-#pragma omp parallel for schedule(static) if (mn * used >= kParallelMin)
+#pragma omp parallel for schedule(static) if (mn * P >= kParallelMin)
   for (int64_t i = 0; i < mn; i++) {
-    float s = partial[i];
-    for (int t = 1; t < used; t++) s += partial[t * mn + i];
-    c[(i / n) * ldc + i % n] = s;
+    float acc = partial[i];
+    for (int p = 1; p < P; p++) acc += partial[p * mn + i];
+    c[(i / n) * ldc + i % n] = acc;
   }
 }
 
@@ -155,7 +161,7 @@ float* thread_scratch(int t, int64_t floats) {
 void col2im_gather(const ConvGeom& g, const float* cols, int64_t n0, int64_t n1, float* dx, bool parallel) {
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t pixels = (n1 - n0) * g.h * g.w;
-#pragma omp parallel for schedule(static) if (parallel && pixels * K >= kParallelMin)
+#pragma omp parallel for schedule(dynamic, 256) if (parallel && pixels * K >= kParallelMin)
   for (int64_t p = 0; p < pixels; p++) {
     const int64_t n = p / (int64_t(g.h) * g.w);
     const int y = int((p / g.w) % g.h), xx = int(p % g.w);
@@ -189,7 +195,7 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* f, float* y)
   // Chunks of patch rows small enough to stay in cache between im2col and sgemm; each thread owns whole chunks.
   const int64_t rows = std::max<int64_t>(16, std::min<int64_t>(M, kChunkFloats / K));
   const int64_t chunks = (M + rows - 1) / rows;
-#pragma omp parallel for schedule(static) num_threads(int(std::min<int64_t>(g_threads, chunks)))
+#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
   for (int64_t ch = 0; ch < chunks; ch++) {
     const int64_t r0 = ch * rows, r1 = std::min(M, r0 + rows);
     float* cols = thread_scratch(omp_get_thread_num(), rows * K);
@@ -210,7 +216,7 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, f
   const int64_t imgs = std::max<int64_t>(1, std::min<int64_t>(g.n, kChunkFloats / (plane * K)));
   const int64_t chunks = (g.n + imgs - 1) / imgs;
   if (chunks >= g_threads) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
     for (int64_t ch = 0; ch < chunks; ch++) {
       const int64_t n0 = ch * imgs, n1 = std::min<int64_t>(g.n, n0 + imgs);
       float* cols = thread_scratch(omp_get_thread_num(), imgs * plane * K);
@@ -234,31 +240,31 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
     gemm_parallel(true, false, g.c, g.co, int(M), x, g.c, dy, g.co, df, g.co);
     return;
   }
-  // Each thread sums patches^T . dy over its own contiguous run of chunks into a partial dW; the partials are
-  // then added in thread order, so the result depends on the thread count only.
+  // Pieces of consecutive chunks each sum patches^T . dy into their own partial dW; the partials are then added
+  // in piece order (the piece count depends on the problem, and on the thread count only above 8 threads).
   const int64_t rows = std::max<int64_t>(16, std::min<int64_t>(M, kChunkFloats / K));
   const int64_t chunks = (M + rows - 1) / rows;
-  const int T = int(std::min<int64_t>(g_threads, chunks));
+  const int P = parts_for(chunks);
   const int64_t fs = K * g.co;
-  float* partial = scratch(fs * T, kPartials);
-#pragma omp parallel num_threads(T)
-  {
-    const int t = omp_get_thread_num(), parts = omp_get_num_threads();
+  float* partial = P == 1 ? df : scratch(fs * P, kPartials);
+#pragma omp parallel for schedule(dynamic, 1) if (P > 1)
+  for (int p = 0; p < P; p++) {
     int64_t c0, c1;
-    split(chunks, parts, t, 1, &c0, &c1);
-    float* p = partial + t * fs;
-    std::fill(p, p + fs, 0.f);
-    float* cols = thread_scratch(t, rows * K);
+    split(chunks, P, p, 1, &c0, &c1);
+    float* q = partial + p * fs;
+    std::fill(q, q + fs, 0.f);
+    float* cols = thread_scratch(omp_get_thread_num(), rows * K);
     for (int64_t ch = c0; ch < c1; ch++) {
       const int64_t r0 = ch * rows, r1 = std::min(M, r0 + rows);
       im2col_serial(g, x, r0, r1, cols);
-      sgemm(true, false, int(K), g.co, int(r1 - r0), 1.f, cols, int(K), dy + r0 * g.co, g.co, 1.f, p, g.co);
+      sgemm(true, false, int(K), g.co, int(r1 - r0), 1.f, cols, int(K), dy + r0 * g.co, g.co, 1.f, q, g.co);
     }
   }
+  if (P == 1) return;
   for (int64_t i = 0; i < fs; i++) {
-    float s = partial[i];
-    for (int t = 1; t < T; t++) s += partial[t * fs + i];
-    df[i] = s;
+    float acc = partial[i];
+    for (int p = 1; p < P; p++) acc += partial[p * fs + i];
+    df[i] = acc;
   }
 }
 
@@ -271,19 +277,19 @@ void batch_matmul(int batch, const int32_t* ai, const int32_t* bi, int m, int n,
     return;
   }
   // Whole products per thread (attention: many small ones).
-#pragma omp parallel for schedule(static) if (double(batch) * os * k >= double(1 << 18))
+#pragma omp parallel for schedule(dynamic, 1) if (double(batch) * os * k >= double(1 << 18))
   for (int i = 0; i < batch; i++) sgemm(ta, tb, m, n, k, 1.f, a + ai[i] * as, lda, b + bi[i] * bs, ldb, 0.f, out + i * os, n);
 }
 
 void mp_silu(int64_t size, const float* x, float* y) {
   const float s = 1.f / 0.596f;
-#pragma omp parallel for schedule(static) if (size >= kParallelMin)
+#pragma omp parallel for schedule(dynamic, 16384) if (size >= kParallelMin)
   for (int64_t i = 0; i < size; i++) y[i] = x[i] / (1.f + std::exp(-x[i])) * s;
 }
 
 void mp_silu_grad(int64_t size, const float* x, const float* dy, float* dx) {
   const float s = 1.f / 0.596f;
-#pragma omp parallel for schedule(static) if (size >= kParallelMin)
+#pragma omp parallel for schedule(dynamic, 16384) if (size >= kParallelMin)
   for (int64_t i = 0; i < size; i++) {
     const float sg = 1.f / (1.f + std::exp(-x[i]));
     dx[i] = dy[i] * sg * (1.f + x[i] * (1.f - sg)) * s;
@@ -291,7 +297,7 @@ void mp_silu_grad(int64_t size, const float* x, const float* dy, float* dx) {
 }
 
 void mp_sum(int64_t size, const float* a, const float* b, float ca, float cb, float* y) {
-#pragma omp parallel for schedule(static) if (size >= kParallelMin)
+#pragma omp parallel for schedule(dynamic, 16384) if (size >= kParallelMin)
   for (int64_t i = 0; i < size; i++) y[i] = ca * a[i] + cb * b[i];
 }
 

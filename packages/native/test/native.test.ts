@@ -122,6 +122,29 @@ suite('@flow/native', () => {
     expect(runs[1].equals(runs[0])).toBe(true);
   });
 
+  it('gives the same bits for 1 and 2 threads (work is split by the problem, not by the thread count)', () => {
+    const g = geometry(8, 16, 16, 16, 3, 32, 1, 1);
+    const rng = new Rng(8);
+    const x = normals(rng, 8 * 16 * 16 * 16);
+    const dy = normals(rng, 8 * 16 * 16 * 32);
+    const before = getNativeThreads();
+    const run = (threads: number) => {
+      setNativeThreads(threads);
+      const df = new Float32Array(9 * 16 * 32);
+      conv2dBackpropFilter(x, dy, df, g);
+      const dw = new Float32Array(16 * 32); // a pointwise weight gradient: x^T dy, the reduction split in pieces
+      batchMatMul(x, dy, dw, 1, 16, 32, 8 * 16 * 16, { transposeA: true });
+      const dx = new Float32Array(x.length);
+      conv2dBackpropInput(dy, normals(new Rng(9), 9 * 16 * 32), dx, g);
+      return Buffer.concat([Buffer.from(df.buffer), Buffer.from(dw.buffer), Buffer.from(dx.buffer)]);
+    };
+    try {
+      expect(run(2).equals(run(1))).toBe(true);
+    } finally {
+      setNativeThreads(before);
+    }
+  });
+
   it('rejects bad input with NativeInputError naming the field', () => {
     const g = geometry(1, 4, 4, 2, 3, 2, 1, 1);
     expect(() => conv2dForward(new Float32Array(3), new Float32Array(36), new Float32Array(32), g)).toThrow(NativeInputError);
