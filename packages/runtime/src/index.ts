@@ -5,5 +5,7 @@ export { measureMatmulGflops, type MatmulGflops } from './measure-matmul-gflops'
 export { randomNormalTensor, randomUniformTensor, type RngLike } from './random-tensor';
 export { registerWasmKernels, WASM_KERNELS } from './register-wasm-kernels';
 export { NATIVE_KERNELS } from './register-native-kernels';
+export { MP_SILU } from './native-kernels/mp-silu';
+export { MP_SILU_GRAD } from './native-kernels/mp-silu-grad';
 export { GRADIENTS, registerGradients } from './register-gradients';
 export { explainSyncReads, WEBGPU_SYNC_READ_MESSAGE } from './explain-sync-reads';

@@ -23,12 +23,16 @@ export function useKernels(configs: readonly KernelConfig[]): string[] {
   return configs.map((c) => c.kernelName);
 }
 
-/** Puts the backend's own kernel back for each name we replaced earlier (no-op for the others). */
+/** Puts the backend's own kernel back for each name we replaced earlier, and removes ours where it had none. */
 export function restoreStockKernels(backendName: string, kernelNames: readonly string[]): void {
   for (const kernelName of kernelNames) {
     const original = stock.get(key({ kernelName, backendName }));
     const existing = getKernel(kernelName, backendName);
-    if (!original || existing === original) continue;
+    if (!original) {
+      if (existing && ours.has(existing)) unregisterKernel(kernelName, backendName);
+      continue;
+    }
+    if (existing === original) continue;
     if (existing) unregisterKernel(kernelName, backendName);
     registerKernel(original);
     // Its setup (cwrap of the wasm function) runs at backend init, which may have happened while it was out.

@@ -10,12 +10,12 @@ export const WASM_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterConfig
 
 /**
  * Registers the project's wasm kernels (idempotent). Kernels the wasm backend already has are replaced where
- * ours are faster (Conv2DBackpropInput, BatchMatMul, Identity without a copy); the stock Conv2D comes back if the native engine had
- * replaced it. Returns the kernel names registered. Call before the first op on wasm
+ * ours are faster (Conv2DBackpropInput, BatchMatMul, Identity without a copy); the stock Conv2D comes back, and
+ * the fused mp_silu kernels go, if the native engine had registered them. Returns the kernel names registered. Call before the first op on wasm
  * (initBackend('wasm') does it for you).
  */
 export function registerWasmKernels(): string[] {
   const names = useKernels(WASM_KERNELS);
-  restoreStockKernels('wasm', ['Conv2D']);
+  restoreStockKernels('wasm', ['Conv2D', 'FlowMpSilu', 'FlowMpSiluGrad']);
   return names;
 }

@@ -17,8 +17,23 @@ export function pixelNorm(x: tf.Tensor, eps = 1e-4): tf.Tensor {
   return normalize(x, [x.rank - 1], eps);
 }
 
+// A backend may register EDM2's mp_silu as one fused kernel pair (@flow/runtime's native engine does): one pass
+// forward and one backward instead of Sigmoid, two Multiplys and their ~6 gradient kernels.
+const FUSED_MP_SILU = 'FlowMpSilu';
+const FUSED_MP_SILU_GRAD = 'FlowMpSiluGrad';
+
+const fusedMpSilu = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: tf.engine().runKernel(FUSED_MP_SILU, { x }, {}) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(FUSED_MP_SILU_GRAD, { x: saved[0], dy }, {}) as tf.Tensor,
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
+
 /** Magnitude-preserving SiLU: silu(x) / 0.596 (E[silu(x)^2] = 0.596^2 for x ~ N(0, 1)). */
 export function mpSilu(x: tf.Tensor): tf.Tensor {
+  const backend = tf.getBackend();
+  if (x.dtype === 'float32' && tf.getKernel(FUSED_MP_SILU, backend) && tf.getKernel(FUSED_MP_SILU_GRAD, backend)) return fusedMpSilu(x);
   return tf.tidy(() => tf.mul(tf.mul(x, tf.sigmoid(x)), 1 / 0.596));
 }
 
