@@ -170,6 +170,20 @@ napi_value MpSiluGrad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// clipGrad(x, dy, lo, hi, dx)
+napi_value ClipGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *dy, *dx;
+  size_t lx, ldy, ldx;
+  double lo, hi;
+  if (!get_args(env, info, a, 5) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !typed(a, 1, napi_float32_array, &dy, &ldy, "dy") ||
+      !number(a, 2, &lo) || !number(a, 3, &hi) || !typed(a, 4, napi_float32_array, &dx, &ldx, "dx"))
+    return nullptr;
+  if (!need(env, ldy, int64_t(lx), "dy") || !need(env, ldx, int64_t(lx), "dx")) return nullptr;
+  flow::clip_grad(int64_t(lx), x, dy, float(lo), float(hi), dx);
+  return undefined(env);
+}
+
 napi_value MpSum(napi_env env, napi_callback_info info) {
   Args a;
   float *pa, *pb, *y;
@@ -193,6 +207,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSilu", nullptr, MpSilu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSiluGrad", nullptr, MpSiluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"clipGrad", nullptr, ClipGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSum", nullptr, MpSum, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -320,6 +320,10 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void mp_sum_range(i
   for (int64_t i = i0; i < i1; i++) y[i] = ca * a[i] + cb * b[i];
 }
 
+__attribute__((target_clones("avx512f", "avx2", "default"))) void clip_grad_range(int64_t i0, int64_t i1, const float* x, const float* dy, float lo, float hi, float* dx) {
+  for (int64_t i = i0; i < i1; i++) dx[i] = (x[i] >= lo && x[i] <= hi) ? dy[i] : 0.f;
+}
+
 // Runs body(i0, i1) over [0, size) in blocks of 16k elements taken by whichever thread is free.
 template <typename F>
 void elementwise(int64_t size, F body) {
@@ -336,6 +340,10 @@ void mp_silu(int64_t size, const float* x, float* y) {
 
 void mp_silu_grad(int64_t size, const float* x, const float* dy, float* dx) {
   elementwise(size, [&](int64_t i0, int64_t i1) { mp_silu_grad_range(i0, i1, x, dy, dx); });
+}
+
+void clip_grad(int64_t size, const float* x, const float* dy, float lo, float hi, float* dx) {
+  elementwise(size, [&](int64_t i0, int64_t i1) { clip_grad_range(i0, i1, x, dy, lo, hi, dx); });
 }
 
 void mp_sum(int64_t size, const float* a, const float* b, float ca, float cb, float* y) {

@@ -35,6 +35,8 @@ void sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, i
 // Elementwise (fused) ops, parallel over elements.
 void mp_silu(int64_t size, const float* x, float* y);                        // x * sigmoid(x) / 0.596
 void mp_silu_grad(int64_t size, const float* x, const float* dy, float* dx);  // dy * d/dx mp_silu
+// dx = dy where lo <= x <= hi, else 0 (the gradient of clip_by_value; NaN x gives 0).
+void clip_grad(int64_t size, const float* x, const float* dy, float lo, float hi, float* dx);
 void mp_sum(int64_t size, const float* a, const float* b, float ca, float cb, float* y);  // ca a + cb b
 
 }  // namespace flow

@@ -14,3 +14,8 @@ export function mpSiluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array):
 export function mpSum(a: Float32Array, b: Float32Array, ca: number, cb: number, y: Float32Array): void {
   requireBinding().mpSum(a, b, ca, cb, y);
 }
+
+/** dx = dy where lo <= x <= hi, else 0: the gradient of clip_by_value in one pass (EDM2 clips every block's output). */
+export function clipByValueGrad(x: Float32Array, dy: Float32Array, lo: number, hi: number, dx: Float32Array): void {
+  requireBinding().clipGrad(x, dy, lo, hi, dx);
+}

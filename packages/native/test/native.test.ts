@@ -1,5 +1,5 @@
 import { Rng } from '@flow/random';
-import { batchMatMul, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
+import { batchMatMul, clipByValueGrad, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
 
 // The addon against plain-JS float64 references (the runtime's tests compare it with tfjs's cpu backend through
 // tf.grads). Tolerance: |native - reference| <= 1e-5 * (1 + |reference|), float32 sums of <= 300 terms.
@@ -93,7 +93,7 @@ suite('@flow/native', () => {
     expectNear(out, ref, 'batchMatMul');
   });
 
-  it('fused magnitude-preserving elementwise ops', () => {
+  it('fused elementwise ops (mp_silu and its gradient, clip gradient, mp_sum)', () => {
     const rng = new Rng(5);
     const x = normals(rng, 140_000); // above the parallel threshold (131072)
     const dy = normals(rng, x.length);
@@ -104,6 +104,9 @@ suite('@flow/native', () => {
     const sig = (v: number) => 1 / (1 + Math.exp(-v));
     expectNear(y, Float64Array.from(x, (v) => (v * sig(v)) / 0.596), 'mpSilu');
     expectNear(dx, Float64Array.from(x, (v, i) => (dy[i] * sig(v) * (1 + v * (1 - sig(v)))) / 0.596), 'mpSiluGrad');
+    const c = new Float32Array(x.length);
+    clipByValueGrad(x, dy, -0.5, 1, c);
+    expectNear(c, Float64Array.from(x, (v, i) => (v >= -0.5 && v <= 1 ? dy[i] : 0)), 'clipByValueGrad');
     const s = new Float32Array(x.length);
     mpSum(x, dy, 0.3, 0.7, s);
     expectNear(s, Float64Array.from(x, (v, i) => 0.3 * v + 0.7 * dy[i]), 'mpSum');

@@ -140,6 +140,26 @@ suite('native kernels (wasm backend + @flow/native) vs cpu', () => {
     expectClose(nat.db, cpu.db, 'db');
   });
 
+  it('ClipByValue gradient (one native pass) matches the composite rule on cpu', async () => {
+    const rng = new Rng(21);
+    const x = normals(rng, 2 * 5 * 5 * 8);
+    const g = normals(rng, x.length);
+    x[0] = 0.5; // exactly at a bound: the gradient passes there
+    const on = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const gt = tf.tensor(g, [2, 5, 5, 8]);
+        const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(t, -0.7, 0.5), gt)))(tf.tensor(x, [2, 5, 5, 8]));
+        return Float32Array.from(dx.dataSync());
+      });
+    };
+    const cpu = await on('cpu');
+    const nat = await on('wasm');
+    expect(tf.getKernel('FlowClipByValueGrad', 'wasm')).toBeDefined();
+    expect(Array.from(nat)).toEqual(Array.from(cpu));
+    expect(cpu[0]).toBe(g[0]);
+  });
+
   it('is deterministic for a fixed thread count (bit-for-bit on repeat)', async () => {
     const c = convCases[1];
     const { x, f, g } = convData(c);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
+import { CLIP_BY_VALUE_GRAD } from './clip-by-value-grad-name';
 import { floatLike } from './reduce-to';
 
 type Rule = (dy: Tensor, x: Tensor, y: Tensor, attrs: NamedAttrMap) => Tensor;
@@ -43,7 +44,9 @@ export const unaryGradients: GradConfig[] = [
   unary('Erf', (dy, x) => tf.mul(dy, tf.mul(tf.exp(tf.neg(tf.square(x))), 2 / Math.sqrt(Math.PI)))),
   unary('Atan', (dy, x) => tf.div(dy, tf.add(tf.square(x), 1))),
   unary('ClipByValue', (dy, x, _y, a) =>
-    tf.where(tf.logicalAnd(tf.greaterEqual(x, a.clipValueMin as number), tf.lessEqual(x, a.clipValueMax as number)), dy, tf.zerosLike(dy)),
+    x.dtype === 'float32' && dy.dtype === 'float32' && tf.getKernel(CLIP_BY_VALUE_GRAD, tf.getBackend())
+      ? (tf.engine().runKernel(CLIP_BY_VALUE_GRAD, { x, dy }, { clipValueMin: a.clipValueMin, clipValueMax: a.clipValueMax }) as Tensor)
+      : tf.where(tf.logicalAnd(tf.greaterEqual(x, a.clipValueMin as number), tf.lessEqual(x, a.clipValueMax as number)), dy, tf.zerosLike(dy)),
   ),
   unary('Step', zero),
   unary('Sign', zero),
