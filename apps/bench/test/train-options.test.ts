@@ -3,9 +3,9 @@ import { joinPeer } from '../src/train/train-rows';
 
 describe('flow-bench train options', () => {
   it('reads lists, thread count and defaults', () => {
-    expect(parseTrainOptions([], 8)).toEqual({ write: false, peer: true, backends: null, presets: null, batches: null, threads: 8 });
-    const o = parseTrainOptions(['--backends=WASM,native', '--presets=mnist-fast,cifar10-small', '--batches=16,32', '--threads=2', '--write', '--no-peer'], 8);
-    expect(o).toEqual({ write: true, peer: false, backends: ['wasm', 'native'], presets: ['mnist-fast', 'cifar10-small'], batches: [16, 32], threads: 2 });
+    expect(parseTrainOptions([], 8)).toEqual({ write: false, peer: true, backends: null, presets: null, batches: null, threads: 8, report: null });
+    const o = parseTrainOptions(['--backends=WASM,native', '--presets=mnist-fast,cifar10-small', '--batches=16,32', '--threads=2', '--write', '--no-peer', '--report=train-pytorch'], 8);
+    expect(o).toEqual({ write: true, peer: false, backends: ['wasm', 'native'], presets: ['mnist-fast', 'cifar10-small'], batches: [16, 32], threads: 2, report: 'train-pytorch' });
   });
 
   it('rejects bad values and unknown options with a message naming the option', () => {
@@ -14,6 +14,7 @@ describe('flow-bench train options', () => {
     expect(() => parseTrainOptions(['--threads=1,2'])).toThrow(/--threads: expected one/);
     expect(() => parseTrainOptions(['--presets='])).toThrow(/--presets: expected a comma-separated list/);
     expect(() => parseTrainOptions(['--backend=wasm'])).toThrow(TrainOptionError);
+    expect(() => parseTrainOptions(['--report=../x'])).toThrow(/--report/);
   });
 });
 

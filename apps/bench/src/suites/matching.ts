@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ndarray, writeNpy } from '@flow/io';
 import { computeCostMatrix, listCostBackends, rowSqDist, solveAssignment, type CostBackendName } from '@flow/matching';
@@ -132,6 +132,7 @@ export const matchingSuite: Suite = {
     const write = args.includes('--write');
     const { machine, peer } = announceContext();
     const tmp = mkdtempSync(path.join(tmpdir(), 'flow-bench-matching-'));
+    const loadStart = loadavg()[0]!.toFixed(1);
     if (args.includes('--greedy-only')) {
       // Just DANSM's greedy per batch vs numpy (no exact-assignment column).
       // --greedy-sizes=10000x3072,1000x784 picks the (ms, d) pairs.
@@ -142,7 +143,9 @@ export const matchingSuite: Suite = {
         return [ms!, d!];
       });
       const g = await greedySection(quick, peer, () => null, sizes);
-      process.stdout.write(json ? `${JSON.stringify({ machine, peer, greedy: g.rows })}\n` : `# flow-bench matching --greedy-only\n\n${machine}\n\n${g.markdown}\n`);
+      const md = `# flow-bench matching --greedy-only\n\nCommand: \`flow-bench matching ${args.join(' ')}\`\n\n${machine}\n${peer ? `Peer: python3 numpy ${peer.numpy} (same run).` : 'Peer: python3 with numpy not found.'} Load average ${loadStart} at start, ${loadavg()[0]!.toFixed(1)} at end.\n\n${g.markdown}\n`;
+      process.stdout.write(json ? `${JSON.stringify({ machine, peer, greedy: g.rows })}\n` : md);
+      if (write) writeSuiteReport('matching-greedy', md);
       rmSync(tmp, { recursive: true, force: true });
       return 0;
     }

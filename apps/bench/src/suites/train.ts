@@ -314,7 +314,7 @@ export const trainSuite: Suite = {
         '',
       ].join('\n');
       // A run limited to some backends (say webgpu, on a GPU machine) gets its own page beside the full one.
-      writeSuiteReport(only ? `train-${only.join('-')}` : 'train', md);
+      writeSuiteReport(opts.report ?? (only ? `train-${only.join('-')}` : 'train'), md);
     }
     return 0;
   },

@@ -13,6 +13,8 @@ export interface TrainOptions {
   threads: number;
   /** Skip the PyTorch peer (`--no-peer`). */
   peer: boolean;
+  /** `--report=NAME`: --write saves docs/benchmarks/NAME.md (default train, or train-<backends>). */
+  report: string | null;
 }
 
 /** A bad suite argument: the suite prints the message and exits 2. */
@@ -32,7 +34,7 @@ function positive(value: string, flag: string): number {
   return n;
 }
 
-const KNOWN = ['--write', '--no-peer', '--backends', '--presets', '--batches', '--threads'];
+const KNOWN = ['--write', '--no-peer', '--backends', '--presets', '--batches', '--threads', '--report'];
 
 /** Parses the train suite's arguments the way the other suites do (`--name=value`); throws TrainOptionError. */
 export function parseTrainOptions(args: string[], cores = cpus().length): TrainOptions {
@@ -41,7 +43,10 @@ export function parseTrainOptions(args: string[], cores = cpus().length): TrainO
   }
   const threadsArg = list(args, '--threads');
   if (threadsArg && threadsArg.length !== 1) throw new TrainOptionError(`--threads: expected one positive integer, got '${threadsArg.join(',')}'`);
+  const report = list(args, '--report');
+  if (report && (report.length !== 1 || !/^[a-z0-9-]+$/.test(report[0]!))) throw new TrainOptionError(`--report: expected one name of lowercase letters, digits and dashes, got '${report.join(',')}'`);
   return {
+    report: report ? report[0]! : null,
     write: args.includes('--write'),
     peer: !args.includes('--no-peer'),
     backends: list(args, '--backends')?.map((b) => b.toLowerCase()) ?? null,
