@@ -9,6 +9,9 @@ usage: python3 edm2_unet_peer.py CONFIG_JSON BATCHES THREADS BUDGET_S MAX_REPEAT
   BATCHES      comma-separated batch sizes
 Prints one JSON object on its last line:
   {"torch", "threads", "parameters", "rows": [{"batch", "pass", "seconds", "repeats", "images_per_second"}]}
+usage: python3 edm2_unet_peer.py check CONFIG_JSON NPZ
+  loads the TS network's weights (tfjs layout, TS names) and runs its input; prints the largest difference
+  from its output (scripts/check-torch-peer.mjs writes the NPZ: outputs agree to ~1e-6 of their scale).
 """
 import json
 import math
@@ -59,8 +62,9 @@ def rms_group_norm(x, max_groups=32, eps=1e-4):
 class Layer(torch.nn.Module):
     """An MPConv (kernel 3 / 1) or fully-connected layer (kernel 0); weight normalised in the forward pass."""
 
-    def __init__(self, cin, cout, kernel, mp):
+    def __init__(self, cin, cout, kernel, mp, name):
         super().__init__()
+        self.ts_name = name  # the TS variable is `${name}.weight`, [k, k, cin, cout] or [cin, cout]
         shape = (cout, cin) if kernel == 0 else (cout, cin, kernel, kernel)
         self.weight = torch.nn.Parameter(torch.randn(shape))
         self.kernel = kernel
@@ -79,17 +83,18 @@ class Layer(torch.nn.Module):
 
 
 class Block(torch.nn.Module):
-    def __init__(self, cfg, fl, cin, cout, cemb, flavor, resample, attention):
+    def __init__(self, name, cfg, fl, cin, cout, cemb, flavor, resample, attention):
         super().__init__()
+        self.ts_name = name
         self.cfg, self.fl, self.flavor, self.resample = cfg, fl, flavor, resample
         mp = fl['mp_learned']
         self.heads = cout // cfg['channelsPerHead'] if attention else 0
-        self.conv_res0 = Layer(cout if flavor == 'enc' else cin, cout, 3, mp)
-        self.emb_linear = Layer(cemb, cout, 0, mp)
-        self.conv_res1 = Layer(cout, cout, 3, mp)
-        self.conv_skip = Layer(cin, cout, 1, mp) if cin != cout else None
-        self.attn_qkv = Layer(cout, cout * 3, 1, mp) if self.heads else None
-        self.attn_proj = Layer(cout, cout, 1, mp) if self.heads else None
+        self.conv_res0 = Layer(cout if flavor == 'enc' else cin, cout, 3, mp, f'{name}.conv_res0')
+        self.emb_linear = Layer(cemb, cout, 0, mp, f'{name}.emb_linear')
+        self.conv_res1 = Layer(cout, cout, 3, mp, f'{name}.conv_res1')
+        self.conv_skip = Layer(cin, cout, 1, mp, f'{name}.conv_skip') if cin != cout else None
+        self.attn_qkv = Layer(cout, cout * 3, 1, mp, f'{name}.attn_qkv') if self.heads else None
+        self.attn_proj = Layer(cout, cout, 1, mp, f'{name}.attn_proj') if self.heads else None
         self.emb_gain = torch.nn.Parameter(torch.zeros([])) if fl['gains'] else None
 
     def act(self, x):
@@ -148,21 +153,21 @@ class Unet(torch.nn.Module):
         attn = set(cfg['attnResolutions'])
         self.register_buffer('freqs', 2 * math.pi * torch.randn(cnoise))
         self.register_buffer('phases', 2 * math.pi * torch.rand(cnoise))
-        self.emb_noise = Layer(cnoise, cemb, 0, mp)
-        self.emb_label = Layer(cfg['labelDim'], cemb, 0, mp) if cfg['labelDim'] else None
+        self.emb_noise = Layer(cnoise, cemb, 0, mp, 'unet.emb_noise')
+        self.emb_label = Layer(cfg['labelDim'], cemb, 0, mp, 'unet.emb_label') if cfg['labelDim'] else None
         self.enc = torch.nn.ModuleList()
         skips = []
         cout = cfg['channels'] + 1
         for level, channels in enumerate(cblock):
             res = cfg['resolution'] >> level
             if level == 0:
-                self.enc_conv = Layer(cout, channels, 3, mp)
+                self.enc_conv = Layer(cout, channels, 3, mp, f'unet.enc.{res}x{res}_conv')
                 cout = channels
             else:
-                self.enc.append(Block(cfg, fl, cout, cout, cemb, 'enc', 'down', False))
+                self.enc.append(Block(f'unet.enc.{res}x{res}_down', cfg, fl, cout, cout, cemb, 'enc', 'down', False))
             skips.append(cout)
-            for _ in range(cfg['numBlocks']):
-                self.enc.append(Block(cfg, fl, cout, channels, cemb, 'enc', 'keep', res in attn))
+            for i in range(cfg['numBlocks']):
+                self.enc.append(Block(f'unet.enc.{res}x{res}_block{i}', cfg, fl, cout, channels, cemb, 'enc', 'keep', res in attn))
                 cout = channels
                 skips.append(cout)
         self.dec = torch.nn.ModuleList()
@@ -171,20 +176,39 @@ class Unet(torch.nn.Module):
             channels = cblock[level]
             res = cfg['resolution'] >> level
             if level == len(cblock) - 1:
-                self.dec.append(Block(cfg, fl, cout, cout, cemb, 'dec', 'keep', True))
-                self.dec.append(Block(cfg, fl, cout, cout, cemb, 'dec', 'keep', False))
+                self.dec.append(Block(f'unet.dec.{res}x{res}_in0', cfg, fl, cout, cout, cemb, 'dec', 'keep', True))
+                self.dec.append(Block(f'unet.dec.{res}x{res}_in1', cfg, fl, cout, cout, cemb, 'dec', 'keep', False))
                 self.takes_skip += [False, False]
             else:
-                self.dec.append(Block(cfg, fl, cout, cout, cemb, 'dec', 'up', False))
+                self.dec.append(Block(f'unet.dec.{res}x{res}_up', cfg, fl, cout, cout, cemb, 'dec', 'up', False))
                 self.takes_skip.append(False)
-            for _ in range(cfg['numBlocks'] + 1):
+            for i in range(cfg['numBlocks'] + 1):
                 cin = cout + skips.pop()
-                self.dec.append(Block(cfg, fl, cin, channels, cemb, 'dec', 'keep', res in attn))
+                self.dec.append(Block(f'unet.dec.{res}x{res}_block{i}', cfg, fl, cin, channels, cemb, 'dec', 'keep', res in attn))
                 self.takes_skip.append(True)
                 cout = channels
-        self.out_conv = Layer(cout, cfg['channels'], 3, mp)
+        self.out_conv = Layer(cout, cfg['channels'], 3, mp, 'unet.out_conv')
         self.out_gain = torch.nn.Parameter(torch.zeros([])) if fl['gains'] else None
-        self.logvar_linear = Layer(cfg['logvarChannels'], 1, 0, mp)
+        self.logvar_linear = Layer(cfg['logvarChannels'], 1, 0, mp, 'logvar_linear')
+
+    def load_ts(self, tensors):
+        """Copies the TS network's variables (name -> array in tfjs layout) into this one; returns the names used."""
+        used = set()
+        with torch.no_grad():
+            for m in self.modules():
+                if isinstance(m, Layer):
+                    w = torch.as_tensor(tensors[f'{m.ts_name}.weight'])
+                    m.weight.copy_(w.t() if w.ndim == 2 else w.permute(3, 2, 0, 1))
+                    used.add(f'{m.ts_name}.weight')
+                elif isinstance(m, Block) and m.emb_gain is not None:
+                    m.emb_gain.fill_(float(tensors[f'{m.ts_name}.emb_gain']))
+                    used.add(f'{m.ts_name}.emb_gain')
+            if self.out_gain is not None:
+                self.out_gain.fill_(float(tensors['unet.out_gain']))
+                used.add('unet.out_gain')
+            self.freqs.copy_(torch.as_tensor(tensors['unet.emb_fourier.freqs']))
+            self.phases.copy_(torch.as_tensor(tensors['unet.emb_fourier.phases']))
+        return used
 
     def act(self, x):
         return mp_silu(x) if self.fl['mp_fixed'] else F.silu(x)
@@ -244,7 +268,26 @@ def timed(fn, max_repeats, budget):
     return best, repeats
 
 
+def check(cfg, npz_path):
+    """`check CONFIG NPZ`: the TS network's weights, input and output (NHWC) in NPZ; prints the largest difference."""
+    import numpy as np
+    data = np.load(npz_path)
+    net = Unet(cfg)
+    used = net.load_ts({k: data[k] for k in data.files})
+    params = {k for k in data.files if not k.startswith('io.') and 'fourier' not in k}
+    missing = sorted(params - used)
+    x = torch.as_tensor(data['io.x']).permute(0, 3, 1, 2)
+    with torch.no_grad():
+        y = net(x, torch.as_tensor(data['io.t'])).permute(0, 2, 3, 1).numpy()
+    ref = data['io.y']
+    print(json.dumps({'parameters': sum(p.numel() for p in net.parameters()), 'unused_ts_tensors': missing,
+                      'max_abs_diff': float(np.abs(y - ref).max()), 'max_abs_ref': float(np.abs(ref).max())}))
+
+
 def main():
+    if sys.argv[1] == 'check':
+        check(json.loads(sys.argv[2]), sys.argv[3])
+        return
     cfg = json.loads(sys.argv[1])
     batches = [int(b) for b in sys.argv[2].split(',') if b]
     threads = int(sys.argv[3])
