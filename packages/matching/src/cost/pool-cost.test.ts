@@ -4,6 +4,7 @@ import { greedyAssign } from '../greedy-match';
 import { greedyMatchStream } from '../greedy-stream';
 import { computeCostMatrix } from './compute-cost-matrix';
 import { createWasmPoolCost, type PoolCostFactory } from './pool-cost';
+import { poolCostFromDotProducts, type PoolDotProducts } from './pool-cost-from-dot';
 
 /**
  * Integer rows in {-2..2} whose set is closed under negation (row i + n/2 = -row i), with `distinct` distinct
@@ -52,6 +53,18 @@ describe('wasm pool kernel (DANSM distances + greedy per batch)', () => {
       const before = await computeCostMatrix(x, z, rows, cols, dim, { backend: 'cpu' });
       expect(fused).toEqual(Array.from(greedyAssign(before.cost, rows, cols, new Uint8Array(cols))));
       expect(fused).toEqual(Array.from(greedyMatchStream(x, z, rows, cols, dim, { method: 'scan' })));
+      // The GEMM adapter a native sgemm plugs into, here around a plain JS product: the same distances.
+      const jsDot: PoolDotProducts = (a, r, b, c, dd, out) => {
+        for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) {
+          let s = 0;
+          for (let q = 0; q < dd; q++) s += a[i * dd + q]! * b[j * dd + q]!;
+          out[i * c + j] = s;
+        }
+      };
+      const g = await poolCostFromDotProducts('js-dot', jsDot)(cols, dim, rows);
+      await g.setPool(z);
+      const gd = await g.distances(x, rows);
+      expect(Array.from(greedyAssign(gd.cost, rows, cols, new Uint8Array(cols), gd.ld))).toEqual(fused);
       // Ties really happened: rows whose nearest unused pool row was not unique.
       const used = new Uint8Array(cols);
       let tied = 0;
@@ -116,7 +129,7 @@ describe('dansm coupling through the pool kernel', () => {
     let made = 0;
     const exactFactory: PoolCostFactory = async (cols, d, maxRows) => {
       made++;
-      let pool = new Float32Array(0);
+      let pool: Float32Array = new Float32Array(0);
       const out = new Float32Array(maxRows * cols);
       return {
         name: 'test-exact',
