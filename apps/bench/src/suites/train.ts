@@ -8,6 +8,7 @@ import { findPythonPeer, runPython } from '../python-peer';
 import { writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
+import { measurePeak, peakVariants } from '../peak/peak-fma';
 import { findTorchPeer, runTorchPeer, type TorchPeerResult } from '../train/torch-peer';
 import { parseTrainOptions, TrainOptionError, type TrainOptions } from '../train/train-options';
 import { joinPeer, type PeerMeasurement } from '../train/train-rows';
@@ -142,6 +143,10 @@ export const trainSuite: Suite = {
     const matmulN = 512;
     const gpuMatmulN = 2048;
 
+    // The wasm SIMD FMA ceiling on the same threads (flow-bench peak), for the "of wasm peak" column.
+    const fastest = peakVariants()[0];
+    const peak = fastest ? await measurePeak(fastest.variant, fastest.module, opts.threads, 0.3, 2) : null;
+    if (peak) log(`wasm ${peak.variant} peak on ${peak.threads} threads: ${peak.gflops.toFixed(1)} GFLOP/s`);
     const rows: Row[] = [];
     const matmul: { backend: string; n: number; gflops: number }[] = [];
     const skipped: string[] = [];
@@ -259,12 +264,13 @@ export const trainSuite: Suite = {
         ? `PyTorch peer skipped: ${torch}`
         : `PyTorch peer: torch ${torchVersion} CPU, ${torchThreads} threads (torch.set_num_threads), the same U-Net built from the preset's config in apps/bench/python/edm2_unet_peer.py (NCHW float32; parameters ${[...torchRuns.entries()].map(([p, r]) => `${p} ${r.parameters}${r.parameters === countParameters(getUnetPreset(p).config) ? ' = ours' : ` != ours ${countParameters(getUnetPreset(p).config)}`}`).join(', ')}), forward under no_grad, forward+backward = mean squared error to a target and backward, timed the same way`;
 
-    const header = ['backend', 'preset', 'params', 'batch', 'pass', 'ms / batch', 'images/s', 'GFLOP/s', 'of backend matmul', 'PyTorch images/s', 'ours / PyTorch'];
+    const header = ['backend', 'preset', 'params', 'batch', 'pass', 'ms / batch', 'images/s', 'GFLOP/s', 'of backend matmul', 'of wasm FMA peak', 'PyTorch images/s', 'ours / PyTorch'];
+    const ofPeak = (g: number): Cell => (peak ? `${((100 * g) / peak.gflops).toFixed(1)}%` : null);
     const cells: Cell[][] = rows.map((r, i) => {
       const j = joined[i]!;
       return r.skipped
-        ? [r.backend, r.preset, r.parameters, r.batch, r.mode, `skipped: ${r.skipped}`, null, null, null, j.peer_images_per_second, null]
-        : [r.backend, r.preset, r.parameters, r.batch, r.mode, r.seconds * 1e3, r.imagesPerSecond, r.gflops, `${(100 * r.ofMatmul).toFixed(1)}%`, j.peer_images_per_second, j.ratio];
+        ? [r.backend, r.preset, r.parameters, r.batch, r.mode, `skipped: ${r.skipped}`, null, null, null, null, j.peer_images_per_second, null]
+        : [r.backend, r.preset, r.parameters, r.batch, r.mode, r.seconds * 1e3, r.imagesPerSecond, r.gflops, `${(100 * r.ofMatmul).toFixed(1)}%`, ofPeak(r.gflops), j.peer_images_per_second, j.ratio];
     });
     const mmHeader = ['backend', 'matmul n x n', 'GFLOP/s', `numpy peer GFLOP/s (n = ${matmulN})`, 'ours/peer'];
     const mmCells: Cell[][] = matmul.map((m) => [m.backend, m.n, m.gflops, peerMatmul?.gflops ?? null, peerMatmul ? m.gflops / peerMatmul.gflops : null]);
@@ -279,14 +285,14 @@ export const trainSuite: Suite = {
       `FLOPs counted analytically (convolutions + attention products, 2 per multiply-add; backward = 2x forward): ${flopNote}; ` +
       `best of up to ${maxRepeats} runs after one warm-up, at most ~${budget} s per measurement (a pass predicted from the rate so far to need more than ${3 * budget} s is skipped); ` +
       `GPU backends (webgpu, tensorflow-gpu) run larger batches and a ${gpuMatmulN}x${gpuMatmulN} matmul; ` +
-      `backend matmul: tf.matMul ${matmulN}x${matmulN} float32 (CPU backends) in the same run; load average at start ${load}, at end ${loadavg()[0]!.toFixed(1)}; matmul peer: ${peerName}; ${torchNote}` +
+      `backend matmul: tf.matMul ${matmulN}x${matmulN} float32 (CPU backends) in the same run; load average at start ${load}, at end ${loadavg()[0]!.toFixed(1)}; wasm FMA peak (flow-bench peak, ${peak ? `${peak.variant}, ${peak.threads} threads: ${peak.gflops.toFixed(1)} GFLOP/s` : 'no wasm SIMD'}); matmul peer: ${peerName}; ${torchNote}` +
       (devices.length ? `; GPU: ${devices.join('; ')}` : '') +
       (skipped.length ? `; backends not present: ${skipped.join('; ')}` : '');
     const table = markdownTable(header, cells);
     const mmTable = markdownTable(mmHeader, mmCells);
     if (json) {
       const peerInfo = torchVersion ? { torch: torchVersion, threads: torchThreads, parameters: Object.fromEntries([...torchRuns].map(([p, r]) => [p, r.parameters])) } : null;
-      process.stdout.write(`${JSON.stringify({ rows: joined, suite: 'train', machine, inputs, peer: peerInfo, matmul, peer_matmul: peerMatmul, details: rows })}\n`);
+      process.stdout.write(`${JSON.stringify({ rows: joined, suite: 'train', machine, inputs, peer: peerInfo, wasm_peak: peak, matmul, peer_matmul: peerMatmul, details: rows })}\n`);
     } else {
       process.stdout.write(`${machine}\n${inputs}\n\nU-Net throughput\n\n${table}\n\nMatmul limit per backend\n\n${mmTable}\n`);
     }
