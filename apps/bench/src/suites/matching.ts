@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ndarray, writeNpy } from '@flow/io';
 import { computeCostMatrix, listCostBackends, rowSqDist, solveAssignment, type CostBackendName } from '@flow/matching';
 import { Rng } from '@flow/random';
 import { runPython, type PythonPeer } from '../python-peer';
-import { announceContext, err, repoRoot, writeSuiteReport } from '../report';
+import { announceContext, err, loadWarning, repoRoot, writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 import { entropicSection } from './matching-entropic';
@@ -143,7 +143,8 @@ export const matchingSuite: Suite = {
         return [ms!, d!];
       });
       const g = await greedySection(quick, peer, () => null, sizes);
-      const md = `# flow-bench matching --greedy-only\n\nCommand: \`flow-bench matching ${args.join(' ')}\`\n\n${machine}\n${peer ? `Peer: python3 numpy ${peer.numpy} (same run).` : 'Peer: python3 with numpy not found.'} Load average ${loadStart} at start, ${loadavg()[0]!.toFixed(1)} at end.\n\n${g.markdown}\n`;
+      const warning = loadWarning(Number(loadStart), loadavg()[0]!, cpus().length);
+      const md = `# flow-bench matching --greedy-only\n\nCommand: \`flow-bench matching ${args.join(' ')}\`\n\n${machine}\n${peer ? `Peer: python3 numpy ${peer.numpy} (same run).` : 'Peer: python3 with numpy not found.'} Load average ${loadStart} at start, ${loadavg()[0]!.toFixed(1)} at end.\n\n${warning ? `${warning}\n\n` : ''}${g.markdown}\n`;
       process.stdout.write(json ? `${JSON.stringify({ machine, peer, greedy: g.rows })}\n` : md);
       if (write) writeSuiteReport('matching-greedy', md);
       rmSync(tmp, { recursive: true, force: true });

@@ -1,9 +1,9 @@
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { describeMachine } from '../machine';
 import { nativePeak } from '../peak/native-peak';
 import { measurePeak, peakThreadCounts, peakVariants } from '../peak/peak-fma';
 import { PEAK_SHAPE } from '../peak/peak-kernel-binary';
-import { writeSuiteReport } from '../report';
+import { loadWarning, writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 
@@ -40,6 +40,7 @@ export const peakSuite: Suite = {
           : { engine: 'native', variant: n.isa, threads: t, gflops: n.gflops, perThread: n.gflops / t, note: '' },
       );
     }
+    const warning = loadWarning(Number(loadStart), loadavg()[0]!, cpus().length);
     const load = `load average ${loadStart} at start, ${loadavg()[0]!.toFixed(1)} at end`;
     const inputs =
       `kernel: ${PEAK_SHAPE.chains} independent f32x4 chains acc = acc * a + b, unrolled ${PEAK_SHAPE.unroll}x per loop iteration ` +
@@ -61,6 +62,7 @@ export const peakSuite: Suite = {
           '',
           machine,
           '',
+          ...(warning ? [warning, ''] : []),
           inputs,
           '',
           'The ceiling a wasm engine can reach on this machine: float32 multiply-adds with no memory traffic.',

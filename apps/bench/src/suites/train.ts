@@ -1,11 +1,11 @@
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@flow/random';
 import { BACKEND_NAMES, BackendUnavailableError, initBackend, measureMatmulGflops, registerGradients, type ResolvedBackend } from '@flow/runtime';
 import { countFlops, countParameters, createEdm2Unet, getUnetPreset, unetPresetNames } from '@flow/unet-edm2';
 import { describeMachine } from '../machine';
 import { findPythonPeer, runPython } from '../python-peer';
-import { writeSuiteReport } from '../report';
+import { loadWarning, writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 import { measurePeak, peakVariants } from '../peak/peak-fma';
@@ -288,6 +288,7 @@ export const trainSuite: Suite = {
       `backend matmul: tf.matMul ${matmulN}x${matmulN} float32 (CPU backends) in the same run; load average at start ${load}, at end ${loadavg()[0]!.toFixed(1)}; wasm FMA peak (flow-bench peak, ${peak ? `${peak.variant}, ${peak.threads} threads: ${peak.gflops.toFixed(1)} GFLOP/s` : 'no wasm SIMD'}); matmul peer: ${peerName}; ${torchNote}` +
       (devices.length ? `; GPU: ${devices.join('; ')}` : '') +
       (skipped.length ? `; backends not present: ${skipped.join('; ')}` : '');
+    const warning = loadWarning(Number(load), loadavg()[0]!, cpus().length);
     const table = markdownTable(header, cells);
     const mmTable = markdownTable(mmHeader, mmCells);
     if (json) {
@@ -304,6 +305,7 @@ export const trainSuite: Suite = {
         '',
         machine,
         '',
+        ...(warning ? [warning, ''] : []),
         inputs,
         '',
         'Throughput of the EDM2 magnitude-preserving U-Net (`@flow/unet-edm2`) per TensorFlow.js backend: one',
