@@ -299,7 +299,7 @@ export const trainSuite: Suite = {
     }
     if (write) {
       const md = [
-        `# flow-bench train${only ? ` (${only.join(', ')})` : ''}`,
+        `# flow-bench train${only ? ` (${only.join(', ')})` : ''}${torchVersion ? ' vs PyTorch' : ''}`,
         '',
         `Command: \`flow-bench train ${args.join(' ')}${quick ? ' --quick' : ''}\``,
         '',
