@@ -37,3 +37,14 @@ export function announceContext(): { machine: string; peer: PythonPeer | null } 
   err(peer ? `peer: ${peer.executable} numpy ${peer.numpy} scipy ${peer.scipy}` : 'peer: python3 with numpy+scipy not found, peer columns skipped');
   return { machine, peer };
 }
+
+/**
+ * A warning line for a report measured on a busy machine (load average above the core count at start or end),
+ * or '' when it was quiet enough. Figures from a loaded run are lower, and a peer with spinning OpenMP threads
+ * (PyTorch, BLAS) loses more than single-threaded workers, so ratios move too.
+ */
+export function loadWarning(loadStart: number, loadEnd: number, cores: number): string {
+  const worst = Math.max(loadStart, loadEnd);
+  if (worst <= cores) return '';
+  return `**Loaded machine**: load average ${loadStart.toFixed(1)} at start, ${loadEnd.toFixed(1)} at end on ${cores} cores (other work was running); figures are below an idle machine's, and ratios to multi-threaded peers are not representative.`;
+}

@@ -4,6 +4,8 @@ import { greedyAssign } from './greedy-match';
 import { solveAssignment } from './lap/solve-assignment';
 import { pairCost, rowSqDist } from './pair-cost';
 import { checkFits } from './scope-limit';
+import { createWasmPoolCost, type PoolCost, type PoolCostFactory, type PoolDistances } from './cost/pool-cost';
+import { pickAutoBackend } from './cost/registry';
 import { entropicScopeAssign, type EntropicCouplingOptions } from './entropic/entropic-scope';
 import { ENTROPIC_SOLVERS, type EntropicSolver } from './entropic/entropic-solve';
 
@@ -82,6 +84,12 @@ export interface CouplingOptions {
   ms?: number;
   /** Distance backend name passed to the cost module ('auto', 'cpu', ...). */
   costBackend?: string;
+  /**
+   * dansm: the kernel for the batch x pool distances, with the pool prepared once per draw (default: the wasm
+   * pool kernel when `costBackend` is 'wasm', or 'auto' and auto picks wasm; otherwise the cost backend per
+   * batch). A native GEMM plugs in here. Not used with a feature `distance`.
+   */
+  poolCost?: PoolCostFactory;
   distance?: FeatureDistance;
   /** Rows per `next()` call the caller plans (default 256): dansm's distance block is batch x ms. For the memory check only. */
   batch?: number;
@@ -302,6 +310,12 @@ class DansmCoupling extends BaseCoupling {
   private poolFeatures: Float32Array | null = null;
   private used: Uint8Array;
   private nUsed = 0;
+  private readonly poolCostFactory: PoolCostFactory | undefined;
+  private readonly plannedBatch: number;
+  /** The pool kernel and the batch size it was made for; `none` once this coupling settled on per-batch costs. */
+  private poolCost: { kernel: PoolCost; maxRows: number } | 'none' | null = null;
+  /** The pool the kernel holds (packed once per draw or restore). */
+  private packed: Float32Array | null = null;
 
   constructor(
     opts: CouplingOptions,
@@ -309,6 +323,51 @@ class DansmCoupling extends BaseCoupling {
   ) {
     super(opts);
     this.used = new Uint8Array(ms);
+    this.poolCostFactory = opts.poolCost;
+    this.plannedBatch = opts.batch ?? 256;
+  }
+
+  /** Makes the pool kernel (see CouplingOptions.poolCost), or null when distances go through the cost module. */
+  private async makeKernel(maxRows: number): Promise<PoolCost | null> {
+    if (this.distance) return null;
+    if (this.poolCostFactory) return this.poolCostFactory(this.ms, this.dim, maxRows);
+    if (this.costBackend !== 'wasm' && this.costBackend !== 'auto') return null;
+    if (this.costBackend === 'auto') {
+      const probe = { x: new Float32Array(0), z: new Float32Array(0), rows: maxRows, cols: this.ms, dim: this.dim, mean: new Float64Array(0), precision: 'float32' as const };
+      const pick = await pickAutoBackend(probe).catch(() => null);
+      if (pick?.backend.name !== 'wasm') return null;
+    }
+    try {
+      return await createWasmPoolCost(this.ms, this.dim, maxRows);
+    } catch (e) {
+      if (this.costBackend === 'wasm') throw e;
+      return null;
+    }
+  }
+
+  /** Distances of `rows` data rows to the pool through the pool kernel (packing the pool if it changed), or null. */
+  private async poolDistances(chunk: Float32Array, rows: number): Promise<PoolDistances | null> {
+    if (this.poolCost === 'none') return null;
+    const t0 = performance.now();
+    if (this.poolCost === null || rows > this.poolCost.maxRows) {
+      // A batch larger than the kernel was made for: a new one (rare; the trainer's batch size is fixed).
+      if (this.poolCost) this.poolCost.kernel.dispose();
+      const maxRows = Math.min(this.ms, Math.max(rows, this.plannedBatch));
+      const kernel = await this.makeKernel(maxRows);
+      this.poolCost = kernel ? { kernel, maxRows } : 'none';
+      this.packed = null;
+      if (!kernel) return null;
+    }
+    if (this.poolCost === 'none') return null;
+    const k = this.poolCost.kernel;
+    if (this.packed !== this.pool) {
+      await k.setPool(this.pool!);
+      this.packed = this.pool;
+    }
+    const d = await k.distances(chunk, rows);
+    this.lastBackend = k.name;
+    this.counters.secondsCost += (performance.now() - t0) / 1000;
+    return d;
   }
 
   private async drawPool(): Promise<void> {
@@ -331,13 +390,15 @@ class DansmCoupling extends BaseCoupling {
       const pool = this.pool!;
       const rows = Math.min(batchSize - b0, this.ms - this.nUsed);
       const chunk = data.subarray(b0 * dim, (b0 + rows) * dim);
-      const dist = await this.distances(chunk, rows, pool, this.poolFeatures, this.ms);
+      const fast = await this.poolDistances(chunk, rows);
+      const dist = fast ? fast.cost : await this.distances(chunk, rows, pool, this.poolFeatures, this.ms);
+      const ld = fast ? fast.ld : this.ms;
       const t0 = performance.now();
       // Unmatched reference: the pool noises in the order they were drawn.
       let order = 0;
       const unusedInOrder: number[] = [];
       for (let k = 0; k < this.ms && unusedInOrder.length < rows; k++) if (!this.used[k]) unusedInOrder.push(k);
-      const pick = greedyAssign(dist, rows, this.ms, this.used);
+      const pick = greedyAssign(dist, rows, this.ms, this.used, ld);
       for (let r = 0; r < rows; r++) {
         const k = pick[r]!;
         noise.set(pool.subarray(k * dim, (k + 1) * dim), (b0 + r) * dim);

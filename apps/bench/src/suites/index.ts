@@ -4,6 +4,7 @@ import { emaSuite } from './ema';
 import { fidSuite } from './fid';
 import { matchingSuite } from './matching';
 import { solversSuite } from './solvers';
+import { peakSuite } from './peak';
 import { trainSuite } from './train';
 
-export const suites: readonly Suite[] = [matchingSuite, solversSuite, trainSuite, fidSuite, emaSuite, bespokeSuite];
+export const suites: readonly Suite[] = [matchingSuite, solversSuite, trainSuite, peakSuite, fidSuite, emaSuite, bespokeSuite];

@@ -1,15 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ndarray, writeNpy } from '@flow/io';
-import { computeCostMatrix, createCoupling, listCostBackends, rowSqDist, solveAssignment, type CostBackendName } from '@flow/matching';
+import { computeCostMatrix, listCostBackends, rowSqDist, solveAssignment, type CostBackendName } from '@flow/matching';
 import { Rng } from '@flow/random';
 import { runPython, type PythonPeer } from '../python-peer';
-import { announceContext, err, repoRoot, writeSuiteReport } from '../report';
+import { announceContext, err, loadWarning, repoRoot, writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 import { entropicSection } from './matching-entropic';
+import { greedySection } from './matching-greedy';
 
 const PEER_EXACT = `
 import sys, json, time
@@ -28,27 +29,6 @@ x64 = x.astype(np.float64); z64 = z.astype(np.float64)
 total = float(((x64[r] - z64[c]) ** 2).sum())
 np.save(sys.argv[3], c.astype(np.int64))
 print(json.dumps({"cost": t1 - t0, "assign": t2 - t1, "total": total}))
-`;
-
-const PEER_GREEDY = `
-import sys, json, time
-import numpy as np
-ms, d, batch, nb = (int(a) for a in sys.argv[1:5])
-rng = np.random.default_rng(0)
-pool = rng.standard_normal((ms, d), dtype=np.float32)
-pp = np.einsum('ij,ij->i', pool, pool)
-used = np.zeros(ms, dtype=bool); n_used = 0
-spent = 0.0; before = 0.0; after = 0.0
-for b in range(nb):
-    x = rng.standard_normal((batch, d), dtype=np.float32)
-    t0 = time.perf_counter()
-    D = (x * x).sum(1)[:, None] + pp[None, :] - 2.0 * (x @ pool.T)
-    for i in range(batch):
-        row = np.where(used, np.inf, D[i])
-        k = int(np.argmin(row)); used[k] = True; n_used += 1
-        after += float(((x[i] - pool[k]) ** 2).sum())
-    spent += time.perf_counter() - t0
-print(json.dumps({"per_batch": spent / nb, "after": after / (nb * batch)}))
 `;
 
 interface ExactRow {
@@ -152,6 +132,24 @@ export const matchingSuite: Suite = {
     const write = args.includes('--write');
     const { machine, peer } = announceContext();
     const tmp = mkdtempSync(path.join(tmpdir(), 'flow-bench-matching-'));
+    const loadStart = loadavg()[0]!.toFixed(1);
+    if (args.includes('--greedy-only')) {
+      // Just DANSM's greedy per batch vs numpy (no exact-assignment column).
+      // --greedy-sizes=10000x3072,1000x784 picks the (ms, d) pairs.
+      const sizesArg = args.find((a) => a.startsWith('--greedy-sizes='))?.slice('--greedy-sizes='.length);
+      const sizes = sizesArg?.split(',').map((p): [number, number] => {
+        const [ms, d] = p.split('x').map(Number);
+        if (!Number.isInteger(ms) || !Number.isInteger(d) || ms! < 1 || d! < 1) throw new Error(`--greedy-sizes: expected MSxD pairs like 10000x3072, got '${p}'`);
+        return [ms!, d!];
+      });
+      const g = await greedySection(quick, peer, () => null, sizes);
+      const warning = loadWarning(Number(loadStart), loadavg()[0]!, cpus().length);
+      const md = `# flow-bench matching --greedy-only\n\nCommand: \`flow-bench matching ${args.join(' ')}\`\n\n${machine}\n${peer ? `Peer: python3 numpy ${peer.numpy} (same run).` : 'Peer: python3 with numpy not found.'} Load average ${loadStart} at start, ${loadavg()[0]!.toFixed(1)} at end.\n\n${warning ? `${warning}\n\n` : ''}${g.markdown}\n`;
+      process.stdout.write(json ? `${JSON.stringify({ machine, peer, greedy: g.rows })}\n` : md);
+      if (write) writeSuiteReport('matching-greedy', md);
+      rmSync(tmp, { recursive: true, force: true });
+      return 0;
+    }
     if (args.includes('--entropic-only')) {
       // Just the entropic section (minutes less than the whole suite).
       try {
@@ -187,23 +185,11 @@ export const matchingSuite: Suite = {
       const backendSizes: [number, number][] = quick ? [[500, 784]] : [[1000, 784], [2000, 3072]];
       err('cost backends ...');
       const backendRows = await costBackendRows(backendSizes);
-      const greedySizes: [number, number][] = quick ? [[1000, 784]] : [[1000, 784], [1000, 3072], [10000, 784], [10000, 3072]];
-      const greedy: Cell[][] = [];
-      for (const [ms, d] of greedySizes) {
-        // A whole pool cycle, so the path figures are not flattered by a fresh pool.
-        const nb = quick ? 3 : Math.ceil(ms / 128);
-        const dataRng = new Rng(77);
-        const sampler = { dim: d, draw: (count: number) => dataRng.fillNormal(new Float32Array(count * d)) };
-        const c = createCoupling('dansm', { sampler, rng: new Rng(78), ms, costBackend: 'auto' });
-        for (let b = 0; b < nb; b++) await c.next(128);
-        const st = c.stats();
-        let p: { per_batch: number; after: number } | null = null;
-        if (peer) p = runPython(peer, PEER_GREEDY, [String(ms), String(d), '128', String(nb)]);
+      err('greedy per batch ...');
+      const greedy = await greedySection(quick, peer, (ms, d) => {
         const ex = exact.find((r) => r.ms === ms && r.d === d && r.ours);
-        const exRed = ex?.ours ? 1 - ex.ours.after / ex.ours.before : null;
-        greedy.push([ms, d, 128, st.seconds / st.batches, p?.per_batch, ratio(st.seconds / st.batches, p?.per_batch), st.meanSqPathBefore, st.meanSqPathAfter, st.reduction, exRed]);
-        err(`  greedy ms=${ms} d=${d}: ${(st.seconds / st.batches).toFixed(3)} s/batch`);
-      }
+        return ex?.ours ? 1 - ex.ours.after / ex.ours.before : null;
+      });
 
       const exactTable = markdownTable(
         ['ms', 'd', 'cost s (ours)', 'backend', 'assign s (ours)', 'total s (ours)', 'cost s (numpy)', 'assign s (scipy)', 'total s (numpy+scipy)', 'ratio ours/peer', 'same optimum', 'munkres s', 'munkres-js s', 'path before', 'path after', 'note'],
@@ -229,7 +215,6 @@ export const matchingSuite: Suite = {
       const backendTable = markdownTable(['ms', 'd', 'backend', 'seconds', 'GFLOP/s', 'notes'], backendRows);
       err('entropic plans ...');
       const entropic = await entropicSection(quick, tmp);
-      const greedyTable = markdownTable(['ms', 'd', 'batch', 's/batch (ours)', 's/batch (numpy)', 'ratio', 'path before', 'path after (greedy)', 'reduction (greedy)', 'reduction (exact, same ms)'], greedy);
       const md = [
         '# flow-bench matching',
         '',
@@ -248,16 +233,12 @@ export const matchingSuite: Suite = {
         '',
         backendTable,
         '',
-        '## Greedy (DANSM) per training batch',
-        '',
-        `Batches of 128 (a whole pool cycle, ceil(ms / 128) batches; 3 with --quick) through the \`dansm\` coupling (distances batch x pool + the in-order nearest-unused rule); numpy peer does the same rule with its own data.`,
-        '',
-        greedyTable,
+        greedy.markdown,
         '',
         entropic.markdown,
       ].join('\n');
       if (json) {
-        process.stdout.write(`${JSON.stringify({ machine, peer, exact, backends: backendRows, greedy, entropic: entropic.rows })}\n`);
+        process.stdout.write(`${JSON.stringify({ machine, peer, exact, backends: backendRows, greedy: greedy.rows, entropic: entropic.rows })}\n`);
       } else {
         process.stdout.write(`${md}\n`);
       }

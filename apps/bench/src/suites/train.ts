@@ -1,13 +1,17 @@
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@flow/random';
-import { BackendUnavailableError, initBackend, measureMatmulGflops, registerGradients, type ResolvedBackend } from '@flow/runtime';
-import { countFlops, countParameters, createEdm2Unet, getUnetPreset } from '@flow/unet-edm2';
+import { BACKEND_NAMES, BackendUnavailableError, initBackend, measureMatmulGflops, registerGradients, type ResolvedBackend } from '@flow/runtime';
+import { countFlops, countParameters, createEdm2Unet, getUnetPreset, unetPresetNames } from '@flow/unet-edm2';
 import { describeMachine } from '../machine';
 import { findPythonPeer, runPython } from '../python-peer';
-import { writeSuiteReport } from '../report';
+import { loadWarning, writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
+import { measurePeak, peakVariants } from '../peak/peak-fma';
+import { findTorchPeer, runTorchPeer, type TorchPeerResult } from '../train/torch-peer';
+import { parseTrainOptions, TrainOptionError, type TrainOptions } from '../train/train-options';
+import { joinPeer, type PeerMeasurement } from '../train/train-rows';
 
 // The peer: numpy's float32 matmul (its BLAS) on the same sizes, as the machine's practical GEMM limit.
 const PEER_MATMUL = String.raw`
@@ -41,7 +45,8 @@ interface Row {
   skipped?: string;
 }
 
-const BACKENDS: ResolvedBackend[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'];
+// Every engine @flow/runtime offers (a new one, say `native`, joins the run when the runtime lists it).
+const BACKENDS = BACKEND_NAMES.filter((b): b is ResolvedBackend => b !== 'auto');
 
 /** Best wall time of `fn` (its result read back), stopping early once `budget` seconds are spent. */
 async function time(fn: () => tf.Tensor[], maxRepeats: number, budget: number): Promise<{ seconds: number; repeats: number }> {
@@ -74,13 +79,31 @@ export const trainSuite: Suite = {
   name: 'train',
   summary: 'EDM2 U-Net forward and forward+backward throughput and GFLOP/s per backend, vs the backend matmul',
   async run({ json, quick, args }) {
-    const write = args.includes('--write');
-    const only = args.find((a) => a.startsWith('--backends='))?.slice('--backends='.length).split(',');
+    let opts: TrainOptions;
+    try {
+      opts = parseTrainOptions(args);
+    } catch (e) {
+      if (!(e instanceof TrainOptionError)) throw e;
+      process.stderr.write(`flow-bench train: ${e.message}\n`);
+      return 2;
+    }
+    const write = opts.write;
+    const only = opts.backends;
     const log = (m: string) => process.stderr.write(`${m}\n`);
+    const known = new Set(unetPresetNames());
+    const badPreset = opts.presets?.find((p) => !known.has(p));
+    if (badPreset) {
+      process.stderr.write(`flow-bench train: --presets: unknown preset '${badPreset}' (expected some of ${[...known].join(', ')})\n`);
+      return 2;
+    }
+    // Engines that read a thread count (FLOW_THREADS) get the same one as the PyTorch peer.
+    if (args.some((a) => a.startsWith('--threads='))) process.env.FLOW_THREADS = String(opts.threads);
     const machine = describeMachine();
     const load = loadavg()[0]!.toFixed(1);
     const peer = findPythonPeer();
-    const plans: Plan[] = quick
+    const torch = opts.peer ? findTorchPeer() : 'not asked for (--no-peer)';
+    log(typeof torch === 'string' ? `PyTorch peer skipped: ${torch}` : `PyTorch peer: torch ${torch.torch}, ${opts.threads} threads`);
+    const defaultPlans: Plan[] = quick
       ? [
           { preset: 'mnist-fast', batches: [16] },
           { preset: 'mnist', batches: [1, 8] },
@@ -93,34 +116,54 @@ export const trainSuite: Suite = {
           { preset: 'cifar10-small', batches: [1, 8, 32] },
           { preset: 'cifar10', batches: [1, 4] },
         ];
+    // --presets picks presets (batch 16 unless the default plan has its own sizes); --batches overrides sizes.
+    const choose = (base: Plan[]): Plan[] =>
+      (opts.presets ? opts.presets.map((preset) => base.find((p) => p.preset === preset) ?? { preset, batches: [16] }) : base).map((p) => ({
+        preset: p.preset,
+        batches: opts.batches ?? p.batches,
+      }));
+    const plans = choose(defaultPlans);
     // A GPU backend pays a fixed cost per kernel launch: small batches say little about it, so it gets larger ones.
-    const gpuPlans: Plan[] = quick
-      ? [
-          { preset: 'mnist-fast', batches: [16, 256] },
-          { preset: 'cifar10-small', batches: [32] },
-        ]
-      : [
-          { preset: 'mnist-fast', batches: [16, 64, 256] },
-          { preset: 'mnist', batches: [16, 64] },
-          { preset: 'cifar10-small', batches: [8, 32] },
-          { preset: 'cifar10', batches: [8, 32] },
-        ];
+    const gpuPlans: Plan[] = choose(
+      quick
+        ? [
+            { preset: 'mnist-fast', batches: [16, 256] },
+            { preset: 'cifar10-small', batches: [32] },
+          ]
+        : [
+            { preset: 'mnist-fast', batches: [16, 64, 256] },
+            { preset: 'mnist', batches: [16, 64] },
+            { preset: 'cifar10-small', batches: [8, 32] },
+            { preset: 'cifar10', batches: [8, 32] },
+          ],
+    );
     const isGpu = (b: ResolvedBackend) => b === 'webgpu' || b === 'tensorflow-gpu';
     const maxRepeats = 2;
     const budget = quick ? 20 : 60; // seconds per measurement before we stop repeating
     const matmulN = 512;
     const gpuMatmulN = 2048;
 
+    // The wasm SIMD FMA ceiling on the same threads (flow-bench peak), for the "of wasm peak" column.
+    const fastest = peakVariants()[0];
+    const peak = fastest ? await measurePeak(fastest.variant, fastest.module, opts.threads, 0.3, 2) : null;
+    if (peak) log(`wasm ${peak.variant} peak on ${peak.threads} threads: ${peak.gflops.toFixed(1)} GFLOP/s`);
     const rows: Row[] = [];
     const matmul: { backend: string; n: number; gflops: number }[] = [];
     const skipped: string[] = [];
     const devices: string[] = [];
+    const unknown = only?.filter((b) => !(BACKENDS as readonly string[]).includes(b)) ?? [];
+    for (const b of unknown) {
+      log(`backend ${b}: unknown to @flow/runtime (it offers ${BACKENDS.join(', ')}), skipped`);
+      skipped.push(`${b} (unknown to @flow/runtime)`);
+    }
     for (const backend of BACKENDS.filter((b) => !only || only.includes(b))) {
       try {
         const info = await initBackend(backend);
         if (info.device) devices.push(`${backend}: ${info.device}`);
       } catch (e) {
-        skipped.push(`${backend} (${e instanceof BackendUnavailableError ? e.reason : (e as Error).message})`);
+        const why = e instanceof BackendUnavailableError ? e.reason : (e as Error).message;
+        log(`backend ${backend}: not available (${why}), skipped`);
+        skipped.push(`${backend} (${why})`);
         continue;
       }
       registerGradients();
@@ -191,12 +234,44 @@ export const trainSuite: Suite = {
     const peerMatmul = peer ? runPython<{ seconds: number; gflops: number }>(peer, PEER_MATMUL, [String(matmulN), '5']) : null;
     const peerName = peer ? `python3 numpy ${peer.numpy} float32 matmul` : 'python3+numpy not found: peer skipped';
 
-    const header = ['backend', 'preset', 'params', 'batch', 'pass', 'ms / batch', 'images/s', 'GFLOP/s', 'of backend matmul'];
-    const cells: Cell[][] = rows.map((r) =>
-      r.skipped
-        ? [r.backend, r.preset, r.parameters, r.batch, r.mode, `skipped: ${r.skipped}`, null, null, null]
-        : [r.backend, r.preset, r.parameters, r.batch, r.mode, r.seconds * 1e3, r.imagesPerSecond, r.gflops, `${(100 * r.ofMatmul).toFixed(1)}%`],
+    // The PyTorch peer: the same network per preset, every batch size any backend measured, after our runs.
+    const torchRuns = new Map<string, TorchPeerResult>();
+    const peerRows: PeerMeasurement[] = [];
+    if (typeof torch !== 'string') {
+      for (const preset of [...new Set(rows.map((r) => r.preset))]) {
+        const batches = [...new Set(rows.filter((r) => r.preset === preset && !r.skipped).map((r) => r.batch))];
+        if (batches.length === 0) continue;
+        log(`PyTorch ${torch.torch} (${opts.threads} threads): ${preset} batches ${batches.join(', ')}...`);
+        try {
+          const res = runTorchPeer(torch, getUnetPreset(preset).config, batches, opts.threads, budget, maxRepeats);
+          torchRuns.set(preset, res);
+          for (const r of res.rows) peerRows.push({ preset, batch: r.batch, pass: r.pass, imagesPerSecond: r.images_per_second });
+          const ours = countParameters(getUnetPreset(preset).config);
+          log(`  parameters: ours ${ours}, PyTorch ${res.parameters}${ours === res.parameters ? ' (same)' : ' (DIFFERENT: the peer network does not match)'}`);
+        } catch (e) {
+          log(`  PyTorch peer failed: ${(e as Error).message}`);
+        }
+      }
+    }
+    const joined = joinPeer(
+      rows.map((r) => ({ backend: r.backend, preset: r.preset, batch: r.batch, pass: r.mode, imagesPerSecond: r.imagesPerSecond })),
+      peerRows,
     );
+    const torchVersion = typeof torch === 'string' ? null : torch.torch;
+    const torchThreads = [...torchRuns.values()][0]?.threads ?? opts.threads;
+    const torchNote =
+      typeof torch === 'string'
+        ? `PyTorch peer skipped: ${torch}`
+        : `PyTorch peer: torch ${torchVersion} CPU, ${torchThreads} threads (torch.set_num_threads), the same U-Net built from the preset's config in apps/bench/python/edm2_unet_peer.py (NCHW float32; parameters ${[...torchRuns.entries()].map(([p, r]) => `${p} ${r.parameters}${r.parameters === countParameters(getUnetPreset(p).config) ? ' = ours' : ` != ours ${countParameters(getUnetPreset(p).config)}`}`).join(', ')}), forward under no_grad, forward+backward = mean squared error to a target and backward, timed the same way`;
+
+    const header = ['backend', 'preset', 'params', 'batch', 'pass', 'ms / batch', 'images/s', 'GFLOP/s', 'of backend matmul', 'of wasm FMA peak', 'PyTorch images/s', 'ours / PyTorch'];
+    const ofPeak = (g: number): Cell => (peak ? `${((100 * g) / peak.gflops).toFixed(1)}%` : null);
+    const cells: Cell[][] = rows.map((r, i) => {
+      const j = joined[i]!;
+      return r.skipped
+        ? [r.backend, r.preset, r.parameters, r.batch, r.mode, `skipped: ${r.skipped}`, null, null, null, null, j.peer_images_per_second, null]
+        : [r.backend, r.preset, r.parameters, r.batch, r.mode, r.seconds * 1e3, r.imagesPerSecond, r.gflops, `${(100 * r.ofMatmul).toFixed(1)}%`, ofPeak(r.gflops), j.peer_images_per_second, j.ratio];
+    });
     const mmHeader = ['backend', 'matmul n x n', 'GFLOP/s', `numpy peer GFLOP/s (n = ${matmulN})`, 'ours/peer'];
     const mmCells: Cell[][] = matmul.map((m) => [m.backend, m.n, m.gflops, peerMatmul?.gflops ?? null, peerMatmul ? m.gflops / peerMatmul.gflops : null]);
     const flopNote = [...new Map([...plans, ...gpuPlans].map((p) => [p.preset, p])).values()]
@@ -210,31 +285,34 @@ export const trainSuite: Suite = {
       `FLOPs counted analytically (convolutions + attention products, 2 per multiply-add; backward = 2x forward): ${flopNote}; ` +
       `best of up to ${maxRepeats} runs after one warm-up, at most ~${budget} s per measurement (a pass predicted from the rate so far to need more than ${3 * budget} s is skipped); ` +
       `GPU backends (webgpu, tensorflow-gpu) run larger batches and a ${gpuMatmulN}x${gpuMatmulN} matmul; ` +
-      `backend matmul: tf.matMul ${matmulN}x${matmulN} float32 (CPU backends) in the same run; load average at start ${load}; peer: ${peerName}` +
+      `backend matmul: tf.matMul ${matmulN}x${matmulN} float32 (CPU backends) in the same run; load average at start ${load}, at end ${loadavg()[0]!.toFixed(1)}; wasm FMA peak (flow-bench peak, ${peak ? `${peak.variant}, ${peak.threads} threads: ${peak.gflops.toFixed(1)} GFLOP/s` : 'no wasm SIMD'}); matmul peer: ${peerName}; ${torchNote}` +
       (devices.length ? `; GPU: ${devices.join('; ')}` : '') +
       (skipped.length ? `; backends not present: ${skipped.join('; ')}` : '');
+    const warning = loadWarning(Number(load), loadavg()[0]!, cpus().length);
     const table = markdownTable(header, cells);
     const mmTable = markdownTable(mmHeader, mmCells);
     if (json) {
-      process.stdout.write(`${JSON.stringify({ suite: 'train', machine, inputs, matmul, peer_matmul: peerMatmul, rows })}\n`);
+      const peerInfo = torchVersion ? { torch: torchVersion, threads: torchThreads, parameters: Object.fromEntries([...torchRuns].map(([p, r]) => [p, r.parameters])) } : null;
+      process.stdout.write(`${JSON.stringify({ rows: joined, suite: 'train', machine, inputs, peer: peerInfo, wasm_peak: peak, matmul, peer_matmul: peerMatmul, details: rows })}\n`);
     } else {
       process.stdout.write(`${machine}\n${inputs}\n\nU-Net throughput\n\n${table}\n\nMatmul limit per backend\n\n${mmTable}\n`);
     }
     if (write) {
       const md = [
-        `# flow-bench train${only ? ` (${only.join(', ')})` : ''}`,
+        `# flow-bench train${only ? ` (${only.join(', ')})` : ''}${torchVersion ? ' vs PyTorch' : ''}`,
         '',
-        `Command: \`flow-bench train${quick ? ' --quick' : ''}${only ? ` --backends=${only.join(',')}` : ''} --write\``,
+        `Command: \`flow-bench train ${args.join(' ')}${quick ? ' --quick' : ''}\``,
         '',
         machine,
         '',
+        ...(warning ? [warning, ''] : []),
         inputs,
         '',
         'Throughput of the EDM2 magnitude-preserving U-Net (`@flow/unet-edm2`) per TensorFlow.js backend: one',
         'forward pass (velocity prediction with preconditioning), and one forward+backward pass (loss and the',
         'gradients of every weight, what a training step costs before the optimiser). "of backend matmul" compares',
         "the achieved GFLOP/s with the backend's own dense matmul in the same run: how close the network gets to",
-        "what that backend can do at all.",
+        "what that backend can do at all; \"ours / PyTorch\" is our images/s over PyTorch's on the same network in the same run.",
         '',
         table,
         '',
@@ -244,7 +322,7 @@ export const trainSuite: Suite = {
         '',
       ].join('\n');
       // A run limited to some backends (say webgpu, on a GPU machine) gets its own page beside the full one.
-      writeSuiteReport(only ? `train-${only.join('-')}` : 'train', md);
+      writeSuiteReport(opts.report ?? (only ? `train-${only.join('-')}` : 'train'), md);
     }
     return 0;
   },

@@ -12,17 +12,17 @@ import { getWasmApi, type WasmExports, type WasmMemory, type WasmModule } from '
 // holds the packed inputs plus one chunk, never the whole matrix.
 
 const CHUNK_BYTES = 64 * 1024 * 1024;
-const Z_BLOCK_BYTES = 1024 * 1024; // one block of z panels, kept in L2 while x panels sweep it
-const KC_ELEMS = 1024; // coordinates per k block (4 x 1024 float32 = one 16 KB x panel slice in L1)
+export const Z_BLOCK_BYTES = 1024 * 1024; // one block of z panels, kept in L2 while x panels sweep it
+export const KC_ELEMS = 1024; // coordinates per k block (4 x 1024 float32 = one 16 KB x panel slice in L1)
 const SMALL_FLOPS = 2e7; // below this, threads cost more than they save
-const WASM_PAGE = 65536;
-const MAX_PAGES = 65536; // wasm32: 4 GiB
+export const WASM_PAGE = 65536;
+export const MAX_PAGES = 65536; // wasm32: 4 GiB
 
-interface Kernel {
+export interface Kernel {
   module: WasmModule;
   variant: string;
 }
-interface TaskMsg {
+export interface TaskMsg {
   f64: boolean;
   mr: number;
   nr: number;
@@ -51,7 +51,7 @@ let kernelPromise: Promise<Kernel> | null = null;
 
 /** Relaxed SIMD (fused multiply-add) ships in Node 22; on Node 20 it sits behind a V8 flag that can be
  * turned on before compiling. FLOW_COST_NO_RELAXED_SIMD=1 keeps the process's flags untouched. */
-function loadKernel(): Promise<Kernel> {
+export function loadKernel(): Promise<Kernel> {
   kernelPromise ??= (async () => {
     const WebAssembly = getWasmApi();
     if (!WebAssembly) throw new Error('WebAssembly is not available');
@@ -75,7 +75,7 @@ function loadKernel(): Promise<Kernel> {
   return kernelPromise;
 }
 
-interface PoolWorker {
+export interface PoolWorker {
   worker: Worker;
   hasModule: boolean;
   busy: number;
@@ -84,7 +84,7 @@ let pool: PoolWorker[] = [];
 let nextId = 1;
 const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void; w: PoolWorker }>();
 
-function getWorkers(n: number): PoolWorker[] {
+export function getWorkers(n: number): PoolWorker[] {
   while (pool.length < n) {
     // The worker text is CommonJS; `--input-type=module` in the parent's flags would make it ESM.
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
@@ -116,7 +116,7 @@ function dropWorker(pw: PoolWorker, e: Error): void {
   }
 }
 
-function runOn(pw: PoolWorker, kernel: Kernel, memory: WasmMemory, tasks: TaskMsg[]): Promise<void> {
+export function runOn(pw: PoolWorker, kernel: Kernel, memory: WasmMemory, tasks: TaskMsg[]): Promise<void> {
   const id = nextId++;
   return new Promise<void>((resolve, reject) => {
     pending.set(id, { resolve, reject, w: pw });
@@ -127,13 +127,13 @@ function runOn(pw: PoolWorker, kernel: Kernel, memory: WasmMemory, tasks: TaskMs
 }
 
 let mainRunTask: RunTask | null = null;
-function runTaskHere(kernel: Kernel, memory: WasmMemory, tasks: TaskMsg[]): void {
+export function runTaskHere(kernel: Kernel, memory: WasmMemory, tasks: TaskMsg[]): void {
   mainRunTask ??= new Function(`${RUN_TASK_SOURCE}\nreturn runTask;`)() as RunTask;
   const inst = new (getWasmApi() as NonNullable<ReturnType<typeof getWasmApi>>).Instance(kernel.module, { env: { memory } });
   for (const t of tasks) mainRunTask(inst.exports, t);
 }
 
-const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
+export const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
 interface Layout {
   f64: boolean;
@@ -179,7 +179,7 @@ export function wasmUnsupportedReason(rows: number, cols: number, dim: number, f
 // Centres (subtracting the common mean), rounds to the kernel precision and packs one set into panels of
 // `rowsPerPanel` rows; norms are those of the rounded values, so that |x|^2 + |z|^2 - 2 x.z uses one
 // consistent set of numbers.
-function pack(
+export function pack(
   src: Float32Array | Float64Array,
   n: number,
   dim: number,
@@ -271,8 +271,9 @@ export async function computeWasm(input: PreparedCostInput, out: Float32Array | 
   return `${kernel.variant}, ${team.length === 0 ? 'main thread' : `${team.length} worker thread${team.length > 1 ? 's' : ''}`}`;
 }
 
+/** Every core: the cost matrix of the exact coupling and DANSM's distances run on all of them. */
 export function defaultWasmWorkers(): number {
-  return Math.min(availableParallelism(), 8);
+  return Math.max(1, availableParallelism());
 }
 
 export const wasmBackend: CostBackend = {

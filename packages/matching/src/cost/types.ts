@@ -9,7 +9,7 @@ export interface CostMatrixOptions {
   backend?: CostBackendName;
   /** `float32` (default: half the memory, fastest) or `float64`. */
   precision?: CostPrecision;
-  /** Worker threads for the wasm backend (default: available cores, at most 8). */
+  /** Worker threads for the wasm backend (default: every available core). */
   workers?: number;
   /** Check every input value for NaN/Inf and name the first bad row (default true). */
   validate?: boolean;

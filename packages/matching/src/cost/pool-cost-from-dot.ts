@@ -1,0 +1,62 @@
+import type { PoolCost, PoolCostFactory, PoolDistances } from './pool-cost';
+
+/**
+ * Dot products of a batch with the pool: `out[i * cols + j] = x_i . pool_j` (x rows x dim, pool cols x dim,
+ * row-major float32): one call of a BLAS sgemm (C = X Z^T), e.g. a native engine's.
+ */
+export type PoolDotProducts = (x: Float32Array, rows: number, pool: Float32Array, cols: number, dim: number, out: Float32Array) => void | Promise<void>;
+
+/**
+ * A `PoolCostFactory` around any GEMM: centres the pool once per draw (on its mean, as the wasm kernel does) and
+ * keeps its norms, then per batch centres the rows, calls `dot` once and forms |x|^2 + |z|^2 - 2 x.z (clamped
+ * at 0). So a native sgemm plugs into `createCoupling('dansm', { poolCost })` with one line.
+ */
+export function poolCostFromDotProducts(name: string, dot: PoolDotProducts): PoolCostFactory {
+  return async (cols: number, dim: number, maxRows: number): Promise<PoolCost> => {
+    const mean = new Float64Array(dim);
+    const pool = new Float32Array(cols * dim);
+    const nz = new Float64Array(cols);
+    const xc = new Float32Array(maxRows * dim);
+    const out = new Float32Array(maxRows * cols);
+    return {
+      name,
+      async setPool(src: Float32Array): Promise<void> {
+        if (src.length !== cols * dim) throw new Error(`${name}: pool has ${src.length} values, expected ${cols} x ${dim}`);
+        mean.fill(0);
+        for (let o = 0; o < src.length; o += dim) for (let k = 0; k < dim; k++) mean[k] += src[o + k]!;
+        for (let k = 0; k < dim; k++) mean[k] /= cols;
+        for (let j = 0; j < cols; j++) {
+          let s = 0;
+          for (let k = 0; k < dim; k++) {
+            const v = (pool[j * dim + k] = src[j * dim + k]! - mean[k]!);
+            s += v * v;
+          }
+          nz[j] = s;
+        }
+      },
+      async distances(x: Float32Array, rows: number): Promise<PoolDistances> {
+        if (!(rows >= 1 && rows <= maxRows) || x.length < rows * dim) throw new Error(`${name}: expected 1..${maxRows} rows of ${dim} values, got ${rows} rows in ${x.length} values`);
+        const nx = new Float64Array(rows);
+        for (let i = 0; i < rows; i++) {
+          let s = 0;
+          for (let k = 0; k < dim; k++) {
+            const v = (xc[i * dim + k] = x[i * dim + k]! - mean[k]!);
+            s += v * v;
+          }
+          nx[i] = s;
+        }
+        const c = out.subarray(0, rows * cols);
+        await dot(xc.subarray(0, rows * dim), rows, pool, cols, dim, c);
+        for (let i = 0; i < rows; i++) {
+          const o = i * cols;
+          for (let j = 0; j < cols; j++) {
+            const v = nx[i]! + nz[j]! - 2 * c[o + j]!;
+            c[o + j] = v > 0 ? v : v === v ? 0 : v; // clamp at 0, NaN stays NaN
+          }
+        }
+        return { cost: c, ld: cols };
+      },
+      dispose(): void {},
+    };
+  };
+}
