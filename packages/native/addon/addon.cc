@@ -3,6 +3,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <exception>
 #include <string>
 
 #include "kernels.h"
@@ -46,6 +47,18 @@ bool typed(Args& a, size_t i, napi_typedarray_type want, T** data, size_t* lengt
 bool number(Args& a, size_t i, double* out) {
   if (napi_get_value_double(a.env, a.argv[i], out) != napi_ok) return fail(a.env, "argument " + std::to_string(i) + " must be a number");
   return true;
+}
+
+// Runs a kernel, turning a C++ exception (out of memory for the patch buffers) into a JS error.
+template <typename F>
+bool guarded(napi_env env, F&& kernel) {
+  try {
+    kernel();
+    return true;
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("@flow/native: ") + e.what()).c_str());
+    return false;
+  }
 }
 
 napi_value undefined(napi_env env) {
@@ -108,15 +121,15 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   switch (int(kind)) {
     case 0:
       if (!need(env, l0, xs, "x") || !need(env, l1, fs, "filter") || !need(env, l2, ys, "y")) return nullptr;
-      flow::conv2d_forward(g, p0, p1, p2);
+      if (!guarded(env, [&] { flow::conv2d_forward(g, p0, p1, p2); })) return nullptr;
       break;
     case 1:
       if (!need(env, l0, ys, "dy") || !need(env, l1, fs, "filter") || !need(env, l2, xs, "dx")) return nullptr;
-      flow::conv2d_backprop_input(g, p0, p1, p2);
+      if (!guarded(env, [&] { flow::conv2d_backprop_input(g, p0, p1, p2); })) return nullptr;
       break;
     case 2:
       if (!need(env, l0, xs, "x") || !need(env, l1, ys, "dy") || !need(env, l2, fs, "dfilter")) return nullptr;
-      flow::conv2d_backprop_filter(g, p0, p1, p2);
+      if (!guarded(env, [&] { flow::conv2d_backprop_filter(g, p0, p1, p2); })) return nullptr;
       break;
     default:
       return fail(env, "unknown conv2d kind"), nullptr;
@@ -143,7 +156,7 @@ napi_value BatchMatMul(napi_env env, napi_callback_info info) {
     if (ai[i] < 0 || bi[i] < 0 || int64_t(ai[i] + 1) * as > int64_t(la) || int64_t(bi[i] + 1) * bs > int64_t(lb))
       return fail(env, "batch index " + std::to_string(i) + " out of range"), nullptr;
   if (!need(env, lo, int64_t(lai) * int64_t(m) * int64_t(n), "out")) return nullptr;
-  flow::batch_matmul(int(lai), ai, bi, int(m), int(n), int(k), ta != 0, tb != 0, pa, pb, po);
+  if (!guarded(env, [&] { flow::batch_matmul(int(lai), ai, bi, int(m), int(n), int(k), ta != 0, tb != 0, pa, pb, po); })) return nullptr;
   return undefined(env);
 }
 

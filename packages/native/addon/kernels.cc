@@ -26,11 +26,11 @@ int g_threads = 1;
 // machine, where the worker waits to be scheduled, far more).
 constexpr int64_t kParallelMin = int64_t(1) << 17;
 
-// Scratch buffers of the calling thread, one per use (slot), so nested helpers never share one. Kernels run one
-// at a time on the JS thread.
+// Scratch buffers of the calling thread, one per use (slot), so nested helpers never share one; thread_local, so
+// kernels called from several JS threads (worker_threads) at once never share one either.
 enum Slot { kPatches = 0, kPartials = 1, kGemmPartials = 2 };
 float* scratch(int64_t floats, Slot slot) {
-  static std::vector<float> bufs[3];
+  static thread_local std::vector<float> bufs[3];
   std::vector<float>& buf = bufs[slot];
   if (int64_t(buf.size()) < floats) buf.resize(size_t(floats));
   return buf.data();
@@ -142,18 +142,11 @@ void gemm_parallel(bool ta, bool tb, int m, int n, int k, const float* a, int ld
   }
 }
 
-// Per-thread patch buffers (grown on demand, reused across calls).
-float* thread_scratch(int t, int64_t floats) {
-  static std::vector<std::vector<float>> bufs;
-#pragma omp critical(flow_scratch)
-  {
-    if (int(bufs.size()) <= t) bufs.resize(size_t(t) + 1);
-    if (int64_t(bufs[size_t(t)].size()) < floats) bufs[size_t(t)].resize(size_t(floats));
-  }
-  float* p;
-#pragma omp critical(flow_scratch)
-  p = bufs[size_t(t)].data();
-  return p;
+// The patch buffer of the thread running a piece (grown on demand, reused across calls).
+float* thread_scratch(int64_t floats) {
+  static thread_local std::vector<float> buf;
+  if (int64_t(buf.size()) < floats) buf.resize(size_t(floats));
+  return buf.data();
 }
 
 // dx for images [n0, n1) from their patch-gradient rows `cols` (row (n, oy, ox), column (ky, kx, c)): each pixel
@@ -198,7 +191,7 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* f, float* y)
 #pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
   for (int64_t ch = 0; ch < chunks; ch++) {
     const int64_t r0 = ch * rows, r1 = std::min(M, r0 + rows);
-    float* cols = thread_scratch(omp_get_thread_num(), rows * K);
+    float* cols = thread_scratch(rows * K);
     im2col_serial(g, x, r0, r1, cols);
     sgemm(false, false, int(r1 - r0), g.co, int(K), 1.f, cols, int(K), f, g.co, 0.f, y + r0 * g.co, g.co);
   }
@@ -219,7 +212,7 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, f
 #pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
     for (int64_t ch = 0; ch < chunks; ch++) {
       const int64_t n0 = ch * imgs, n1 = std::min<int64_t>(g.n, n0 + imgs);
-      float* cols = thread_scratch(omp_get_thread_num(), imgs * plane * K);
+      float* cols = thread_scratch(imgs * plane * K);
       sgemm(false, true, int((n1 - n0) * plane), int(K), g.co, 1.f, dy + n0 * plane * g.co, g.co, f, g.co, 0.f, cols, int(K));
       col2im_gather(g, cols, n0, n1, dx, false);
     }
@@ -253,7 +246,7 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
     split(chunks, P, p, 1, &c0, &c1);
     float* q = partial + p * fs;
     std::fill(q, q + fs, 0.f);
-    float* cols = thread_scratch(omp_get_thread_num(), rows * K);
+    float* cols = thread_scratch(rows * K);
     for (int64_t ch = c0; ch < c1; ch++) {
       const int64_t r0 = ch * rows, r1 = std::min(M, r0 + rows);
       im2col_serial(g, x, r0, r1, cols);
