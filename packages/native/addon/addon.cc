@@ -183,6 +183,35 @@ napi_value MpSiluGrad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// rowNormalize(x, c, eps, y) | rowNormalizeGrad(x, dy, c, eps, dx): rows = x.length / c.
+napi_value RowNormalize(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *y;
+  size_t lx, ly;
+  double c, eps;
+  if (!get_args(env, info, a, 4) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !number(a, 1, &c) || !number(a, 2, &eps) ||
+      !typed(a, 3, napi_float32_array, &y, &ly, "y"))
+    return nullptr;
+  if (c < 1 || lx % size_t(c) != 0) return fail(env, "x must hold whole rows of c values"), nullptr;
+  if (!need(env, ly, int64_t(lx), "y")) return nullptr;
+  flow::row_normalize(int64_t(lx) / int64_t(c), int(c), float(eps), x, y);
+  return undefined(env);
+}
+
+napi_value RowNormalizeGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *dy, *dx;
+  size_t lx, ldy, ldx;
+  double c, eps;
+  if (!get_args(env, info, a, 5) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !typed(a, 1, napi_float32_array, &dy, &ldy, "dy") ||
+      !number(a, 2, &c) || !number(a, 3, &eps) || !typed(a, 4, napi_float32_array, &dx, &ldx, "dx"))
+    return nullptr;
+  if (c < 1 || lx % size_t(c) != 0) return fail(env, "x must hold whole rows of c values"), nullptr;
+  if (!need(env, ldy, int64_t(lx), "dy") || !need(env, ldx, int64_t(lx), "dx")) return nullptr;
+  flow::row_normalize_grad(int64_t(lx) / int64_t(c), int(c), float(eps), x, dy, dx);
+  return undefined(env);
+}
+
 // clipGrad(x, dy, lo, hi, dx)
 napi_value ClipGrad(napi_env env, napi_callback_info info) {
   Args a;
@@ -220,6 +249,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSilu", nullptr, MpSilu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSiluGrad", nullptr, MpSiluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rowNormalize", nullptr, RowNormalize, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rowNormalizeGrad", nullptr, RowNormalizeGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"clipGrad", nullptr, ClipGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSum", nullptr, MpSum, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

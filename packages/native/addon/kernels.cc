@@ -335,6 +335,47 @@ void mp_silu_grad(int64_t size, const float* x, const float* dy, float* dx) {
   elementwise(size, [&](int64_t i0, int64_t i1) { mp_silu_grad_range(i0, i1, x, dy, dx); });
 }
 
+void row_normalize(int64_t rows, int c, float eps, const float* x, float* y) {
+  const float inv_sqrt_c = 1.f / std::sqrt(float(c));
+  const int64_t block = std::max<int64_t>(1, 16384 / c);
+  const int64_t blocks = (rows + block - 1) / block;
+#pragma omp parallel for schedule(dynamic, 1) if (rows * c >= kParallelMin)
+  for (int64_t b = 0; b < blocks; b++) {
+    for (int64_t r = b * block; r < std::min(rows, (b + 1) * block); r++) {
+      const float* xr = x + r * c;
+      float ss = 0.f;
+      for (int j = 0; j < c; j++) ss += xr[j] * xr[j];
+      const float inv_d = 1.f / (eps + std::sqrt(ss) * inv_sqrt_c);
+      float* yr = y + r * c;
+      for (int j = 0; j < c; j++) yr[j] = xr[j] * inv_d;
+    }
+  }
+}
+
+void row_normalize_grad(int64_t rows, int c, float eps, const float* x, const float* dy, float* dx) {
+  const float inv_sqrt_c = 1.f / std::sqrt(float(c));
+  const int64_t block = std::max<int64_t>(1, 16384 / c);
+  const int64_t blocks = (rows + block - 1) / block;
+#pragma omp parallel for schedule(dynamic, 1) if (rows * c >= kParallelMin)
+  for (int64_t b = 0; b < blocks; b++) {
+    for (int64_t r = b * block; r < std::min(rows, (b + 1) * block); r++) {
+      const float* xr = x + r * c;
+      const float* gr = dy + r * c;
+      float ss = 0.f, dot = 0.f;
+      for (int j = 0; j < c; j++) {
+        ss += xr[j] * xr[j];
+        dot += gr[j] * xr[j];
+      }
+      const float norm = std::sqrt(ss);
+      const float d = eps + norm * inv_sqrt_c;
+      const float inv_d = 1.f / d;
+      const float k = norm > 0.f ? dot * inv_d * inv_d * inv_sqrt_c / norm : 0.f;
+      float* o = dx + r * c;
+      for (int j = 0; j < c; j++) o[j] = gr[j] * inv_d - xr[j] * k;
+    }
+  }
+}
+
 void clip_grad(int64_t size, const float* x, const float* dy, float lo, float hi, float* dx) {
   elementwise(size, [&](int64_t i0, int64_t i1) { clip_grad_range(i0, i1, x, dy, lo, hi, dx); });
 }

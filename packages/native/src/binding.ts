@@ -13,6 +13,8 @@ export interface NativeBinding {
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, aIndex: Int32Array, bIndex: Int32Array, m: number, n: number, k: number, transposeA: number, transposeB: number): void;
   mpSilu(x: Float32Array, y: Float32Array): void;
   mpSiluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  rowNormalize(x: Float32Array, c: number, eps: number, y: Float32Array): void;
+  rowNormalizeGrad(x: Float32Array, dy: Float32Array, c: number, eps: number, dx: Float32Array): void;
   clipGrad(x: Float32Array, dy: Float32Array, lo: number, hi: number, dx: Float32Array): void;
   mpSum(a: Float32Array, b: Float32Array, ca: number, cb: number, y: Float32Array): void;
 }
