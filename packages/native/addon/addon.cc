@@ -240,6 +240,11 @@ napi_value MpSum(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
+  std::string error;
+  if (!flow::load_blas(&error)) {
+    napi_throw_error(env, nullptr, ("@flow/native: " + error).c_str());
+    return nullptr;
+  }
   const napi_property_descriptor props[] = {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getThreads", nullptr, GetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -7,14 +7,24 @@
 #include <cstring>
 #include <vector>
 
-// OpenBLAS entry points, declared here so any cblas.h (or none) on the include path does not matter.
-extern "C" {
-void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha, const float* a, int lda,
-                 const float* b, int ldb, float beta, float* c, int ldc);
-void openblas_set_num_threads(int n);
-int openblas_get_num_threads(void);
-char* openblas_get_corename(void);
-}
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <string>
+
+#ifndef FLOW_OPENBLAS_PATH
+#define FLOW_OPENBLAS_PATH "libopenblas.so.0"
+#endif
+
+// OpenBLAS is opened at run time, not linked: it picks its kernels from OPENBLAS_CORETYPE when it loads, and that
+// must be set first (below), in the real process environment (a JS process.env write does not reach it from a
+// worker thread or a test sandbox).
+namespace {
+using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+SgemmFn cblas_sgemm = nullptr;
+void (*openblas_set_num_threads)(int) = nullptr;
+char* (*openblas_get_corename)(void) = nullptr;
+}  // namespace
 
 namespace flow {
 namespace {
@@ -62,6 +72,41 @@ bool is_pointwise(const ConvGeom& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.oh == g.h && g.ow == g.w;
 }
 }  // namespace
+
+bool load_blas(std::string* error) {
+  if (cblas_sgemm) return true;
+  // OpenBLAS 0.3.21 does not know CPUs newer than itself and falls back to SSE3 kernels (~8x slower sgemm):
+  // name the kernel set from the CPU's features unless the user did.
+  if (!std::getenv("OPENBLAS_CORETYPE")) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
+      setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+      setenv("OPENBLAS_CORETYPE", "Haswell", 0);
+    }
+  }
+  // Idle OpenBLAS threads must not spin (we keep it single-threaded per call anyway).
+  setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
+  void* lib = nullptr;
+  for (const char* name : {FLOW_OPENBLAS_PATH, "libopenblas.so.0", "libopenblas.so", "libopenblas.dylib"}) {
+    lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (lib) break;
+  }
+  if (!lib) {
+    const char* why = dlerror();
+    *error = std::string("cannot open OpenBLAS: ") + (why ? why : "not found");
+    return false;
+  }
+  cblas_sgemm = reinterpret_cast<SgemmFn>(dlsym(lib, "cblas_sgemm"));
+  openblas_set_num_threads = reinterpret_cast<void (*)(int)>(dlsym(lib, "openblas_set_num_threads"));
+  openblas_get_corename = reinterpret_cast<char* (*)(void)>(dlsym(lib, "openblas_get_corename"));
+  if (!cblas_sgemm || !openblas_set_num_threads || !openblas_get_corename) {
+    cblas_sgemm = nullptr;
+    *error = "the OpenBLAS library lacks cblas_sgemm / openblas_set_num_threads / openblas_get_corename";
+    return false;
+  }
+  return true;
+}
 
 void set_threads(int n) {
   g_threads = std::max(1, n);

@@ -3,6 +3,7 @@
 // thread count: work is split by output element, never reduced across threads in a varying order.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace flow {
 
@@ -14,6 +15,8 @@ struct ConvGeom {
   int pt, pl;           // leading pads (top, left)
 };
 
+// Opens OpenBLAS (once); false with the reason if it cannot. Call before any kernel.
+bool load_blas(std::string* error);
 void set_threads(int n);
 int get_threads();
 const char* blas_core();
