@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'build');
 const statusFile = path.join(out, 'status.json');
+const target = path.join(out, 'flow_native.node');
 
 function finish(available, reason) {
   mkdirSync(out, { recursive: true });
@@ -18,6 +19,8 @@ function finish(available, reason) {
 }
 
 try {
+  // A stale addon from an earlier build must not outlive a failed or skipped one (the status would disagree).
+  rmSync(target, { force: true });
   if (process.env.FLOW_NATIVE_SKIP_BUILD) finish(false, 'FLOW_NATIVE_SKIP_BUILD is set');
   if (process.platform === 'win32') finish(false, 'Windows builds are not supported yet');
   const headerDirs = [
@@ -32,7 +35,6 @@ try {
   const probe = spawnSync(cxx, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) finish(false, `no C++ compiler (${cxx}); install g++`);
   mkdirSync(out, { recursive: true });
-  const target = path.join(out, 'flow_native.node');
   const tmp = `${target}.${process.pid}.tmp`;
   // OpenBLAS is opened at run time (kernels.cc says why); link a probe against it here to know it is present,
   // and record where the linker found it.
