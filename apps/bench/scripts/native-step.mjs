@@ -1,6 +1,8 @@
 // U-Net step throughput on one backend, with an optional per-kernel time profile: the measurement behind the
 // figures in packages/runtime/README.md ("native" engine). After a build:
-//   node apps/bench/scripts/native-step.mjs native mnist-fast 16 [--profile]
+//   node apps/bench/scripts/native-step.mjs native mnist-fast 16 [--profile] [--reps=N] [--no-fused]
+// Besides wall time it prints the process's CPU time per pass (user + system, all threads), which a busy
+// machine disturbs far less. --no-fused drops the native engine's fused kernels (mp_silu, normalize, clip grad).
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@flow/random';
@@ -12,6 +14,7 @@ const profile = process.argv.includes('--profile');
 const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 5);
 const batch = Number(batchArg);
 const info = await initBackend(backend);
+if (process.argv.includes('--no-fused')) for (const k of ['FlowMpSilu', 'FlowMpSiluGrad', 'FlowRowNormalize', 'FlowRowNormalizeGrad', 'FlowClipByValueGrad']) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
 console.error(`backend: ${info.reason}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const config = getUnetPreset(preset).config;
 const net = createEdm2Unet(config, { seed: 0 });
@@ -31,15 +34,21 @@ const passes = {
 };
 for (const [pass, fn] of Object.entries(passes)) {
   let best = Infinity;
+  let bestCpu = Infinity;
   for (let r = 0; r <= reps; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const out = fn();
     await Promise.all(out.map((o) => o.data()));
     const dt = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
     out.forEach((o) => o.dispose());
-    if (r > 0) best = Math.min(best, dt);
+    if (r > 0) {
+      best = Math.min(best, dt);
+      bestCpu = Math.min(bestCpu, (c.user + c.system) / 1e6);
+    }
   }
-  console.log(`${backend} ${preset} batch ${batch} ${pass}: ${(best * 1e3).toFixed(1)} ms, ${(batch / best).toFixed(1)} img/s`);
+  console.log(`${backend} ${preset} batch ${batch} ${pass}: ${(best * 1e3).toFixed(1)} ms, ${(batch / best).toFixed(1)} img/s; CPU ${(bestCpu * 1e3).toFixed(0)} ms per pass`);
   if (profile) {
     const p = await tf.profile(() => fn());
     const byKernel = new Map();

@@ -3,6 +3,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <exception>
 #include <string>
 
 #include "kernels.h"
@@ -46,6 +47,18 @@ bool typed(Args& a, size_t i, napi_typedarray_type want, T** data, size_t* lengt
 bool number(Args& a, size_t i, double* out) {
   if (napi_get_value_double(a.env, a.argv[i], out) != napi_ok) return fail(a.env, "argument " + std::to_string(i) + " must be a number");
   return true;
+}
+
+// Runs a kernel, turning a C++ exception (out of memory for the patch buffers) into a JS error.
+template <typename F>
+bool guarded(napi_env env, F&& kernel) {
+  try {
+    kernel();
+    return true;
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, (std::string("@flow/native: ") + e.what()).c_str());
+    return false;
+  }
 }
 
 napi_value undefined(napi_env env) {
@@ -108,15 +121,15 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   switch (int(kind)) {
     case 0:
       if (!need(env, l0, xs, "x") || !need(env, l1, fs, "filter") || !need(env, l2, ys, "y")) return nullptr;
-      flow::conv2d_forward(g, p0, p1, p2);
+      if (!guarded(env, [&] { flow::conv2d_forward(g, p0, p1, p2); })) return nullptr;
       break;
     case 1:
       if (!need(env, l0, ys, "dy") || !need(env, l1, fs, "filter") || !need(env, l2, xs, "dx")) return nullptr;
-      flow::conv2d_backprop_input(g, p0, p1, p2);
+      if (!guarded(env, [&] { flow::conv2d_backprop_input(g, p0, p1, p2); })) return nullptr;
       break;
     case 2:
       if (!need(env, l0, xs, "x") || !need(env, l1, ys, "dy") || !need(env, l2, fs, "dfilter")) return nullptr;
-      flow::conv2d_backprop_filter(g, p0, p1, p2);
+      if (!guarded(env, [&] { flow::conv2d_backprop_filter(g, p0, p1, p2); })) return nullptr;
       break;
     default:
       return fail(env, "unknown conv2d kind"), nullptr;
@@ -143,7 +156,7 @@ napi_value BatchMatMul(napi_env env, napi_callback_info info) {
     if (ai[i] < 0 || bi[i] < 0 || int64_t(ai[i] + 1) * as > int64_t(la) || int64_t(bi[i] + 1) * bs > int64_t(lb))
       return fail(env, "batch index " + std::to_string(i) + " out of range"), nullptr;
   if (!need(env, lo, int64_t(lai) * int64_t(m) * int64_t(n), "out")) return nullptr;
-  flow::batch_matmul(int(lai), ai, bi, int(m), int(n), int(k), ta != 0, tb != 0, pa, pb, po);
+  if (!guarded(env, [&] { flow::batch_matmul(int(lai), ai, bi, int(m), int(n), int(k), ta != 0, tb != 0, pa, pb, po); })) return nullptr;
   return undefined(env);
 }
 
@@ -167,6 +180,35 @@ napi_value MpSiluGrad(napi_env env, napi_callback_info info) {
     return nullptr;
   if (!need(env, ldy, int64_t(lx), "dy") || !need(env, ldx, int64_t(lx), "dx")) return nullptr;
   flow::mp_silu_grad(int64_t(lx), x, dy, dx);
+  return undefined(env);
+}
+
+// rowNormalize(x, c, eps, y) | rowNormalizeGrad(x, dy, c, eps, dx): rows = x.length / c.
+napi_value RowNormalize(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *y;
+  size_t lx, ly;
+  double c, eps;
+  if (!get_args(env, info, a, 4) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !number(a, 1, &c) || !number(a, 2, &eps) ||
+      !typed(a, 3, napi_float32_array, &y, &ly, "y"))
+    return nullptr;
+  if (c < 1 || lx % size_t(c) != 0) return fail(env, "x must hold whole rows of c values"), nullptr;
+  if (!need(env, ly, int64_t(lx), "y")) return nullptr;
+  flow::row_normalize(int64_t(lx) / int64_t(c), int(c), float(eps), x, y);
+  return undefined(env);
+}
+
+napi_value RowNormalizeGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *dy, *dx;
+  size_t lx, ldy, ldx;
+  double c, eps;
+  if (!get_args(env, info, a, 5) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !typed(a, 1, napi_float32_array, &dy, &ldy, "dy") ||
+      !number(a, 2, &c) || !number(a, 3, &eps) || !typed(a, 4, napi_float32_array, &dx, &ldx, "dx"))
+    return nullptr;
+  if (c < 1 || lx % size_t(c) != 0) return fail(env, "x must hold whole rows of c values"), nullptr;
+  if (!need(env, ldy, int64_t(lx), "dy") || !need(env, ldx, int64_t(lx), "dx")) return nullptr;
+  flow::row_normalize_grad(int64_t(lx) / int64_t(c), int(c), float(eps), x, dy, dx);
   return undefined(env);
 }
 
@@ -198,6 +240,11 @@ napi_value MpSum(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
+  std::string error;
+  if (!flow::load_blas(&error)) {
+    napi_throw_error(env, nullptr, ("@flow/native: " + error).c_str());
+    return nullptr;
+  }
   const napi_property_descriptor props[] = {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getThreads", nullptr, GetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -207,6 +254,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSilu", nullptr, MpSilu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSiluGrad", nullptr, MpSiluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rowNormalize", nullptr, RowNormalize, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rowNormalizeGrad", nullptr, RowNormalizeGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"clipGrad", nullptr, ClipGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSum", nullptr, MpSum, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

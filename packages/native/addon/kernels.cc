@@ -7,14 +7,24 @@
 #include <cstring>
 #include <vector>
 
-// OpenBLAS entry points, declared here so any cblas.h (or none) on the include path does not matter.
-extern "C" {
-void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha, const float* a, int lda,
-                 const float* b, int ldb, float beta, float* c, int ldc);
-void openblas_set_num_threads(int n);
-int openblas_get_num_threads(void);
-char* openblas_get_corename(void);
-}
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <string>
+
+#ifndef FLOW_OPENBLAS_PATH
+#define FLOW_OPENBLAS_PATH "libopenblas.so.0"
+#endif
+
+// OpenBLAS is opened at run time, not linked: it picks its kernels from OPENBLAS_CORETYPE when it loads, and that
+// must be set first (below), in the real process environment (a JS process.env write does not reach it from a
+// worker thread or a test sandbox).
+namespace {
+using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+SgemmFn cblas_sgemm = nullptr;
+void (*openblas_set_num_threads)(int) = nullptr;
+char* (*openblas_get_corename)(void) = nullptr;
+}  // namespace
 
 namespace flow {
 namespace {
@@ -26,11 +36,11 @@ int g_threads = 1;
 // machine, where the worker waits to be scheduled, far more).
 constexpr int64_t kParallelMin = int64_t(1) << 17;
 
-// Scratch buffers of the calling thread, one per use (slot), so nested helpers never share one. Kernels run one
-// at a time on the JS thread.
+// Scratch buffers of the calling thread, one per use (slot), so nested helpers never share one; thread_local, so
+// kernels called from several JS threads (worker_threads) at once never share one either.
 enum Slot { kPatches = 0, kPartials = 1, kGemmPartials = 2 };
 float* scratch(int64_t floats, Slot slot) {
-  static std::vector<float> bufs[3];
+  static thread_local std::vector<float> bufs[3];
   std::vector<float>& buf = bufs[slot];
   if (int64_t(buf.size()) < floats) buf.resize(size_t(floats));
   return buf.data();
@@ -62,6 +72,41 @@ bool is_pointwise(const ConvGeom& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.oh == g.h && g.ow == g.w;
 }
 }  // namespace
+
+bool load_blas(std::string* error) {
+  if (cblas_sgemm) return true;
+  // OpenBLAS 0.3.21 does not know CPUs newer than itself and falls back to SSE3 kernels (~8x slower sgemm):
+  // name the kernel set from the CPU's features unless the user did.
+  if (!std::getenv("OPENBLAS_CORETYPE")) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
+      setenv("OPENBLAS_CORETYPE", "SkylakeX", 0);
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+      setenv("OPENBLAS_CORETYPE", "Haswell", 0);
+    }
+  }
+  // Idle OpenBLAS threads must not spin (we keep it single-threaded per call anyway).
+  setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
+  void* lib = nullptr;
+  for (const char* name : {FLOW_OPENBLAS_PATH, "libopenblas.so.0", "libopenblas.so", "libopenblas.dylib"}) {
+    lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (lib) break;
+  }
+  if (!lib) {
+    const char* why = dlerror();
+    *error = std::string("cannot open OpenBLAS: ") + (why ? why : "not found");
+    return false;
+  }
+  cblas_sgemm = reinterpret_cast<SgemmFn>(dlsym(lib, "cblas_sgemm"));
+  openblas_set_num_threads = reinterpret_cast<void (*)(int)>(dlsym(lib, "openblas_set_num_threads"));
+  openblas_get_corename = reinterpret_cast<char* (*)(void)>(dlsym(lib, "openblas_get_corename"));
+  if (!cblas_sgemm || !openblas_set_num_threads || !openblas_get_corename) {
+    cblas_sgemm = nullptr;
+    *error = "the OpenBLAS library lacks cblas_sgemm / openblas_set_num_threads / openblas_get_corename";
+    return false;
+  }
+  return true;
+}
 
 void set_threads(int n) {
   g_threads = std::max(1, n);
@@ -142,18 +187,11 @@ void gemm_parallel(bool ta, bool tb, int m, int n, int k, const float* a, int ld
   }
 }
 
-// Per-thread patch buffers (grown on demand, reused across calls).
-float* thread_scratch(int t, int64_t floats) {
-  static std::vector<std::vector<float>> bufs;
-#pragma omp critical(flow_scratch)
-  {
-    if (int(bufs.size()) <= t) bufs.resize(size_t(t) + 1);
-    if (int64_t(bufs[size_t(t)].size()) < floats) bufs[size_t(t)].resize(size_t(floats));
-  }
-  float* p;
-#pragma omp critical(flow_scratch)
-  p = bufs[size_t(t)].data();
-  return p;
+// The patch buffer of the thread running a piece (grown on demand, reused across calls).
+float* thread_scratch(int64_t floats) {
+  static thread_local std::vector<float> buf;
+  if (int64_t(buf.size()) < floats) buf.resize(size_t(floats));
+  return buf.data();
 }
 
 // dx for images [n0, n1) from their patch-gradient rows `cols` (row (n, oy, ox), column (ky, kx, c)): each pixel
@@ -198,7 +236,7 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* f, float* y)
 #pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
   for (int64_t ch = 0; ch < chunks; ch++) {
     const int64_t r0 = ch * rows, r1 = std::min(M, r0 + rows);
-    float* cols = thread_scratch(omp_get_thread_num(), rows * K);
+    float* cols = thread_scratch(rows * K);
     im2col_serial(g, x, r0, r1, cols);
     sgemm(false, false, int(r1 - r0), g.co, int(K), 1.f, cols, int(K), f, g.co, 0.f, y + r0 * g.co, g.co);
   }
@@ -219,7 +257,7 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, f
 #pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
     for (int64_t ch = 0; ch < chunks; ch++) {
       const int64_t n0 = ch * imgs, n1 = std::min<int64_t>(g.n, n0 + imgs);
-      float* cols = thread_scratch(omp_get_thread_num(), imgs * plane * K);
+      float* cols = thread_scratch(imgs * plane * K);
       sgemm(false, true, int((n1 - n0) * plane), int(K), g.co, 1.f, dy + n0 * plane * g.co, g.co, f, g.co, 0.f, cols, int(K));
       col2im_gather(g, cols, n0, n1, dx, false);
     }
@@ -253,7 +291,7 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
     split(chunks, P, p, 1, &c0, &c1);
     float* q = partial + p * fs;
     std::fill(q, q + fs, 0.f);
-    float* cols = thread_scratch(omp_get_thread_num(), rows * K);
+    float* cols = thread_scratch(rows * K);
     for (int64_t ch = c0; ch < c1; ch++) {
       const int64_t r0 = ch * rows, r1 = std::min(M, r0 + rows);
       im2col_serial(g, x, r0, r1, cols);
@@ -340,6 +378,47 @@ void mp_silu(int64_t size, const float* x, float* y) {
 
 void mp_silu_grad(int64_t size, const float* x, const float* dy, float* dx) {
   elementwise(size, [&](int64_t i0, int64_t i1) { mp_silu_grad_range(i0, i1, x, dy, dx); });
+}
+
+void row_normalize(int64_t rows, int c, float eps, const float* x, float* y) {
+  const float inv_sqrt_c = 1.f / std::sqrt(float(c));
+  const int64_t block = std::max<int64_t>(1, 16384 / c);
+  const int64_t blocks = (rows + block - 1) / block;
+#pragma omp parallel for schedule(dynamic, 1) if (rows * c >= kParallelMin)
+  for (int64_t b = 0; b < blocks; b++) {
+    for (int64_t r = b * block; r < std::min(rows, (b + 1) * block); r++) {
+      const float* xr = x + r * c;
+      float ss = 0.f;
+      for (int j = 0; j < c; j++) ss += xr[j] * xr[j];
+      const float inv_d = 1.f / (eps + std::sqrt(ss) * inv_sqrt_c);
+      float* yr = y + r * c;
+      for (int j = 0; j < c; j++) yr[j] = xr[j] * inv_d;
+    }
+  }
+}
+
+void row_normalize_grad(int64_t rows, int c, float eps, const float* x, const float* dy, float* dx) {
+  const float inv_sqrt_c = 1.f / std::sqrt(float(c));
+  const int64_t block = std::max<int64_t>(1, 16384 / c);
+  const int64_t blocks = (rows + block - 1) / block;
+#pragma omp parallel for schedule(dynamic, 1) if (rows * c >= kParallelMin)
+  for (int64_t b = 0; b < blocks; b++) {
+    for (int64_t r = b * block; r < std::min(rows, (b + 1) * block); r++) {
+      const float* xr = x + r * c;
+      const float* gr = dy + r * c;
+      float ss = 0.f, dot = 0.f;
+      for (int j = 0; j < c; j++) {
+        ss += xr[j] * xr[j];
+        dot += gr[j] * xr[j];
+      }
+      const float norm = std::sqrt(ss);
+      const float d = eps + norm * inv_sqrt_c;
+      const float inv_d = 1.f / d;
+      const float k = norm > 0.f ? dot * inv_d * inv_d * inv_sqrt_c / norm : 0.f;
+      float* o = dx + r * c;
+      for (int j = 0; j < c; j++) o[j] = gr[j] * inv_d - xr[j] * k;
+    }
+  }
 }
 
 void clip_grad(int64_t size, const float* x, const float* dy, float lo, float hi, float* dx) {

@@ -3,6 +3,7 @@
 // thread count: work is split by output element, never reduced across threads in a varying order.
 #pragma once
 #include <cstdint>
+#include <string>
 
 namespace flow {
 
@@ -14,6 +15,8 @@ struct ConvGeom {
   int pt, pl;           // leading pads (top, left)
 };
 
+// Opens OpenBLAS (once); false with the reason if it cannot. Call before any kernel.
+bool load_blas(std::string* error);
 void set_threads(int n);
 int get_threads();
 const char* blas_core();
@@ -35,6 +38,10 @@ void sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, i
 // Elementwise (fused) ops, parallel over elements.
 void mp_silu(int64_t size, const float* x, float* y);                        // x * sigmoid(x) / 0.596
 void mp_silu_grad(int64_t size, const float* x, const float* dy, float* dx);  // dy * d/dx mp_silu
+// EDM2's normalize over the last axis of rows x [rows, c]: y = x / (eps + |x| / sqrt(c)), and its gradient
+// dx = dy / d - x (dy . x) / (d^2 |x| sqrt(c)) with d = eps + |x| / sqrt(c) (the second term 0 where |x| = 0).
+void row_normalize(int64_t rows, int c, float eps, const float* x, float* y);
+void row_normalize_grad(int64_t rows, int c, float eps, const float* x, const float* dy, float* dx);
 // dx = dy where lo <= x <= hi, else 0 (the gradient of clip_by_value; NaN x gives 0).
 void clip_grad(int64_t size, const float* x, const float* dy, float lo, float hi, float* dx);
 void mp_sum(int64_t size, const float* a, const float* b, float ca, float cb, float* y);  // ca a + cb b

@@ -13,6 +13,8 @@ export interface NativeBinding {
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, aIndex: Int32Array, bIndex: Int32Array, m: number, n: number, k: number, transposeA: number, transposeB: number): void;
   mpSilu(x: Float32Array, y: Float32Array): void;
   mpSiluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  rowNormalize(x: Float32Array, c: number, eps: number, y: Float32Array): void;
+  rowNormalizeGrad(x: Float32Array, dy: Float32Array, c: number, eps: number, dx: Float32Array): void;
   clipGrad(x: Float32Array, dy: Float32Array, lo: number, hi: number, dx: Float32Array): void;
   mpSum(a: Float32Array, b: Float32Array, ca: number, cb: number, y: Float32Array): void;
 }
@@ -27,36 +29,13 @@ let loaded: Loaded | undefined;
 // The package root: this file is src/binding.ts (tests) or dist/index.{js,cjs} (built), one level down either way.
 const buildDir = path.join(__dirname, '..', 'build');
 
-/** CPU flags from /proc/cpuinfo (Linux), empty elsewhere. */
-function cpuFlags(): Set<string> {
-  try {
-    const line = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    return new Set(line ? line[1].trim().split(/\s+/) : []);
-  } catch {
-    return new Set();
-  }
-}
-
 /**
- * OpenBLAS picks its kernels by CPU model and falls back to the SSE3 "Prescott" ones on models newer than it
- * knows (OpenBLAS 0.3.21 on Emerald Rapids: ~8x slower sgemm). The flags are what matter for sgemm, so name the
- * core from them unless the user already did. Must run before the library loads (it reads the variable once).
- */
-function chooseOpenBlasCore(): void {
-  if (process.env.OPENBLAS_CORETYPE) return;
-  const f = cpuFlags();
-  if (['avx512f', 'avx512bw', 'avx512vl', 'avx512dq'].every((x) => f.has(x))) process.env.OPENBLAS_CORETYPE = 'SkylakeX';
-  else if (f.has('avx2') && f.has('fma')) process.env.OPENBLAS_CORETYPE = 'Haswell';
-}
-
-/**
- * Idle worker threads must not spin: between two native kernels the JS thread runs tfjs's elementwise kernels,
- * and spinning OpenMP / OpenBLAS workers would take its core (measured: 2-4x slower steps on 2 cores). Both
- * libraries read these once, when they load; the user's own settings win.
+ * Idle OpenMP workers must not spin: between two native kernels the JS thread runs tfjs's elementwise kernels,
+ * and spinning workers would take its core (measured: 2-4x slower steps on 2 cores). libgomp reads this once, when
+ * the addon loads; the user's own setting wins. (OpenBLAS's core and thread settings are made by the addon itself.)
  */
 function quietIdleThreads(): void {
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
-  process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
 }
 
 /** Thread count from env FLOW_THREADS (a positive integer), else every core. */
@@ -82,7 +61,6 @@ export function load(): Loaded {
     return loaded;
   }
   try {
-    chooseOpenBlasCore();
     quietIdleThreads();
     const binding = createRequire(path.join(buildDir, 'loader.cjs'))(file) as NativeBinding;
     binding.setThreads(defaultThreads());

@@ -19,3 +19,13 @@ export function mpSum(a: Float32Array, b: Float32Array, ca: number, cb: number, 
 export function clipByValueGrad(x: Float32Array, dy: Float32Array, lo: number, hi: number, dx: Float32Array): void {
   requireBinding().clipGrad(x, dy, lo, hi, dx);
 }
+
+/** EDM2's normalize over the last axis (rows of `c` values): y = x / (eps + |x| / sqrt(c)), one pass. */
+export function rowNormalize(x: Float32Array, c: number, eps: number, y: Float32Array): void {
+  requireBinding().rowNormalize(x, c, eps, y);
+}
+
+/** The gradient of rowNormalize: dx = dy / d - x (dy . x) / (d^2 |x| sqrt(c)), d = eps + |x| / sqrt(c). */
+export function rowNormalizeGrad(x: Float32Array, dy: Float32Array, c: number, eps: number, dx: Float32Array): void {
+  requireBinding().rowNormalizeGrad(x, dy, c, eps, dx);
+}

@@ -1,5 +1,5 @@
 import { Rng } from '@flow/random';
-import { batchMatMul, clipByValueGrad, conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
+import { batchMatMul, clipByValueGrad, conv2dBackpropFilter, rowNormalize, rowNormalizeGrad, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
 
 // The addon against plain-JS float64 references (the runtime's tests compare it with tfjs's cpu backend through
 // tf.grads). Tolerance: |native - reference| <= 1e-5 * (1 + |reference|), float32 sums of <= 300 terms.
@@ -107,6 +107,35 @@ suite('@flow/native', () => {
     const c = new Float32Array(x.length);
     clipByValueGrad(x, dy, -0.5, 1, c);
     expectNear(c, Float64Array.from(x, (v, i) => (v >= -0.5 && v <= 1 ? dy[i] : 0)), 'clipByValueGrad');
+    // Row normalisation over rows of 20 (the last row all zeros: its gradient is dy / eps).
+    const c20 = 20;
+    const xr = x.slice(0, 2000);
+    xr.fill(0, 1980);
+    const yr = new Float32Array(xr.length);
+    const dr = new Float32Array(xr.length);
+    rowNormalize(xr, c20, 1e-4, yr);
+    rowNormalizeGrad(xr, dy.subarray(0, 2000), c20, 1e-4, dr);
+    const refY = new Float64Array(xr.length);
+    const refD = new Float64Array(xr.length);
+    for (let r = 0; r < xr.length / c20; r++) {
+      let ss = 0;
+      let dot = 0;
+      for (let j = 0; j < c20; j++) {
+        ss += xr[r * c20 + j] ** 2;
+        dot += xr[r * c20 + j] * dy[r * c20 + j];
+      }
+      const norm = Math.sqrt(ss);
+      const d = 1e-4 + norm / Math.sqrt(c20);
+      for (let j = 0; j < c20; j++) {
+        const i = r * c20 + j;
+        refY[i] = xr[i] / d;
+        refD[i] = dy[i] / d - (norm > 0 ? (xr[i] * dot) / (d * d * norm * Math.sqrt(c20)) : 0);
+      }
+    }
+    expectNear(yr, refY, 'rowNormalize');
+    expectNear(dr.subarray(0, 1980), refD.subarray(0, 1980), 'rowNormalizeGrad');
+    // The zero row: dx = dy / eps, compared relative to its 1e4-sized entries.
+    expectNear(Float32Array.from(dr.subarray(1980), (v) => v / 1e4), refD.subarray(1980).map((v) => v / 1e4), 'rowNormalizeGrad (zero row)');
     const s = new Float32Array(x.length);
     mpSum(x, dy, 0.3, 0.7, s);
     expectNear(s, Float64Array.from(x, (v, i) => 0.3 * v + 0.7 * dy[i]), 'mpSum');

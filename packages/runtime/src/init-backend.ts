@@ -100,7 +100,7 @@ async function tryNative(opts: InitBackendOptions): Promise<{ tfjsBackend: strin
   registerNativeKernels(engine);
   await activate('native', 'wasm');
   const info = engine.nativeInfo();
-  return { tfjsBackend: 'wasm', detail: `wasm backend with conv/matmul in @flow/native: OpenBLAS ${info.blasCore}, ${info.threads} thread${info.threads === 1 ? '' : 's'}` };
+  return { tfjsBackend: 'wasm', detail: `wasm backend with conv, matmul and fused EDM2 ops in @flow/native: OpenBLAS ${info.blasCore}, ${info.threads} thread${info.threads === 1 ? '' : 's'}` };
 }
 
 async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, auto: boolean): Promise<{ tfjsBackend: string; device?: string; detail?: string }> {
@@ -149,7 +149,9 @@ export async function initBackend(name?: BackendName | string, opts: InitBackend
   const fromEnv = name === undefined && process.env.FLOW_BACKEND ? process.env.FLOW_BACKEND : undefined;
   registerGradients();
   const requested = parseBackendName(name ?? fromEnv ?? 'auto', fromEnv !== undefined ? 'FLOW_BACKEND' : 'backend');
-  if (current && current.requested === requested && tf.getBackend() === current.tfjsBackend && opts.threads === undefined) return current;
+  // A thread count (option or FLOW_THREADS) is validated, and applied, on every call that may pick native.
+  const threads = requested === 'native' || requested === 'auto' ? nativeThreads(opts) : undefined;
+  if (current && current.requested === requested && tf.getBackend() === current.tfjsBackend && threads === undefined) return current;
   const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const tried: BackendAttempt[] = [];
   for (const backend of order) {

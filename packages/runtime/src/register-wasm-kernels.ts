@@ -16,6 +16,6 @@ export const WASM_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterConfig
  */
 export function registerWasmKernels(): string[] {
   const names = useKernels(WASM_KERNELS);
-  restoreStockKernels('wasm', ['Conv2D', 'FlowMpSilu', 'FlowMpSiluGrad', 'FlowClipByValueGrad']);
+  restoreStockKernels('wasm', ['Conv2D', 'FlowMpSilu', 'FlowMpSiluGrad', 'FlowClipByValueGrad', 'FlowRowNormalize', 'FlowRowNormalizeGrad']);
   return names;
 }

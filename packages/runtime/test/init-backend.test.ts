@@ -70,7 +70,7 @@ describe('initBackend', () => {
     await initBackend('wasm'); // the stock Conv2D has run its setup
     const info = await initBackend('native', { threads: 1 });
     expect(info).toMatchObject({ backend: 'native', tfjsBackend: 'wasm', requested: 'native' });
-    expect(info.reason).toMatch(/^native as requested: wasm backend with conv\/matmul in @flow\/native: OpenBLAS \S+, 1 thread$/);
+    expect(info.reason).toMatch(/^native as requested: wasm backend with conv, matmul and fused EDM2 ops in @flow\/native: OpenBLAS \S+, 1 thread$/);
     expect(native.getNativeThreads()).toBe(1);
     expect(tf.getKernel('Conv2D', 'wasm')).toBe(nativeConv2DConfig);
     const y = tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same');

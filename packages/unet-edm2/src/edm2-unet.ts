@@ -4,7 +4,7 @@ import { configFlags, type Edm2Flags, type UnetConfig } from './config';
 import { UnetInputError } from './errors';
 import { toVariable } from './to-variable';
 import { applyWeight, effectiveWeight, forcedNormalized } from './mp-conv';
-import { downsample2x, mpCat, mpFourier, mpSilu, mpSum, pixelNorm, plainFourier, rmsGroupNorm, silu } from './mp-ops';
+import { downsample2x, mpCat, mpFourier, mpSilu, mpSum, normalize, pixelNorm, plainFourier, rmsGroupNorm, silu } from './mp-ops';
 import { bufferSpecs, layerFanIn, parameterSpecs, type ParameterSpec } from './parameter-specs';
 import { flowPrecond } from './preconditioning';
 import { unetLayout, type BlockSpec, type LayerSpec, type UnetLayout } from './unet-layout';
@@ -137,7 +137,7 @@ export class Edm2Unet {
       const wi = tf.reshape(tf.slice(w3, [i, 0, 0], [1, c, c]), [c, c]) as tf.Tensor2D;
       // Cosine attention: q, k, v pixel-normalised per head.
       const y = tf.reshape(tf.matMul(xf, wi), [n, hw, heads, cph]);
-      const normed = tf.div(y, tf.add(tf.mul(tf.sqrt(tf.sum(tf.square(y), 3, true)), 1 / Math.sqrt(cph)), 1e-4));
+      const normed = normalize(y, [3]);
       return (heads === 1 ? tf.reshape(normed, [n, hw, cph]) : tf.reshape(tf.transpose(normed, [0, 2, 1, 3]), [n * heads, hw, cph])) as tf.Tensor3D;
     };
     const [q, k, v] = [part(0), part(1), part(2)];

@@ -2,8 +2,30 @@ import * as tf from '@tensorflow/tfjs-core';
 
 // The fixed-function building blocks of EDM2 (networks_edm2.py, paper Appendix B.2), on NHWC tensors.
 
+// Normalisation over the last axis as one fused kernel pair where a backend registers it (the native engine).
+const FUSED_ROW_NORMALIZE = 'FlowRowNormalize';
+const FUSED_ROW_NORMALIZE_GRAD = 'FlowRowNormalizeGrad';
+
+function fusedRowNormalize(x: tf.Tensor, eps: number): tf.Tensor {
+  const f = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([t]);
+    return {
+      value: tf.engine().runKernel(FUSED_ROW_NORMALIZE, { x: t }, { eps }) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(FUSED_ROW_NORMALIZE_GRAD, { x: saved[0], dy }, { eps }) as tf.Tensor,
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x);
+}
+
+function hasKernels(...names: string[]): boolean {
+  const backend = tf.getBackend();
+  return names.every((n) => tf.getKernel(n, backend) !== undefined);
+}
+
 /** EDM2 `normalize`: x / (eps + |x| / sqrt(n)) over `axes`, so the RMS over those axes becomes 1. */
 export function normalize(x: tf.Tensor, axes: number[], eps = 1e-4): tf.Tensor {
+  const lastOnly = axes.length === 1 && (axes[0] === x.rank - 1 || axes[0] === -1);
+  if (lastOnly && x.dtype === 'float32' && x.size > 0 && hasKernels(FUSED_ROW_NORMALIZE, FUSED_ROW_NORMALIZE_GRAD)) return fusedRowNormalize(x, eps);
   return tf.tidy(() => {
     let n = 1;
     for (const a of axes) n *= x.shape[a < 0 ? x.rank + a : a];
@@ -32,8 +54,7 @@ const fusedMpSilu = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
 
 /** Magnitude-preserving SiLU: silu(x) / 0.596 (E[silu(x)^2] = 0.596^2 for x ~ N(0, 1)). */
 export function mpSilu(x: tf.Tensor): tf.Tensor {
-  const backend = tf.getBackend();
-  if (x.dtype === 'float32' && tf.getKernel(FUSED_MP_SILU, backend) && tf.getKernel(FUSED_MP_SILU_GRAD, backend)) return fusedMpSilu(x);
+  if (x.dtype === 'float32' && hasKernels(FUSED_MP_SILU, FUSED_MP_SILU_GRAD)) return fusedMpSilu(x);
   return tf.tidy(() => tf.mul(tf.mul(x, tf.sigmoid(x)), 1 / 0.596));
 }
 

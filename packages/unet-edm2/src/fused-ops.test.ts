@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { Rng } from '@flow/random';
+import { initBackend } from '@flow/runtime';
+import { isNativeAvailable, nativeUnavailableReason } from '@flow/native';
+import { mpSilu, normalize, pixelNorm } from './mp-ops';
+import { createEdm2Unet } from './edm2-unet';
+import { defaultUnetConfig } from './config';
+
+// The fused kernels of the runtime's native engine (mp_silu, normalize over the last axis) against the composite
+// on the cpu backend, values and gradients. Tolerance: |fused - cpu| <= 1e-5 (1 + |cpu|) per element for the ops
+// (float32 sums in another order); the whole network's loss and weight gradients within 1e-4 of their scale.
+const available = isNativeAvailable();
+if (!available) console.warn(`fused mp_silu test skipped: ${nativeUnavailableReason()}`);
+const suite = available ? describe : describe.skip;
+
+function worstRelative(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
+  return worst;
+}
+
+suite('fused ops on the native engine', () => {
+  const data = new Rng(3).fillNormal(new Float32Array(2 * 9 * 9 * 16));
+  const dyData = new Rng(4).fillNormal(new Float32Array(data.length));
+
+  async function on(backend: string) {
+    await initBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.tensor(data, [2, 9, 9, 16]);
+      const dy = tf.tensor(dyData, x.shape);
+      const y = mpSilu(x);
+      const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(mpSilu(t), dy)))(x);
+      return { y: y.dataSync(), dx: dx.dataSync(), fused: tf.getKernel('FlowMpSilu', tf.getBackend()) !== undefined };
+    });
+  }
+
+  it('matches the composite on cpu, values and gradient; plain wasm falls back to the composite', async () => {
+    const cpu = await on('cpu');
+    const native = await on('native');
+    expect(native.fused).toBe(true);
+    expect(cpu.fused).toBe(false);
+    for (const [a, b, label] of [[native.y, cpu.y, 'value'], [native.dx, cpu.dx, 'gradient']] as const) {
+      const worst = worstRelative(a, b);
+      if (!(worst <= 1e-5)) throw new Error(`${label}: worst relative difference ${worst}`);
+    }
+    const wasm = await on('wasm');
+    expect(wasm.fused).toBe(false);
+  });
+
+  it('normalize over the last axis (pixel norm, attention heads) matches the composite, values and gradient', async () => {
+    const run = async (backend: string) => {
+      await initBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.tensor(data, [2, 81, 2, 8]); // [n, hw, heads, channels per head]
+        const dy = tf.tensor(dyData, x.shape);
+        const f = (t: tf.Tensor) => tf.add(tf.sum(tf.mul(normalize(t, [3]), dy)), tf.sum(tf.mul(pixelNorm(tf.reshape(t, [2, 9, 9, 16])), tf.reshape(dy, [2, 9, 9, 16]))));
+        return { y: normalize(x, [3]).dataSync(), dx: tf.grad(f)(x).dataSync(), fused: tf.getKernel('FlowRowNormalize', tf.getBackend()) !== undefined };
+      });
+    };
+    const cpu = await run('cpu');
+    const native = await run('native');
+    expect(native.fused).toBe(true);
+    expect(worstRelative(native.y, cpu.y)).toBeLessThanOrEqual(1e-5);
+    expect(worstRelative(native.dx, cpu.dx)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('a small U-Net (8x8, attention at 4x4): loss and every weight gradient agree with the cpu backend', async () => {
+    const config = defaultUnetConfig({ resolution: 8, channels: 1, modelChannels: 8, channelMult: [1, 2], numBlocks: 1, attnResolutions: [4], channelsPerHead: 8 });
+    const xs = new Rng(5).fillNormal(new Float32Array(2 * 8 * 8));
+    const run = async (backend: string) => {
+      await initBackend(backend);
+      const net = createEdm2Unet(config, { seed: 0 });
+      for (const [name, v] of Object.entries(net.variables)) if (name.endsWith('_gain')) v.assign(tf.scalar(1));
+      const x = tf.tensor(xs, [2, 8, 8, 1]) as tf.Tensor4D;
+      const t = tf.tensor1d([0.3, 0.8]);
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(net.forward(x, t))) as tf.Scalar, net.trainableVariables());
+      const out = { loss: value.dataSync()[0], grads: Object.values(grads).map((g) => g.dataSync()) }; // same creation order
+      tf.dispose([x, t, value, ...Object.values(grads)]);
+      return out;
+    };
+    const cpu = await run('cpu');
+    const native = await run('native');
+    expect(Math.abs(native.loss - cpu.loss)).toBeLessThanOrEqual(1e-4 * Math.abs(cpu.loss));
+    expect(native.grads.length).toBe(cpu.grads.length);
+    cpu.grads.forEach((g, j) => {
+      let scale = 0;
+      let diff = 0;
+      const n = native.grads[j];
+      for (let i = 0; i < g.length; i++) {
+        scale = Math.max(scale, Math.abs(g[i]));
+        diff = Math.max(diff, Math.abs(n[i] - g[i]));
+      }
+      if (!(diff <= 1e-4 * scale + 1e-7)) throw new Error(`gradient ${j}: max diff ${diff}, scale ${scale}`);
+    });
+  });
+});
