@@ -2,8 +2,9 @@ import type { Suite } from '../suite';
 import { bespokeSuite } from './bespoke';
 import { emaSuite } from './ema';
 import { fidSuite } from './fid';
+import { guidanceSuite } from './guidance';
 import { matchingSuite } from './matching';
 import { solversSuite } from './solvers';
 import { trainSuite } from './train';
 
-export const suites: readonly Suite[] = [matchingSuite, solversSuite, trainSuite, fidSuite, emaSuite, bespokeSuite];
+export const suites: readonly Suite[] = [matchingSuite, solversSuite, trainSuite, fidSuite, emaSuite, bespokeSuite, guidanceSuite];
