@@ -43,6 +43,22 @@ describe('flow train --conditional / flow sample --class --guidance / flow bespo
     expect(readNpy(join(dir, 's.npy')).shape).toEqual([7, 2]);
   });
 
+  it('guided shards concatenate to the single-process output, labels included', async () => {
+    const whole = join(dir, 'whole.npy');
+    const extra = ['--class', 'all', '--guidance', '1.5', '--count', '11', '--batch', '4'];
+    expect((await sample(run, [...extra, '--out', whole, '--labels-out', join(dir, 'whole-l.npy')])).code).toBe(0);
+    const parts: number[] = [];
+    const labelParts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const file = join(dir, `shard-${i}.npy`);
+      expect((await sample(run, [...extra, '--batch', '3', '--shard', `${i}/3`, '--out', file, '--labels-out', join(dir, `l-${i}.npy`)])).code).toBe(0);
+      parts.push(...(readNpy(file).data as Float32Array));
+      labelParts.push(...(readNpy(join(dir, `l-${i}.npy`)).data as Int32Array));
+    }
+    expect(Buffer.from(Float32Array.from(parts).buffer).equals(Buffer.from((readNpy(whole).data as Float32Array).buffer))).toBe(true);
+    expect(labelParts).toEqual(Array.from(readNpy(join(dir, 'whole-l.npy')).data as Int32Array));
+  });
+
   it('names the flag in its errors (exit 2)', async () => {
     const unconditional = await sample(plain, ['--class', '1']);
     expect(unconditional.code).toBe(2);
