@@ -29,8 +29,9 @@ export interface LoadedVelocityModel {
   config: TrainConfig;
   parameters: number;
   /**
-   * A class-conditional run's v(x, t | y) (`velocity` is then its unconditional branch, the all-zero label);
-   * absent for unconditional runs.
+   * A class-conditional network's v(x, t | y) (`velocity` is then its all-zero-label branch): a run trained
+   * with `conditional`, or an imported class-conditional EDM2 net (trained without label dropout, so only its
+   * conditional branch, guidance 1, is what it learned). Absent for unconditional networks.
    */
   conditional?: ConditionalVelocity;
   /** Pooled encoder features at time t (U-Net models only), for linear probes. */
@@ -91,11 +92,12 @@ export async function loadVelocityModel(dir: string, options: { weights?: string
     weightsFile,
     config,
     parameters: net.parameterCount,
-    ...(net.labelDim && config.conditional
+    // trained with `conditional`, or an imported class-conditional EDM2 net (labelDim in its U-Net config)
+    ...(net.labelDim
       ? {
           conditional: {
             classes: net.labelDim,
-            ...(config.conditional.classNames ? { classNames: config.conditional.classNames } : {}),
+            ...(config.conditional?.classNames ? { classNames: config.conditional.classNames } : {}),
             velocity: (x: tf.Tensor, t: tf.Tensor1D | number, labels: tf.Tensor2D) => net.forward(x, perSampleTime(t, x.shape[0]), false, labels),
           },
         }
