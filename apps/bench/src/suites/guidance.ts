@@ -79,11 +79,12 @@ export const guidanceSuite: Suite = {
       return 0;
     }
     const header = ['W', 'accuracy', 'min class', ...Array.from({ length: classes }, (_, c) => String(c)), `FID (${count})`, 'seconds'];
-    const table: Cell[][] = rows.map((r) => [r.w, r.accuracy, Math.min(...r.perClass), ...r.perClass, r.fid, r.seconds]);
+    const pct = (v: number) => `${(100 * v).toFixed(0)}%`;
+    const table: Cell[][] = rows.map((r) => [r.w, pct(r.accuracy), pct(Math.min(...r.perClass)), ...r.perClass.map(pct), r.fid, r.seconds]);
     const markdown = [
       '## Classifier-free guidance on class-conditional MNIST',
       '',
-      `machine: ${describeMachine()}; load average at start ${loadavg()[0].toFixed(1)}; backend ${backend.backend}`,
+      `${describeMachine()}; load average at start ${loadavg()[0].toFixed(1)}; backend ${backend.backend}`,
       '',
       `model: ${dir} (${step}, ${model.parameters} parameters); ${perClass} samples per class (flow sample --class all), ${solver} at ${nfe} NFE, seed ${seed}; ` +
         'v = v_uncond + W (v_cond - v_uncond). Accuracy: share of the samples of each class that the built-in MNIST classifier of @flow/fid ' +
