@@ -8,8 +8,8 @@ import { oneHot } from './one-hot';
  * Classifier-free guidance (Ho & Salimans 2022) on a velocity field:
  *   v(x, t) = v(x, t | 0) + W (v(x, t | y) - v(x, t | 0)),
  * y the row's class (one-hot), 0 the all-zero label (the unconditional branch). W = 1 is the plain
- * conditional field, W = 0 the unconditional one, W > 1 pushes samples towards their class. (EDM2's
- * autoguidance writes the same line with a weaker *model* in place of the unconditional branch.)
+ * conditional field, W = 0 the unconditional one, W > 1 pushes samples towards their class. (EDM2 guides its
+ * denoiser, D_guide + w (D - D_guide), with a separate weaker network as D_guide: the same line, another model.)
  * `labelsFor(batch)` gives the class of each of the `batch` rows the solver passes. For 0 < W != 1 both
  * branches run in one network call on the rows stacked twice.
  */

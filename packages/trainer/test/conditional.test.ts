@@ -131,7 +131,10 @@ describe('classifier-free guidance', () => {
 });
 
 describe('labels follow their rows through every coupling', () => {
-  it.each(TRAINING_COUPLINGS.filter((c) => c !== 'encoder'))('%s', async (name) => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+  it.each(TRAINING_COUPLINGS)('%s', async (name) => {
     // row r's first feature is its label, so a served row says which label it must come with
     const n = 64;
     const dim = 3;

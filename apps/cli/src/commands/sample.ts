@@ -41,7 +41,8 @@ good checkpoint). .npy output: float32 samples in the dataset's own coordinates 
   --guidance W       classifier-free guidance weight (needs --class; default 1):
                      v = v_uncond + W (v_cond - v_uncond), so W = 1 is the plain conditional model,
                      W = 0 the unconditional one, W > 1 sharper classes (Ho & Salimans' w is W - 1;
-                     EDM2 autoguidance uses the same line with a weaker model as v_uncond). Both branches
+                     EDM2 guides its denoiser with a separate, weaker guiding network instead of the
+                     zero-label branch of the same one: see @flow/trainer's README). Both branches
                      run in one network call per evaluation (NFE counts evaluations of the guided field)
   --labels-out FILE  with --class: the class of each sample, int32 .npy of shape (K',)
   --force            use a Bespoke file made for another model (or another class / guidance)
