@@ -17,6 +17,20 @@ export interface ResumableSampler extends DataSampler {
   readonly dim: number;
   getState(): SamplerState;
   setState(state: SamplerState): void;
+  /**
+   * Labelled datasets only: the class labels of the next `count` rows handed out by `draw`, oldest first.
+   * Rows are queued as they are drawn, so a coupling that buffers rows (a scope of `ot`) and serves them in
+   * draw order gets each row's own label; the queue is part of the sampler's state.
+   */
+  takeLabels?(count: number): Int32Array;
+}
+
+/** The class labels of a labelled dataset: one integer in [0, classes) per row. */
+export interface DatasetLabels {
+  values: Int32Array;
+  classes: number;
+  /** Class names in label order (PNG sub-folder names), when known. */
+  names?: string[];
 }
 
 /**
@@ -39,6 +53,10 @@ export interface Dataset {
   readonly normalization: Normalization;
   /** Whether samples are images (the PNG output of `flow sample` draws a grid instead of a scatter plot). */
   readonly kind: 'points' | 'image';
+  /** Number of classes when the dataset was loaded with its labels (its samplers then have `takeLabels`). */
+  readonly classes?: number;
+  /** Class names in label order, when known (PNG sub-folders). */
+  readonly classNames?: string[];
   /** A fresh sampler whose randomness (data order, or the generator's draws) comes from `rng`. */
   sampler(rng: Rng): ResumableSampler;
 }

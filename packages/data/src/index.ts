@@ -1,5 +1,5 @@
 export { DataInputError } from './errors';
-export type { Dataset, Normalization, ResumableSampler, SamplerState } from './dataset';
+export type { Dataset, DatasetLabels, Normalization, ResumableSampler, SamplerState } from './dataset';
 export { ArraySampler } from './array-sampler';
 export { GeneratorSampler } from './generator-sampler';
 export { TOY_DATASETS, toyDataset, isToyDataset } from './toy-2d';
@@ -11,3 +11,5 @@ export { loadDataset, BUILTIN_DATASETS, type LoadDatasetOptions } from './load-d
 export { decodePng, type DecodedPng } from './decode-png';
 export { listPngFolder, readPngFolder, type PngImages, type ReadPngFolderOptions } from './read-png-folder';
 export { resizeBicubicAntialiased } from './resize';
+export { pngClassFoldersDataset } from './png-class-folders';
+export { readLabelsFile } from './read-labels-file';

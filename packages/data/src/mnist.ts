@@ -10,6 +10,8 @@ export interface MnistOptions {
   size?: 28 | 32;
   /** Use only the first `limit` digits of the interleaved order (all 10,000 by default). */
   limit?: number;
+  /** Attach the digit labels (10 classes, names '0'..'9'): the dataset's samplers then have `takeLabels`. */
+  labels?: boolean;
 }
 
 let cache: { digits: Float32Array; labels: Int32Array } | null = null;
@@ -71,16 +73,17 @@ export function loadMnistDigits(): { digits: Float32Array; labels: Int32Array } 
 export function mnistDataset(options: MnistOptions = {}): Dataset {
   const size = options.size ?? 28;
   if (size !== 28 && size !== 32) throw new DataInputError(`mnist: size must be 28 or 32, got ${String(size)}`);
-  const { digits } = loadMnistDigits();
+  const { digits, labels: allLabels } = loadMnistDigits();
   const available = digits.length / 784;
   const count = Math.min(options.limit ?? available, available);
   if (!(count >= 1)) throw new DataInputError(`mnist: limit must be >= 1, got ${String(options.limit)}`);
-  if (size === 28) return imageDataset('mnist', digits.slice(0, count * 784), [28, 28, 1]);
+  const labels = options.labels ? { values: allLabels.slice(0, count), classes: 10, names: Array.from({ length: 10 }, (_, c) => String(c)) } : undefined;
+  if (size === 28) return imageDataset('mnist', digits.slice(0, count * 784), [28, 28, 1], labels);
   const padded = new Float32Array(count * 1024).fill(-1);
   for (let n = 0; n < count; n++) {
     for (let y = 0; y < 28; y++) {
       padded.set(digits.subarray(n * 784 + y * 28, n * 784 + y * 28 + 28), n * 1024 + (y + 2) * 32 + 2);
     }
   }
-  return imageDataset('mnist', padded, [32, 32, 1]);
+  return imageDataset('mnist', padded, [32, 32, 1], labels);
 }

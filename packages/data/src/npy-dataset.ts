@@ -1,7 +1,7 @@
 import { isFlowInputError } from '@flow/errors';
 import { readArrayFile, toFloat32 } from '@flow/io';
 import { DataInputError } from './errors';
-import type { Dataset } from './dataset';
+import type { Dataset, DatasetLabels } from './dataset';
 import { imageDataset, pointDataset } from './image-dataset';
 
 /**
@@ -11,7 +11,7 @@ import { imageDataset, pointDataset } from './image-dataset';
  * uint8 arrays are scaled from [0, 255] to [-1, 1]; floating arrays are used as they are (so give images
  * in [-1, 1], and vectors at roughly unit scale).
  */
-export function npyDataset(file: string, limit?: number): Dataset {
+export function npyDataset(file: string, limit?: number, labels?: DatasetLabels): Dataset {
   const a = (() => {
     try {
       return readArrayFile(file);
@@ -34,14 +34,18 @@ export function npyDataset(file: string, limit?: number): Dataset {
     if (!Number.isFinite(data[i])) throw new DataInputError(`dataset ${file}: non-finite value ${data[i]} at flat index ${i}`);
   }
   const n = limit === undefined ? shape[0] : Math.max(1, Math.min(limit, shape[0]));
+  if (labels && labels.values.length !== shape[0]) {
+    throw DataInputError.field('labels', `has ${labels.values.length} labels, dataset ${file} has ${shape[0]} rows`);
+  }
   if (n < shape[0]) data = data.slice(0, (data.length / shape[0]) * n);
-  if (shape.length === 2) return pointDataset(file, data, shape[1]);
-  if (shape.length === 3) return imageDataset(file, data, [shape[1], shape[2], 1]);
+  const lab = labels && n < shape[0] ? { ...labels, values: labels.values.slice(0, n) } : labels;
+  if (shape.length === 2) return pointDataset(file, data, shape[1], lab);
+  if (shape.length === 3) return imageDataset(file, data, [shape[1], shape[2], 1], lab);
   const [, d1, d2, d3] = shape;
   const isChannel = (c: number) => c === 1 || c === 3 || c === 4;
   // channels last unless the layout is plainly (n, C, S, S): square images with a channel count first
   const channelsFirst = isChannel(d1) && d2 === d3 && d1 !== d2;
-  if (isChannel(d3) && !channelsFirst) return imageDataset(file, data, [d1, d2, d3]);
+  if (isChannel(d3) && !channelsFirst) return imageDataset(file, data, [d1, d2, d3], lab);
   if (!isChannel(d1)) throw new DataInputError(`dataset ${file}: cannot tell the channel axis of (${shape.join(', ')}); expected 1, 3 or 4 channels first or last`);
   const [c, h, w] = [d1, d2, d3];
   const nhwc = new Float32Array(data.length);
@@ -49,5 +53,5 @@ export function npyDataset(file: string, limit?: number): Dataset {
     const base = s * c * h * w;
     for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) nhwc[base + p * c + ch] = data[base + ch * h * w + p];
   }
-  return imageDataset(file, nhwc, [h, w, c]);
+  return imageDataset(file, nhwc, [h, w, c], lab);
 }

@@ -1,7 +1,7 @@
 import { loadDataset, type Dataset } from '@flow/data';
 import { TrainerInputError } from './errors';
 import type { ModelConfig } from './model-config';
-import { CONFIG_FORMAT, type TrainConfig } from './train-config';
+import { CONFIG_FORMAT, type ConditionalConfig, type TrainConfig } from './train-config';
 import { TRAIN_DEFAULTS } from './train-defaults';
 import type { TrainOptions } from './train-options';
 import { isTrainingCoupling, TRAINING_COUPLINGS } from './training-coupling';
@@ -10,7 +10,8 @@ import { isTrainingCoupling, TRAINING_COUPLINGS } from './training-coupling';
 export function defaultConfig(options: TrainOptions, dataset: Dataset, backend: string): TrainConfig {
   const isUnet = options.model === 'unet-edm2';
   const d = isUnet ? TRAIN_DEFAULTS['unet-edm2'] : TRAIN_DEFAULTS.mlp;
-  const extra = options.modelOptions ? { options: options.modelOptions } : {};
+  const conditional = conditionalConfig(options, dataset);
+  const extra = { ...(options.modelOptions ? { options: options.modelOptions } : {}), ...(conditional ? { labelDim: conditional.classes } : {}) };
   const model: ModelConfig = isUnet
     ? { type: 'unet-edm2', preset: options.preset ?? TRAIN_DEFAULTS['unet-edm2'].preset, ...extra }
     : { type: 'mlp', hidden: options.hidden ?? TRAIN_DEFAULTS.mlp.hidden, layers: options.layers ?? TRAIN_DEFAULTS.mlp.layers, ...extra };
@@ -28,7 +29,9 @@ export function defaultConfig(options: TrainOptions, dataset: Dataset, backend: 
       normalization: dataset.normalization,
       ...(options.imageSize !== undefined ? { imageSize: options.imageSize } : {}),
       ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.labels !== undefined ? { labels: options.labels } : {}),
     },
+    ...(conditional ? { conditional } : {}),
     model,
     coupling: {
       name: coupling,
@@ -54,6 +57,18 @@ export function defaultConfig(options: TrainOptions, dataset: Dataset, backend: 
   };
 }
 
+/** The conditional part of a fresh run's config, or undefined for an unconditional run. */
+function conditionalConfig(options: TrainOptions, dataset: Dataset): ConditionalConfig | undefined {
+  if (!options.conditional) {
+    if (options.labels !== undefined) throw TrainerInputError.field('labels', `${options.labels}: labels are for a conditional run (set conditional)`);
+    if (options.labelDropout !== undefined) throw TrainerInputError.field('labelDropout', 'is for a conditional run (set conditional)');
+    return undefined;
+  }
+  if (!dataset.classes) throw TrainerInputError.field('conditional', `dataset ${dataset.name} has no class labels (MNIST, a PNG folder with one sub-folder per class, or a .npy/.npz with a labels file)`);
+  const labelDropout = options.labelDropout ?? TRAIN_DEFAULTS.labelDropout;
+  return { classes: dataset.classes, labelDropout, ...(dataset.classNames ? { classNames: dataset.classNames } : {}) };
+}
+
 /** Checks a config (fresh or read back from a run) before anything is built or written. */
 export function validateConfig(config: TrainConfig): void {
   if (!isTrainingCoupling(config.coupling.name)) throw TrainerInputError.field('coupling', `${String(config.coupling.name)}: expected one of ${TRAINING_COUPLINGS.join(', ')}`);
@@ -67,9 +82,19 @@ export function validateConfig(config: TrainConfig): void {
     throw TrainerInputError.field('model', `unet-edm2 needs images; dataset ${config.dataset.spec} has shape (${shape}) (use mlp for vectors)`);
   }
   if (!(config.optimizer.refLr > 0)) throw TrainerInputError.field('lr', `must be > 0, got ${config.optimizer.refLr}`);
+  const c = config.conditional;
+  if (c) {
+    if (!Number.isInteger(c.classes) || c.classes < 1) throw TrainerInputError.field('conditional', `classes must be a positive integer, got ${String(c.classes)}`);
+    if (!(c.labelDropout >= 0 && c.labelDropout <= 1)) throw TrainerInputError.field('labelDropout', `must be a probability in [0, 1], got ${String(c.labelDropout)}`);
+    if (config.model.labelDim !== c.classes) throw TrainerInputError.field('conditional', `the model's labelDim (${String(config.model.labelDim)}) differs from the ${c.classes} classes`);
+  }
 }
 
 /** The dataset a config names (loaded the same way as when the run started). */
 export function datasetFromConfig(config: TrainConfig): Dataset {
-  return loadDataset(config.dataset.spec, { imageSize: config.dataset.imageSize, limit: config.dataset.limit });
+  return loadDataset(config.dataset.spec, {
+    imageSize: config.dataset.imageSize,
+    limit: config.dataset.limit,
+    ...(config.conditional ? { labels: config.dataset.labels ?? true } : {}),
+  });
 }

@@ -20,13 +20,13 @@ export function flowMatchingLoss(
   x0: tf.Tensor,
   x1: tf.Tensor,
   t: tf.Tensor1D,
-  options: { uncertainty?: boolean } = {},
+  options: { uncertainty?: boolean; labels?: tf.Tensor2D } = {},
 ): FlowMatchingTerms {
   const batch = x0.shape[0];
   const tb = tf.reshape(t, [batch, ...x0.shape.slice(1).map(() => 1)]);
   const xt = tf.add(tf.mul(tf.sub(1, tb), x0), tf.mul(tb, x1));
   const target = tf.sub(x1, x0);
-  const pred = net.forward(xt, t, true);
+  const pred = net.forward(xt, t, true, options.labels);
   const axes = x0.shape.slice(1).map((_, i) => i + 1);
   const perSample = tf.mean(tf.square(tf.sub(pred, target)), axes) as tf.Tensor1D;
   const mse = tf.mean(perSample) as tf.Scalar;

@@ -4,7 +4,7 @@ export { train, resume } from './trainer';
 export type { TrainOptions, TrainHooks, TrainSummary, StepInfo } from './train-options';
 export { TRAIN_DEFAULTS } from './train-defaults';
 export { defaultConfig } from './default-config';
-export { CONFIG_FORMAT, type TrainConfig } from './train-config';
+export { CONFIG_FORMAT, type TrainConfig, type ConditionalConfig } from './train-config';
 export type { ModelConfig } from './model-config';
 export { TRAINING_COUPLINGS, type TrainingCoupling, type TrainingCouplingName } from './training-coupling';
 export type { EmaHook, EmaHookState } from './ema-hook';
@@ -19,6 +19,13 @@ export { loadVelocityModel, type LoadedVelocityModel } from './load-velocity-mod
 export { loadFlowModel, type FlowModel } from './load-flow-model';
 export { sampleModel, writeSamples, type SampleOptions, type SampleResult, type CustomSolver, type SamplableModel } from './sample-model';
 export { shardRange } from './shard-range';
+// class-conditional models and classifier-free guidance
+export type { ConditionalVelocity } from './conditional-velocity';
+export { checkClassChoice, rowClasses, type ClassChoice } from './class-choice';
+export { guidedVelocity } from './guided-velocity';
+export { guidedFlowModel, guidedIdentity } from './guided-flow-model';
+export { oneHot } from './one-hot';
+export { dropLabels } from './label-dropout';
 // models from elsewhere, and what a model has learned
 export { importEdm2, type ImportEdm2Options, type ImportEdm2Result } from './import-edm2';
 export { linearProbe, type LinearProbeData, type LinearProbeResult } from './linear-probe';

@@ -1,4 +1,5 @@
 import { GaussianMixtureFlow, type VelocityField } from '@flow/solvers';
+import type { ConditionalVelocity } from './conditional-velocity';
 import { TrainerInputError } from './errors';
 import { loadVelocityModel } from './load-velocity-model';
 
@@ -9,6 +10,8 @@ export interface FlowModel {
   /** Shape of one sample. */
   shape: number[];
   dim: number;
+  /** A class-conditional model's v(x, t | y) (see `guidedVelocity`); `velocity` is then its unconditional branch. */
+  conditional?: ConditionalVelocity;
   dispose(): void;
 }
 
@@ -20,5 +23,5 @@ export async function loadFlowModel(spec: string): Promise<FlowModel> {
   }
   if (spec === '') throw new TrainerInputError('model: expected gmm:SPEC.json or a model directory, got an empty string');
   const m = await loadVelocityModel(spec);
-  return { velocity: m.velocity, identity: m.identity, shape: m.shape, dim: m.dim, dispose: () => m.dispose() };
+  return { velocity: m.velocity, identity: m.identity, shape: m.shape, dim: m.dim, ...(m.conditional ? { conditional: m.conditional } : {}), dispose: () => m.dispose() };
 }

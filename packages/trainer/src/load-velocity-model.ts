@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Normalization } from '@flow/data';
 import type { NdArray } from '@flow/io';
 import { perSampleTime, type VelocityField } from '@flow/solvers';
+import type { ConditionalVelocity } from './conditional-velocity';
 import { TrainerInputError } from './errors';
 import { createRunNet } from './model-factory';
 import { RunDirectory } from './run/run-directory';
@@ -27,6 +28,12 @@ export interface LoadedVelocityModel {
   weightsFile: string;
   config: TrainConfig;
   parameters: number;
+  /**
+   * A class-conditional network's v(x, t | y) (`velocity` is then its all-zero-label branch): a run trained
+   * with `conditional`, or an imported class-conditional EDM2 net (trained without label dropout, so only its
+   * conditional branch, guidance 1, is what it learned). Absent for unconditional networks.
+   */
+  conditional?: ConditionalVelocity;
   /** Pooled encoder features at time t (U-Net models only), for linear probes. */
   features?: (x: tf.Tensor, t: tf.Tensor1D) => tf.Tensor2D;
   dispose(): void;
@@ -85,6 +92,16 @@ export async function loadVelocityModel(dir: string, options: { weights?: string
     weightsFile,
     config,
     parameters: net.parameterCount,
+    // trained with `conditional`, or an imported class-conditional EDM2 net (labelDim in its U-Net config)
+    ...(net.labelDim
+      ? {
+          conditional: {
+            classes: net.labelDim,
+            ...(config.conditional?.classNames ? { classNames: config.conditional.classNames } : {}),
+            velocity: (x: tf.Tensor, t: tf.Tensor1D | number, labels: tf.Tensor2D) => net.forward(x, perSampleTime(t, x.shape[0]), false, labels),
+          },
+        }
+      : {}),
     ...(net.features ? { features: (x: tf.Tensor, t: tf.Tensor1D) => net.features!(x, t) } : {}),
     dispose: () => net.dispose(),
   };

@@ -8,4 +8,9 @@ export interface ModelConfig {
   layers?: number;
   /** Fields overriding the preset's config (unet-edm2) or passed to the MLP constructor. */
   options?: Record<string, unknown>;
+  /**
+   * Number of classes of a class-conditional network (absent: unconditional): the U-Net's `labelDim`
+   * (EDM2's magnitude-preserving class embedding) or the MLP's one-hot input.
+   */
+  labelDim?: number;
 }

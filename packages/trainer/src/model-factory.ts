@@ -17,11 +17,11 @@ export function unetConfigFor(config: ModelConfig, shape: number[]): unet.UnetCo
   } catch (error) {
     throw TrainerInputError.field('preset', (error as Error).message);
   }
-  return { ...preset.config, resolution: h, channels: c, ...((config.options ?? {}) as Partial<unet.UnetConfig>) };
+  return { ...preset.config, resolution: h, channels: c, ...((config.options ?? {}) as Partial<unet.UnetConfig>), ...(config.labelDim ? { labelDim: config.labelDim } : {}) };
 }
 
 /** Stream numbers of a run's seeded generators (forks of Rng(seed)). */
-export const RUN_STREAM = { init: 1, data: 2, coupling: 3, time: 4, couplingInit: 5 } as const;
+export const RUN_STREAM = { init: 1, data: 2, coupling: 3, time: 4, couplingInit: 5, labels: 6 } as const;
 
 /**
  * The network of a run exactly as its trainer builds it. The fixed buffers (the U-Net's Fourier frequencies
@@ -46,7 +46,8 @@ function unetNet(config: ModelConfig, shape: number[], rng: Rng): TrainableNet {
   return {
     variables: net.variables,
     buffers: net.buffers,
-    forward: (x, t, training) => net.forward(x, t, undefined, training ? { training: true, dropoutRng } : {}),
+    forward: (x, t, training, labels) => net.forward(x, t, labels, training ? { training: true, dropoutRng } : {}),
+    labelDim: cfg.labelDim,
     logVariance: (t) => net.logVariance(t),
     features: (x, t) => net.encoderFeatures(x, t),
     lossWeight: (t) => unet.flowLossWeight(t, cfg.sigmaData),
@@ -63,12 +64,19 @@ function unetNet(config: ModelConfig, shape: number[], rng: Rng): TrainableNet {
 function mlpNet(config: ModelConfig, dataset: Pick<Dataset, 'shape' | 'dim'>, rng: Rng): TrainableNet {
   if (dataset.shape.length !== 1) throw TrainerInputError.field('model', `mlp needs vector data; this dataset has shape (${dataset.shape.join(', ')}) (use unet-edm2 for images)`);
   const net = unet.createMlpVelocityNet(
-    { dim: dataset.dim, hidden: config.hidden ?? TRAIN_DEFAULTS.mlp.hidden, depth: config.layers ?? TRAIN_DEFAULTS.mlp.layers, ...((config.options ?? {}) as Partial<unet.MlpConfig>) },
+    {
+      dim: dataset.dim,
+      hidden: config.hidden ?? TRAIN_DEFAULTS.mlp.hidden,
+      depth: config.layers ?? TRAIN_DEFAULTS.mlp.layers,
+      ...((config.options ?? {}) as Partial<unet.MlpConfig>),
+      ...(config.labelDim ? { labelDim: config.labelDim } : {}),
+    },
     { seed: rng.nextUint32() },
   );
   return {
     variables: net.variables,
-    forward: (x, t) => net.forward(x, t),
+    forward: (x, t, _training, labels) => net.forward(x, t, labels),
+    labelDim: config.labelDim ?? 0,
     parameterCount: net.parameterCount,
     dispose: () => net.dispose(),
   };

@@ -4,7 +4,10 @@ import { overBudget, writeNpy } from '@flow/io';
 import { imageGrid, scatterChart } from '@flow/plot';
 import { fillRowNormals } from '@flow/random';
 import { solve, type SolverName, type VelocityField } from '@flow/solvers';
+import { checkClassChoice, rowClasses, type ClassChoice } from './class-choice';
+import type { ConditionalVelocity } from './conditional-velocity';
 import { TrainerInputError } from './errors';
+import { guidedVelocity } from './guided-velocity';
 import type { LoadedVelocityModel } from './load-velocity-model';
 
 /**
@@ -31,13 +34,21 @@ export interface SampleOptions {
   batchSize?: number;
   /** Memory budget in bytes for the samples and one batch's solver state (default: what the machine has available). */
   memoryLimitBytes?: number;
+  /**
+   * Class-conditional models: the class of every row, or `all` (row i, counted from row 0 of the noise
+   * matrix, gets class i mod classes: equal numbers per class when the count is a multiple of it). Absent:
+   * the model's unconditional branch.
+   */
+  class?: ClassChoice;
+  /** Classifier-free guidance weight W (needs `class`): v = v_uncond + W (v_cond - v_uncond). Default 1. */
+  guidance?: number;
 }
 
 /** float32 copies of one batch alive while it is integrated: noise, state, up to 7 solver stages, the result. */
 const BATCH_COPIES = 12;
 
 /** What sampling needs of a model: a trained run (`loadVelocityModel`) or any velocity field with a shape. */
-export type SamplableModel = Pick<LoadedVelocityModel, 'velocity' | 'dim' | 'shape' | 'kind' | 'normalization'>;
+export type SamplableModel = Pick<LoadedVelocityModel, 'velocity' | 'dim' | 'shape' | 'kind' | 'normalization'> & { conditional?: ConditionalVelocity };
 
 export interface SampleResult {
   /** Samples in data space (normalisation undone), count x ...shape, C order. */
@@ -46,6 +57,8 @@ export interface SampleResult {
   /** Velocity evaluations per sample path (what a solve of one batch made). */
   nfe: number;
   seconds: number;
+  /** The class of each row, when sampled with `class`. */
+  labels?: Int32Array;
 }
 
 /**
@@ -58,6 +71,13 @@ export async function sampleModel(model: SamplableModel, options: SampleOptions)
   const firstRow = options.firstRow ?? 0;
   if (!Number.isInteger(firstRow) || firstRow < 0) throw TrainerInputError.field('firstRow', `must be a non-negative integer, got ${firstRow}`);
   const seed = options.seed ?? 0;
+  const choice = options.class;
+  if (choice !== undefined) checkClassChoice(choice, model.conditional?.classes);
+  else if (options.guidance !== undefined) throw TrainerInputError.field('guidance', `${options.guidance}: guidance needs a class to guide towards (set class)`);
+  const guidance = options.guidance ?? 1;
+  if (!Number.isFinite(guidance)) throw TrainerInputError.field('guidance', `must be a finite number, got ${guidance}`);
+  const conditional = choice !== undefined ? model.conditional! : null;
+  const labels = conditional ? rowClasses(choice!, conditional.classes, firstRow, count) : undefined;
   const dim = model.dim;
   const batchSize = options.batchSize ?? (model.kind === 'image' ? 256 : count);
   // The samples plus one batch in flight, checked before anything is allocated.
@@ -79,17 +99,19 @@ export async function sampleModel(model: SamplableModel, options: SampleOptions)
     const n = Math.min(batchSize, count - start);
     const noise = fillRowNormals(new Float32Array(n * dim), seed, firstRow + start, dim);
     const x0 = tf.tensor(noise, [n, ...model.shape], 'float32');
+    const rows = labels?.subarray(start, start + n);
+    const velocity = conditional && rows ? guidedVelocity(conditional, () => rows, guidance) : model.velocity;
     let x: tf.Tensor;
     if (typeof options.solver === 'function') {
-      const r = options.solver(model.velocity, x0);
+      const r = options.solver(velocity, x0);
       x = r.x;
       nfe = r.nfe;
     } else {
       const method = options.solver;
       const r =
         method === 'dopri5'
-          ? solve(model.velocity, x0, { method, rtol: options.rtol, atol: options.atol })
-          : solve(model.velocity, x0, { method, nfe: options.nfe });
+          ? solve(velocity, x0, { method, rtol: options.rtol, atol: options.atol })
+          : solve(velocity, x0, { method, nfe: options.nfe });
       x = r.x;
       nfe = r.nfe;
     }
@@ -98,7 +120,7 @@ export async function sampleModel(model: SamplableModel, options: SampleOptions)
     x.dispose();
     x0.dispose();
   }
-  return { samples: out, shape: [count, ...model.shape], nfe, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  return { samples: out, shape: [count, ...model.shape], nfe, seconds: Number(process.hrtime.bigint() - started) / 1e9, ...(labels ? { labels } : {}) };
 }
 
 /**

@@ -10,6 +10,8 @@ export const TRAIN_DEFAULTS = {
   ms: 1000,
   clip: 1,
   seed: 0,
+  /** Conditional runs: probability of training a row on the unconditional (all-zero) label. */
+  labelDropout: 0.1,
   checkpointEvery: 500,
   keepCheckpoints: 3,
   logEvery: 10,

@@ -30,6 +30,12 @@ export interface TrainOptions {
   emaSigmaRels?: number[];
   imageSize?: 28 | 32;
   limit?: number;
+  /** Class-conditional training on the dataset's labels (MNIST digits, PNG sub-folders, or `labels`). */
+  conditional?: boolean;
+  /** `.npy`/`.npz` of one class index per row of a `.npy`/`.npz` dataset (conditional runs). */
+  labels?: string;
+  /** Probability of dropping a row's label to the unconditional (all-zero) one (default `TRAIN_DEFAULTS.labelDropout`). */
+  labelDropout?: number;
   /** The new run directory. */
   out: string;
   /** Backend name recorded in the run's config (default: tf.getBackend()); a resume reuses it. */

@@ -9,6 +9,8 @@ import { datasetFromConfig, defaultConfig, validateConfig } from './default-conf
 import type { EmaHook } from './ema-hook';
 import { TrainerInputError } from './errors';
 import { flowMatchingLoss } from './flow-matching-loss';
+import { dropLabels } from './label-dropout';
+import { oneHot } from './one-hot';
 import { createRunNet, RUN_STREAM } from './model-factory';
 import { powerEmaHook } from './power-ema-hook';
 import { RunDirectory } from './run/run-directory';
@@ -29,7 +31,11 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
   const run = new RunDirectory(options.out);
   if (run.holdsRun()) throw TrainerInputError.field('out', `${options.out}: already holds a run; resume it to continue, or choose another folder`);
   checkSteps(options.steps);
-  const dataset = loadDataset(options.dataset, { imageSize: options.imageSize, limit: options.limit });
+  const dataset = loadDataset(options.dataset, {
+    imageSize: options.imageSize,
+    limit: options.limit,
+    ...(options.conditional ? { labels: options.labels ?? true } : {}),
+  });
   const config = defaultConfig(options, dataset, options.backendName ?? tf.getBackend());
   const session = buildSession(run, config, dataset, hooks);
   run.writeConfig(config);
@@ -75,6 +81,9 @@ function buildSession(run: RunDirectory, config: TrainConfig, dataset: Dataset, 
   }
   const root = new Rng(config.seed);
   const sampler = dataset.sampler(root.fork(RUN_STREAM.data));
+  if (config.conditional && (!sampler.takeLabels || dataset.classes !== config.conditional.classes)) {
+    throw new TrainerInputError(`dataset ${config.dataset.spec}: has ${dataset.classes ?? 'no'} classes, the run is conditional on ${config.conditional.classes}`);
+  }
   const coupling = createTrainingCoupling(config.coupling.name, {
     sampler,
     dataset,
@@ -120,6 +129,8 @@ async function trainLoop(s: Session, totalSteps: number): Promise<TrainSummary> 
   const say = hooks.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const backend = tf.getBackend();
   let timeRng = s.root.fork(RUN_STREAM.time);
+  let labelRng = s.root.fork(RUN_STREAM.labels);
+  const conditional = config.conditional;
   const termVars = term?.variables ?? {};
 
   let startStep = 0;
@@ -136,6 +147,7 @@ async function trainLoop(s: Session, totalSteps: number): Promise<TrainSummary> 
     assignAll(termAdam.v, ckpt.coupling.adamV, 'Adam second moment of', file);
     timeRng = Rng.fromState(ckpt.rng.time);
     if (ckpt.rng.net && net.setRngState) net.setRngState(ckpt.rng.net);
+    if (ckpt.rng.labels) labelRng = Rng.fromState(ckpt.rng.labels);
     sampler.setState(ckpt.sampler);
     coupling.restore(ckpt.coupling.state);
     if (ema?.setState && ckpt.ema) ema.setState(ckpt.ema);
@@ -158,7 +170,7 @@ async function trainLoop(s: Session, totalSteps: number): Promise<TrainSummary> 
         step,
         net: { params: await snapshot(net.variables), buffers: await snapshot(net.buffers ?? {}), adamM: await snapshot(netAdam.m), adamV: await snapshot(netAdam.v) },
         coupling: { params: await snapshot(termVars), adamM: await snapshot(termAdam.m), adamV: await snapshot(termAdam.v), state: coupling.snapshot() },
-        rng: { time: timeRng.getState(), ...(net.getRngState ? { net: net.getRngState() } : {}) },
+        rng: { time: timeRng.getState(), ...(net.getRngState ? { net: net.getRngState() } : {}), ...(conditional ? { labels: labelRng.getState() } : {}) },
         sampler: samplerState,
         ...(emaState ? { ema: emaState } : {}),
         backend,
@@ -182,19 +194,22 @@ async function trainLoop(s: Session, totalSteps: number): Promise<TrainSummary> 
   for (let step = startStep + 1; step <= totalSteps; step++) {
     const pair = await coupling.next(config.batch);
     const tValues = timeRng.fillUniform(new Float32Array(pair.batch));
+    // couplings serve rows in the order they were drawn, so the sampler's label queue follows the rows
+    const labelValues = conditional ? oneHot(dropLabels(sampler.takeLabels!(pair.batch), conditional.labelDropout, labelRng), conditional.classes) : null;
     const lr = learningRate(config.optimizer, step);
     // Values are read back with await, never dataSync: the webgpu backend cannot read synchronously in Node.
     const pass = tf.tidy(() => {
       const x1 = tf.tensor(pair.data, [pair.batch, ...shape], 'float32');
       const noise = tf.tensor(pair.noise, [pair.batch, ...shape], 'float32');
       const t = tf.tensor1d(tValues, 'float32');
+      const labels = labelValues && conditional ? tf.tensor2d(labelValues, [pair.batch, conditional.classes], 'float32') : undefined;
       let mseOut: tf.Scalar | null = null;
       const { value, grads } = tf.variableGrads(() => {
         // a learned coupling turns the noise into its x0 (the encoder's z) and adds its loss term
         const applied = term ? term.apply(x1, noise) : null;
         const x0 = applied ? applied.x0 : noise;
         const extra = applied ? applied.loss : null;
-        const terms = flowMatchingLoss(net, x0, x1, t, { uncertainty: config.uncertainty });
+        const terms = flowMatchingLoss(net, x0, x1, t, { uncertainty: config.uncertainty, labels });
         mseOut = tf.keep(terms.mse);
         return extra ? tf.add(terms.loss, extra) : terms.loss;
       }, varList);

@@ -10,8 +10,13 @@ export interface VelocityNet {
   readonly variables: Record<string, tf.Variable>;
   /** Fixed tensors the forward pass uses besides the trained ones (Fourier features), by stable name. */
   readonly buffers?: Record<string, tf.Variable>;
-  /** Velocity at (x, t): x is [batch, ...shape], t a per-sample Tensor1D; returns x's shape. */
-  forward(x: tf.Tensor, t: tf.Tensor1D, training: boolean): tf.Tensor;
+  /**
+   * Velocity at (x, t): x is [batch, ...shape], t a per-sample Tensor1D; returns x's shape. `labels`
+   * ([batch, labelDim] one-hot; an all-zero row = unconditional) only for a class-conditional net.
+   */
+  forward(x: tf.Tensor, t: tf.Tensor1D, training: boolean, labels?: tf.Tensor2D): tf.Tensor;
+  /** Number of classes of a class-conditional net (0: unconditional). */
+  readonly labelDim?: number;
   /** Learned log-variance u(t) per sample ([batch]), when the network has one. */
   logVariance?(t: tf.Tensor1D): tf.Tensor;
   /** Per-sample loss weight w(t) applied with the learned uncertainty (EDM2's lambda), [batch]. */

@@ -25,6 +25,23 @@ describe('createMlpVelocityNet', () => {
     again.dispose();
   });
 
+  it('class-conditional: one-hot labels on the input, all-zero rows = the unconditional branch', () => {
+    const net = createMlpVelocityNet({ dim: 2, hidden: 8, depth: 1, timeFeatures: 4, labelDim: 3 }, { seed: 2 });
+    expect(net.variables['layer0.weight']!.shape).toEqual([2 + 1 + 4 + 3, 8]);
+    const x = tf.tensor2d([[0.1, -0.2], [1, 2]]);
+    const none = net.forward(x, 0.3).dataSync();
+    const zero = net.forward(x, 0.3, tf.zeros([2, 3])).dataSync();
+    expect(Array.from(zero)).toEqual(Array.from(none));
+    const labelled = net.forward(x, 0.3, tf.tensor2d([[1, 0, 0], [0, 0, 1]])).dataSync();
+    expect(Array.from(labelled)).not.toEqual(Array.from(none));
+    expect(() => net.forward(x, 0.3, tf.zeros([2, 2]))).toThrow(/labels: expected shape \[2, 3\]/);
+    const plain = createMlpVelocityNet({ dim: 2, hidden: 8, depth: 1, timeFeatures: 4 }, { seed: 2 });
+    expect(() => plain.forward(x, 0.3, tf.zeros([2, 3]))).toThrow(/unconditional/);
+    expect(() => createMlpVelocityNet({ labelDim: -1 })).toThrow(/labelDim/);
+    net.dispose();
+    plain.dispose();
+  });
+
   it('presets', () => {
     expect(mlpPresetNames()).toContain('mlp-2d');
     expect(countMlpParameters(getMlpPreset('mlp-2d').config)).toBeGreaterThan(1000);

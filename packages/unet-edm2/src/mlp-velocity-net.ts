@@ -14,6 +14,12 @@ export interface MlpConfig {
   /** Sinusoidal time features (even). */
   timeFeatures: number;
   activation: 'silu' | 'tanh';
+  /**
+   * Number of classes of a class-conditional MLP (0 or absent: unconditional). The one-hot label is
+   * concatenated to the input, so the first layer learns one embedding per class; an all-zero row is the
+   * unconditional branch (label dropout).
+   */
+  labelDim?: number;
 }
 
 export const defaultMlpConfig: MlpConfig = { dim: 2, hidden: 128, depth: 3, timeFeatures: 16, activation: 'silu' };
@@ -26,12 +32,14 @@ function validate(c: MlpConfig): void {
     throw new UnetInputError(`mlp config: timeFeatures must be an even integer >= 0, got ${c.timeFeatures}`);
   }
   if (c.activation !== 'silu' && c.activation !== 'tanh') throw new UnetInputError(`mlp config: activation must be 'silu' or 'tanh', got '${c.activation}'`);
+  const l = c.labelDim ?? 0;
+  if (!Number.isInteger(l) || l < 0) throw new UnetInputError(`mlp config: labelDim must be an integer >= 0, got ${l}`);
 }
 
 /** Names and shapes of the MLP's variables, in order: layer{i}.weight [in, out], layer{i}.bias [out]. */
 export function mlpParameterSpecs(config: MlpConfig): { name: string; shape: number[] }[] {
   validate(config);
-  const widths = [config.dim + 1 + config.timeFeatures, ...Array(config.depth).fill(config.hidden), config.dim];
+  const widths = [config.dim + 1 + config.timeFeatures + (config.labelDim ?? 0), ...Array(config.depth).fill(config.hidden), config.dim];
   const out: { name: string; shape: number[] }[] = [];
   for (let i = 0; i + 1 < widths.length; i++) {
     out.push({ name: `layer${i}.weight`, shape: [widths[i], widths[i + 1]] });
@@ -78,16 +86,26 @@ export class MlpVelocityNet {
     return countMlpParameters(this.config);
   }
 
-  forward(x: tf.Tensor, t: tf.Tensor | number): tf.Tensor2D {
+  /**
+   * Velocity at (x, t); `labels` ([batch, labelDim] one-hot, all-zero rows = unconditional) only for a
+   * class-conditional MLP, where leaving them out means unconditional for every row.
+   */
+  forward(x: tf.Tensor, t: tf.Tensor | number, labels?: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       if (x.rank !== 2 || x.shape[1] !== this.config.dim) throw new UnetInputError(`x: expected shape [batch, ${this.config.dim}], got [${x.shape.join(', ')}]`);
       const batch = x.shape[0];
+      const labelDim = this.config.labelDim ?? 0;
+      if (labels && labelDim === 0) throw new UnetInputError('labels: this network is unconditional (labelDim 0)');
+      if (labels && (labels.rank !== 2 || labels.shape[0] !== batch || labels.shape[1] !== labelDim)) {
+        throw new UnetInputError(`labels: expected shape [${batch}, ${labelDim}] (one-hot), got [${labels.shape.join(', ')}]`);
+      }
       const tt = typeof t === 'number' ? tf.fill([batch, 1], t) : t.size === 1 ? tf.mul(tf.ones([batch, 1]), tf.reshape(t, [])) : tf.reshape(t, [batch, 1]);
       const parts: tf.Tensor[] = [x, tt];
       if (this.freqs.length > 0) {
         const arg = tf.mul(tt, tf.tensor(this.freqs, [1, this.freqs.length]));
         parts.push(tf.sin(arg), tf.cos(arg));
       }
+      if (labelDim > 0) parts.push(labels ?? tf.zeros([batch, labelDim]));
       let h: tf.Tensor = tf.concat(parts, 1);
       const layers = this.config.depth + 1;
       for (let i = 0; i < layers; i++) {

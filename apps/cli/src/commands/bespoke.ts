@@ -1,6 +1,7 @@
 import { initBackend } from '@flow/runtime';
 import { saveBespoke, trainBespoke, type BespokeBase } from '@flow/solvers';
-import { loadFlowModel } from '@flow/trainer';
+import { guidedFlowModel, loadFlowModel } from '@flow/trainer';
+import { classChoiceOption } from '../class-choice-option';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { log, printJobJson as printJson } from '../print-json';
@@ -34,6 +35,10 @@ the model identity and these settings.
   --lr X               Adam step size (default 1e-2)
   --rtol R --atol A    ground-truth dopri5 tolerances (default 1e-5)
   --seed S             noise seed (default 0)
+  --class K|all        class-conditional models: train for the guided field of class K, or 'all' (row i of
+                       each noise set gets class i mod classes); flow sample --class K --guidance W
+                       --solver bespoke:FILE uses it (the file records class and weight in its identity)
+  --guidance W         classifier-free guidance weight of that field (default 1; see flow sample)
   --backend NAME       auto|wasm|cpu|webgpu|tensorflow|tensorflow-gpu
   --json               print {base, nfe, parameters, train_loss, initial_loss, heldout_rmse, base_rmse_n,
                        base_rmse_2n, meets_base_2n, kept_base, warning, validation_rmse, ..., seconds, out}`;
@@ -60,6 +65,8 @@ export const bespokeCommand: Command = {
       rtol: { type: 'string' },
       atol: { type: 'string' },
       seed: { type: 'string' },
+      class: { type: 'string' },
+      guidance: { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
     });
@@ -82,9 +89,19 @@ export const bespokeCommand: Command = {
     const rtol = numberOption('bespoke', 'rtol', values.rtol, { min: 0 }) ?? 1e-5;
     const atol = numberOption('bespoke', 'atol', values.atol, { min: 0 }) ?? 1e-5;
     const seed = numberOption('bespoke', 'seed', values.seed, { integer: true, min: 0 }) ?? 0;
+    const choice = classChoiceOption('bespoke', values.class);
+    const guidance = numberOption('bespoke', 'guidance', values.guidance);
+    if (choice === undefined && guidance !== undefined) throw new UsageError('flow bespoke: --guidance needs --class K|all (the class to guide towards)');
 
     const backend = await initBackend(values.backend);
-    const model = await loadFlowModel(modelSpec);
+    const loaded = await loadFlowModel(modelSpec);
+    let model = loaded;
+    try {
+      if (choice !== undefined) model = guidedFlowModel(loaded, choice, guidance ?? 1);
+    } catch (error) {
+      loaded.dispose();
+      throw error;
+    }
     try {
       let lastPhase = '';
       const result = trainBespoke(model.velocity, {

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { EmaInputError, reconstructEma } from '@flow/ema';
 import * as solvers from '@flow/solvers';
 import { initBackend } from '@flow/runtime';
-import { loadVelocityModel, RunDirectory, sampleModel, shardRange, writeSamples, type CustomSolver, type LoadedVelocityModel } from '@flow/trainer';
+import { writeNpy } from '@flow/io';
+import { guidedIdentity, loadVelocityModel, RunDirectory, sampleModel, shardRange, writeSamples, type CustomSolver, type LoadedVelocityModel } from '@flow/trainer';
+import { classChoiceOption } from '../class-choice-option';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { MEMORY_LIMIT_HELP, memoryLimitOption } from '../memory-limit-option';
@@ -33,10 +35,21 @@ good checkpoint). .npy output: float32 samples in the dataset's own coordinates 
                      0-based): the K shards concatenated are bit-for-bit the unsharded output (fixed-step
                      and Bespoke solvers; dopri5's step sizes depend on the whole batch)
   --batch N          samples integrated at once (default 256 for images, all for points)
-  --force            use a Bespoke file made for another model
+  --class K|all      class-conditional models (flow train --conditional): sample class K, or 'all' (row i
+                     gets class i mod classes: equal numbers per class when K' is a multiple of it);
+                     without it a conditional model samples its unconditional branch
+  --guidance W       classifier-free guidance weight (needs --class; default 1):
+                     v = v_uncond + W (v_cond - v_uncond), so W = 1 is the plain conditional model,
+                     W = 0 the unconditional one, W > 1 sharper classes (Ho & Salimans' w is W - 1;
+                     EDM2 guides its denoiser with a separate, weaker guiding network instead of the
+                     zero-label branch of the same one: see @flow/trainer's README). Both branches
+                     run in one network call per evaluation (NFE counts evaluations of the guided field)
+  --labels-out FILE  with --class: the class of each sample, int32 .npy of shape (K',)
+  --force            use a Bespoke file made for another model (or another class / guidance)
   --backend NAME     auto|native|wasm|cpu|webgpu|tensorflow|tensorflow-gpu
   ${MEMORY_LIMIT_HELP}
-  --json             print {solver, nfe, count, first_row, seconds, backend, out, identity, step, ema}`;
+  --json             print {solver, nfe, count, first_row, seconds, backend, out, identity, step, ema,
+                     class, guidance, labels_out}`;
 
 type BespokeLoader = (file: string, options: { identity: string; force?: boolean }) => CustomSolver | { solve: CustomSolver };
 
@@ -80,7 +93,7 @@ export const sampleCommand: Command = {
   name: 'sample',
   summary: 'sample a trained model with an ODE solver (.npy or a .png grid)',
   usage,
-  outputFiles: ['out'],
+  outputFiles: ['out', 'labels-out'],
   optionForField: { memoryLimitBytes: '--memory-limit', count: '--count', batchSize: '--batch' },
   async run(argv) {
     const { values } = parseOptions('sample', argv, {
@@ -97,6 +110,9 @@ export const sampleCommand: Command = {
       shard: { type: 'string' },
       batch: { type: 'string' },
       force: { type: 'boolean' },
+      class: { type: 'string' },
+      guidance: { type: 'string' },
+      'labels-out': { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
       'memory-limit': { type: 'string' },
@@ -114,6 +130,10 @@ export const sampleCommand: Command = {
     const batchSize = numberOption('sample', 'batch', values.batch, { integer: true, min: 1 });
     const memoryLimitBytes = memoryLimitOption('sample', values['memory-limit']);
     const rows = parseShard(values.shard, count);
+    const choice = classChoiceOption('sample', values.class);
+    const guidance = numberOption('sample', 'guidance', values.guidance);
+    if (choice === undefined && guidance !== undefined) throw new UsageError('flow sample: --guidance needs --class K|all (the class to guide towards)');
+    if (choice === undefined && values['labels-out'] !== undefined) throw new UsageError('flow sample: --labels-out needs --class K|all');
     if (values.shard !== undefined && solverName === 'dopri5') throw new UsageError('flow sample: --shard needs a fixed-step or Bespoke solver (dopri5 adapts its steps to the whole batch)');
     const isBespoke = solverName.startsWith('bespoke:');
     if (!isBespoke && !(solvers.SOLVER_NAMES as readonly string[]).includes(solverName)) {
@@ -135,14 +155,19 @@ export const sampleCommand: Command = {
       // Raw weights of a run still at a high learning rate sample much worse than their average (MNIST: FID 19 vs 4).
       log(`flow sample: note: sampling the raw step-${model.step} weights; this run has EMA snapshots, --ema 0.1 (or 0.05) usually samples better`);
     }
-    const solver = isBespoke ? bespokeSolver(solverName.slice('bespoke:'.length), model.identity, Boolean(values.force)) : (solverName as solvers.SolverName);
-    const result = await sampleModel(model, { solver, nfe, rtol, atol, count: rows.end - rows.start, firstRow: rows.start, seed, batchSize, memoryLimitBytes });
-    writeSamples(out, result, model.kind, `${solverName.replace(/^bespoke:.*/, 'bespoke')} NFE ${result.nfe}`);
+    const identity = choice !== undefined ? guidedIdentity(model.identity, choice, guidance ?? 1) : model.identity;
+    const guided = { ...(choice !== undefined ? { class: choice } : {}), ...(guidance !== undefined ? { guidance } : {}) };
+    const solver = isBespoke ? bespokeSolver(solverName.slice('bespoke:'.length), identity, Boolean(values.force)) : (solverName as solvers.SolverName);
+    const result = await sampleModel(model, { solver, nfe, rtol, atol, count: rows.end - rows.start, firstRow: rows.start, seed, batchSize, memoryLimitBytes, ...guided });
+    const classNote = choice !== undefined ? ` class ${String(choice)} W ${guidance ?? 1}` : '';
+    writeSamples(out, result, model.kind, `${solverName.replace(/^bespoke:.*/, 'bespoke')} NFE ${result.nfe}${classNote}`);
+    if (values['labels-out'] !== undefined && result.labels) writeNpy(values['labels-out'], { dtype: 'int32', shape: [result.labels.length], data: result.labels });
     model.dispose();
     const shardNote = values.shard !== undefined ? ` (rows ${rows.start}..${rows.end - 1} of ${count})` : '';
     log(`flow sample: ${rows.end - rows.start} samples${shardNote}, ${result.nfe} NFE, ${result.seconds.toFixed(2)} s -> ${out}`);
     if (values.json) {
-      printJson({ solver: solverName, nfe: result.nfe, count: rows.end - rows.start, first_row: rows.start, seconds: result.seconds, backend: info.backend, out, identity: model.identity, step: emaStep ?? model.step, ema: emaSigma ?? null });
+      printJson({ solver: solverName, nfe: result.nfe, count: rows.end - rows.start, first_row: rows.start, seconds: result.seconds, backend: info.backend, out, identity, step: emaStep ?? model.step, ema: emaSigma ?? null,
+        class: choice ?? null, guidance: choice !== undefined ? (guidance ?? 1) : null, labels_out: values['labels-out'] ?? null });
     }
     return 0;
   },

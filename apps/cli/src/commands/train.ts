@@ -26,6 +26,12 @@ data and model
   --preset NAME         U-Net preset (default ${unet.preset}; see flow model-info)
   --hidden N --layers N MLP width (default ${mlp.hidden}) and hidden layers (default ${mlp.layers})
   --model-options JSON  fields overriding the network config, e.g. '{"attnResolutions":[]}'
+class-conditional (classifier-free guidance at flow sample --class K --guidance W)
+  --conditional         train on the dataset's labels: mnist digits, a PNG folder with one sub-folder per
+                        class (sorted names = labels 0, 1, ...), or a .npy/.npz of rows with --labels
+  --labels FILE.npy     one class index per row of a .npy/.npz dataset (shape (n,), integers >= 0)
+  --label-dropout P     probability of training a row on the unconditional branch, the all-zero one-hot
+                        label (default ${D.labelDropout})
 coupling
   --coupling NAME       ${D.coupling} (default), dansm (greedy pool of --ms noises), ot (exact per scope of --ms),
                         sinkhorn | unbalanced | partial (entropic plan per scope of --ms, rounded to a
@@ -102,6 +108,9 @@ export const trainCommand: Command = {
       'ema-every': { type: 'string' },
       'image-size': { type: 'string' },
       limit: { type: 'string' },
+      conditional: { type: 'boolean' },
+      labels: { type: 'string' },
+      'label-dropout': { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
@@ -172,6 +181,9 @@ export const trainCommand: Command = {
         emaEvery: int('ema-every', 0),
         imageSize: imageSize as 28 | 32 | undefined,
         limit: int('limit'),
+        ...(values.conditional ? { conditional: true } : {}),
+        ...(values.labels !== undefined ? { labels: values.labels } : {}),
+        ...(values['label-dropout'] !== undefined ? { labelDropout: num('label-dropout', 0) } : {}),
         out,
         backendName: info.backend,
       };

@@ -14,6 +14,8 @@ export const CHECKPOINT_FORMAT = 'flow-trainer-checkpoint/1';
 interface StoredState {
   timeRng: RngState;
   netRng?: RngState;
+  /** Label-dropout stream of a conditional run. */
+  labelRng?: RngState;
   sampler: Record<string, unknown>;
   coupling: Record<string, unknown>;
   ema?: Record<string, unknown>;
@@ -66,6 +68,7 @@ export function writeCheckpointFile(file: string, c: RunCheckpoint): void {
   const state: StoredState = {
     timeRng: c.rng.time,
     ...(c.rng.net ? { netRng: c.rng.net } : {}),
+    ...(c.rng.labels ? { labelRng: c.rng.labels } : {}),
     sampler: c.sampler.meta,
     coupling: c.coupling.state.meta,
     ...(c.ema ? { ema: c.ema.meta } : {}),
@@ -93,7 +96,7 @@ export function readCheckpointFile(file: string): RunCheckpoint {
     step,
     net: { ...net, buffers: take(tensors, 'buffer/net') },
     coupling: { ...coupling, state: { meta: state.coupling, arrays: couplingArraysFromNd(take(tensors, 'state/coupling'), file) } },
-    rng: { time: state.timeRng, ...(state.netRng ? { net: state.netRng } : {}) },
+    rng: { time: state.timeRng, ...(state.netRng ? { net: state.netRng } : {}), ...(state.labelRng ? { labels: state.labelRng } : {}) },
     sampler: { meta: state.sampler, arrays: take(tensors, 'state/sampler') },
     ...(state.ema ? { ema: { meta: state.ema, arrays: ema } } : {}),
     ...(state.backend !== undefined ? { backend: state.backend } : {}),

@@ -22,8 +22,8 @@ export interface RunCheckpoint {
   net: TrainedGroup & { buffers: Record<string, NdArray> };
   /** A learned coupling's variables (the encoder's; empty for the others) and the coupling's own state. */
   coupling: TrainedGroup & { state: CouplingSnapshot };
-  /** The flow-matching time stream and the network's own (dropout) stream. */
-  rng: { time: RngState; net?: RngState };
+  /** The flow-matching time stream, the network's own (dropout) stream and a conditional run's label-dropout stream. */
+  rng: { time: RngState; net?: RngState; labels?: RngState };
   sampler: SamplerState;
   ema?: EmaHookState;
   /** The backend the checkpoint was written on. */
