@@ -12,6 +12,8 @@ interface NativeModule {
   isNativeAvailable(): boolean;
   nativeUnavailableReason(): string;
   nativeInfo(): { threads: number; blasCore: string };
+  /** Present from the version that added it; older ones fall back to batchMatMul (row pieces, slower here). */
+  matMulABt?(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number, k: number): void;
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number, opts: { transposeB?: boolean; aIndex?: Int32Array; bIndex?: Int32Array }): void;
 }
 
@@ -33,8 +35,9 @@ export function loadNativeGemm(): Promise<NativeGemm> {
       const zero = new Int32Array(1);
       const opts = { transposeB: true, aIndex: zero, bIndex: zero };
       const info = m.nativeInfo();
+      const abt = m.matMulABt;
       return {
-        sgemm: (a, rows, b, cols, k, out) => m.batchMatMul(a, b, out, 1, rows, cols, k, opts),
+        sgemm: abt ? (a, rows, b, cols, k, out) => abt(a, b, out, rows, cols, k) : (a, rows, b, cols, k, out) => m.batchMatMul(a, b, out, 1, rows, cols, k, opts),
         note: `OpenBLAS sgemm (${info.blasCore}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`,
       };
     },
