@@ -4,6 +4,7 @@ import { greedyAssign } from './greedy-match';
 import { solveAssignment } from './lap/solve-assignment';
 import { pairCost, rowSqDist } from './pair-cost';
 import { checkFits } from './scope-limit';
+import { createNativePoolCost } from './cost/native-pool-cost';
 import { createWasmPoolCost, type PoolCost, type PoolCostFactory, type PoolDistances } from './cost/pool-cost';
 import { pickAutoBackend } from './cost/registry';
 import { entropicScopeAssign, type EntropicCouplingOptions } from './entropic/entropic-scope';
@@ -85,9 +86,9 @@ export interface CouplingOptions {
   /** Distance backend name passed to the cost module ('auto', 'cpu', ...). */
   costBackend?: string;
   /**
-   * dansm: the kernel for the batch x pool distances, with the pool prepared once per draw (default: the wasm
-   * pool kernel when `costBackend` is 'wasm', or 'auto' and auto picks wasm; otherwise the cost backend per
-   * batch). A native GEMM plugs in here. Not used with a feature `distance`.
+   * dansm: the kernel for the batch x pool distances, with the pool prepared once per draw (default: the pool
+   * kernel of `costBackend` when it is 'native' (`@flow/native`'s sgemm) or 'wasm', or 'auto' and auto picks
+   * one of those; otherwise the cost backend per batch). Another GEMM plugs in here. Not used with a feature `distance`.
    */
   poolCost?: PoolCostFactory;
   distance?: FeatureDistance;
@@ -331,16 +332,17 @@ class DansmCoupling extends BaseCoupling {
   private async makeKernel(maxRows: number): Promise<PoolCost | null> {
     if (this.distance) return null;
     if (this.poolCostFactory) return this.poolCostFactory(this.ms, this.dim, maxRows);
-    if (this.costBackend !== 'wasm' && this.costBackend !== 'auto') return null;
-    if (this.costBackend === 'auto') {
+    let kind = this.costBackend;
+    if (kind === 'auto') {
       const probe = { x: new Float32Array(0), z: new Float32Array(0), rows: maxRows, cols: this.ms, dim: this.dim, mean: new Float64Array(0), precision: 'float32' as const };
       const pick = await pickAutoBackend(probe).catch(() => null);
-      if (pick?.backend.name !== 'wasm') return null;
+      kind = pick?.backend.name ?? 'none';
     }
+    if (kind !== 'wasm' && kind !== 'native') return null;
     try {
-      return await createWasmPoolCost(this.ms, this.dim, maxRows);
+      return kind === 'native' ? await createNativePoolCost(this.ms, this.dim, maxRows) : await createWasmPoolCost(this.ms, this.dim, maxRows);
     } catch (e) {
-      if (this.costBackend === 'wasm') throw e;
+      if (this.costBackend !== 'auto') throw e;
       return null;
     }
   }

@@ -160,6 +160,22 @@ napi_value BatchMatMul(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// matMulABt(a, b, out, m, n, k): out[m, n] = a[m, k] b[n, k]^T
+napi_value MatMulABt(napi_env env, napi_callback_info info) {
+  Args a;
+  float *pa, *pb, *po;
+  size_t la, lb, lo;
+  double m, n, k;
+  if (!get_args(env, info, a, 6) || !typed(a, 0, napi_float32_array, &pa, &la, "a") || !typed(a, 1, napi_float32_array, &pb, &lb, "b") ||
+      !typed(a, 2, napi_float32_array, &po, &lo, "out") || !number(a, 3, &m) || !number(a, 4, &n) || !number(a, 5, &k))
+    return nullptr;
+  if (m < 1 || n < 1 || k < 1) return fail(env, "m, n, k must be positive"), nullptr;
+  if (!need(env, la, int64_t(m) * int64_t(k), "a") || !need(env, lb, int64_t(n) * int64_t(k), "b") || !need(env, lo, int64_t(m) * int64_t(n), "out"))
+    return nullptr;
+  if (!guarded(env, [&] { flow::matmul_abt_columns(int(m), int(n), int(k), pa, pb, po); })) return nullptr;
+  return undefined(env);
+}
+
 // mpSilu(x, y) | mpSiluGrad(x, dy, dx) | mpSum(a, b, ca, cb, y)
 napi_value MpSilu(napi_env env, napi_callback_info info) {
   Args a;
@@ -252,6 +268,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"blasCore", nullptr, BlasCore, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matMulABt", nullptr, MatMulABt, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSilu", nullptr, MpSilu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSiluGrad", nullptr, MpSiluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rowNormalize", nullptr, RowNormalize, nullptr, nullptr, nullptr, napi_default, nullptr},

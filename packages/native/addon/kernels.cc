@@ -187,6 +187,23 @@ void gemm_parallel(bool ta, bool tb, int m, int n, int k, const float* a, int ld
   }
 }
 
+}  // namespace
+
+void matmul_abt_columns(int m, int n, int k, const float* a, const float* b, float* c) {
+  if (double(m) * n * k < double(1 << 18)) {
+    sgemm(false, true, m, n, k, 1.f, a, k, b, k, 0.f, c, n);
+    return;
+  }
+  const int P = parts_for(n / 64);
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int p = 0; p < P; p++) {
+    int64_t j0, j1;
+    split(n, P, p, 16, &j0, &j1);
+    if (j1 > j0) sgemm(false, true, m, int(j1 - j0), k, 1.f, a, k, b + j0 * k, k, 0.f, c + j0, n);
+  }
+}
+
+namespace {
 // The patch buffer of the thread running a piece (grown on demand, reused across calls).
 float* thread_scratch(int64_t floats) {
   static thread_local std::vector<float> buf;

@@ -31,6 +31,10 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
 void batch_matmul(int batch, const int32_t* ai, const int32_t* bi, int m, int n, int k, bool ta, bool tb,
                   const float* a, const float* b, float* out);
 
+// c[m, n] = a[m, k] b[n, k]^T, row-major: pieces over the columns of c (rows of b), fixed by the problem, so a
+// wide, short product (a batch against a large pool of rows) reads b once in all, not once per thread.
+void matmul_abt_columns(int m, int n, int k, const float* a, const float* b, float* c);
+
 // Plain row-major sgemm: c[m, n] = alpha op(a) op(b) + beta c.
 void sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
            float beta, float* c, int ldc);

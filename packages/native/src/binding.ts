@@ -11,6 +11,7 @@ export interface NativeBinding {
   setChunkFloats(n: number): number;
   conv2d(kind: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Int32Array): void;
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, aIndex: Int32Array, bIndex: Int32Array, m: number, n: number, k: number, transposeA: number, transposeB: number): void;
+  matMulABt(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number, k: number): void;
   mpSilu(x: Float32Array, y: Float32Array): void;
   mpSiluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   rowNormalize(x: Float32Array, c: number, eps: number, y: Float32Array): void;

@@ -1,5 +1,5 @@
 import { Rng } from '@flow/random';
-import { batchMatMul, clipByValueGrad, conv2dBackpropFilter, rowNormalize, rowNormalizeGrad, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
+import { batchMatMul, clipByValueGrad, matMulABt, conv2dBackpropFilter, rowNormalize, rowNormalizeGrad, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
 
 // The addon against plain-JS float64 references (the runtime's tests compare it with tfjs's cpu backend through
 // tf.grads). Tolerance: |native - reference| <= 1e-5 * (1 + |reference|), float32 sums of <= 300 terms.
@@ -91,6 +91,36 @@ suite('@flow/native', () => {
       for (let r = 0; r < m; r++)
         for (let c = 0; c < n; c++) for (let j = 0; j < k; j++) ref[(i * m + r) * n + c] += a[(1 - i) * k * m + j * m + r] * b[c * k + j];
     expectNear(out, ref, 'batchMatMul');
+  });
+
+  it('matMulABt (a . b^T, pieces over the columns) against a float64 reference and batchMatMul, same bits for 1 and 3 threads', () => {
+    const rng = new Rng(12);
+    const [m, n, k] = [37, 1001, 70]; // above the serial threshold; 1001 columns: uneven pieces and a tail
+    const a = normals(rng, m * k);
+    const b = normals(rng, n * k);
+    const ref = new Float64Array(m * n);
+    for (let r = 0; r < m; r++) for (let c = 0; c < n; c++) for (let j = 0; j < k; j++) ref[r * n + c] += a[r * k + j] * b[c * k + j];
+    const before = getNativeThreads();
+    const run = (threads: number) => {
+      setNativeThreads(threads);
+      const out = new Float32Array(m * n);
+      matMulABt(a, b, out, m, n, k);
+      return out;
+    };
+    try {
+      const one = run(1);
+      expectNear(one, ref, 'matMulABt');
+      expect(Buffer.from(run(3).buffer).equals(Buffer.from(one.buffer))).toBe(true);
+    } finally {
+      setNativeThreads(before);
+    }
+    const small = new Float32Array(2 * 3);
+    matMulABt(a.subarray(0, 2 * 4), b.subarray(0, 3 * 4), small, 2, 3, 4);
+    const viaBatch = new Float32Array(6);
+    batchMatMul(a.subarray(0, 8), b.subarray(0, 12), viaBatch, 1, 2, 3, 4, { transposeB: true });
+    expect(Array.from(small)).toEqual(Array.from(viaBatch));
+    expect(() => matMulABt(a, b, new Float32Array(10), m, n, k)).toThrow(NativeInputError);
+    expect(() => matMulABt(a, b, new Float32Array(m * n), m, 0, k)).toThrow(/n: expected a positive integer/);
   });
 
   it('fused elementwise ops (mp_silu and its gradient, clip gradient, mp_sum)', () => {

@@ -8,11 +8,11 @@ import { log, printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 
 const SOLVERS = ['exact', 'greedy', 'sinkhorn', 'unbalanced', 'partial'] as const;
-const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu', 'gpujs', 'gpujs-webgpu', 'gpujs-webasm', 'gpujs-cpu'] as const;
+const BACKENDS = ['auto', 'cpu', 'native', 'wasm', 'webgpu', 'gpujs', 'gpujs-webgpu', 'gpujs-webasm', 'gpujs-cpu'] as const;
 const PRECISIONS = ['float64', 'float32'] as const;
 
 const usage = `usage: flow match --data X.npy --noise Z.npy --out P.npy [--solver exact|greedy]
-                  [--cost-backend auto|cpu|wasm|webgpu|gpujs|gpujs-webgpu|gpujs-webasm|gpujs-cpu]
+                  [--cost-backend auto|cpu|native|wasm|webgpu|gpujs|gpujs-webgpu|gpujs-webasm|gpujs-cpu]
                   [--precision float64|float32] [--memory-limit SIZE] [--json]
        flow match --data X.npy --noise Z.npy --out P.npy --solver sinkhorn|unbalanced|partial --reg E
                   [--reg-m M | --mass M] [--plan-out PLAN.npy] [--pairing sample|assignment] [--seed S]

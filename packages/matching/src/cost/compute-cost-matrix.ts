@@ -4,7 +4,7 @@ import { allocateCostMatrix, prepareCostInput } from './prepare';
 import { checkCostBackend, getCostBackend, pickAutoBackend } from './registry';
 import type { CostBackend, CostMatrixOptions, CostMatrixResult } from './types';
 
-const NAMES = ['auto', 'cpu', 'wasm', 'webgpu', 'gpujs', 'gpujs-webgpu', 'gpujs-webasm', 'gpujs-cpu'];
+const NAMES = ['auto', 'cpu', 'native', 'wasm', 'webgpu', 'gpujs', 'gpujs-webgpu', 'gpujs-webasm', 'gpujs-cpu'];
 
 /**
  * Squared Euclidean distances between the rows of `x` (rows x dim) and of `z` (cols x dim), row-major:

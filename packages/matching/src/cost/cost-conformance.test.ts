@@ -69,12 +69,12 @@ const BIG: [number, number, number] = [101, 67, 2100];
 describe('cost backends', () => {
   test('registry lists every backend with a reason', async () => {
     const list = await backendsPromise;
-    expect(list.map((b) => b.name).sort()).toEqual(['cpu', 'gpujs-cpu', 'gpujs-webasm', 'gpujs-webgpu', 'wasm', 'webgpu']);
+    expect(list.map((b) => b.name).sort()).toEqual(['cpu', 'gpujs-cpu', 'gpujs-webasm', 'gpujs-webgpu', 'native', 'wasm', 'webgpu']);
     for (const b of list) expect(b.reason.length).toBeGreaterThan(0);
     expect(list.find((b) => b.name === 'cpu')?.available).toBe(true);
   });
 
-  const names: CostBackendName[] = ['cpu', 'wasm', 'gpujs-webasm', 'gpujs-cpu', 'gpujs-webgpu'];
+  const names: CostBackendName[] = ['cpu', 'native', 'wasm', 'gpujs-webasm', 'gpujs-cpu', 'gpujs-webgpu'];
   for (const name of names) {
     for (const precision of ['float32', 'float64'] as const) {
       test(`${name} ${precision} matches the float64 reference`, async () => {
@@ -83,7 +83,7 @@ describe('cost backends', () => {
           console.warn(`skipping ${name}: ${info?.reason}`);
           return;
         }
-        if (name.startsWith('gpujs') && precision === 'float64') {
+        if ((name.startsWith('gpujs') || name === 'native') && precision === 'float64') {
           await expect(computeCostMatrix(new Float32Array(2), new Float32Array(2), 1, 1, 2, { backend: name, precision })).rejects.toThrow(/float32/);
           return;
         }
@@ -155,7 +155,7 @@ describe('cost backends', () => {
   test('auto says which backend ran and why', async () => {
     const x = new Float32Array(30).fill(1);
     const res = await computeCostMatrix(x, x, 10, 10, 3);
-    expect(['wasm', 'cpu', 'gpujs-webgpu']).toContain(res.backend);
+    expect(['native', 'wasm', 'cpu', 'gpujs-webgpu']).toContain(res.backend);
     expect(res.reason).toMatch(/^auto/);
     const f64 = await computeCostMatrix(x, x, 10, 10, 3, { precision: 'float64' });
     expect(f64.cost).toBeInstanceOf(Float64Array);

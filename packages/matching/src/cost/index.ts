@@ -6,3 +6,4 @@ export { largestSquareScope } from './prepare';
 export type { CostBackendName, CostBackendInfo, CostMatrixOptions, CostMatrixResult, CostPrecision } from './types';
 export { createWasmPoolCost, type PoolCost, type PoolCostFactory, type PoolDistances } from './pool-cost';
 export { poolCostFromDotProducts, type PoolDotProducts } from './pool-cost-from-dot';
+export { createNativePoolCost } from './native-pool-cost';

@@ -1,3 +1,4 @@
+import { centreRows, dotsToDistances } from './centred-gemm';
 import type { PoolCost, PoolCostFactory, PoolDistances } from './pool-cost';
 
 /**
@@ -25,35 +26,15 @@ export function poolCostFromDotProducts(name: string, dot: PoolDotProducts): Poo
         mean.fill(0);
         for (let o = 0; o < src.length; o += dim) for (let k = 0; k < dim; k++) mean[k] += src[o + k]!;
         for (let k = 0; k < dim; k++) mean[k] /= cols;
-        for (let j = 0; j < cols; j++) {
-          let s = 0;
-          for (let k = 0; k < dim; k++) {
-            const v = (pool[j * dim + k] = src[j * dim + k]! - mean[k]!);
-            s += v * v;
-          }
-          nz[j] = s;
-        }
+        centreRows(src, cols, dim, mean, nz, pool);
       },
       async distances(x: Float32Array, rows: number): Promise<PoolDistances> {
         if (!(rows >= 1 && rows <= maxRows) || x.length < rows * dim) throw new Error(`${name}: expected 1..${maxRows} rows of ${dim} values, got ${rows} rows in ${x.length} values`);
         const nx = new Float64Array(rows);
-        for (let i = 0; i < rows; i++) {
-          let s = 0;
-          for (let k = 0; k < dim; k++) {
-            const v = (xc[i * dim + k] = x[i * dim + k]! - mean[k]!);
-            s += v * v;
-          }
-          nx[i] = s;
-        }
+        centreRows(x, rows, dim, mean, nx, xc);
         const c = out.subarray(0, rows * cols);
         await dot(xc.subarray(0, rows * dim), rows, pool, cols, dim, c);
-        for (let i = 0; i < rows; i++) {
-          const o = i * cols;
-          for (let j = 0; j < cols; j++) {
-            const v = nx[i]! + nz[j]! - 2 * c[o + j]!;
-            c[o + j] = v > 0 ? v : v === v ? 0 : v; // clamp at 0, NaN stays NaN
-          }
-        }
+        dotsToDistances(c, rows, cols, nx, nz);
         return { cost: c, ld: cols };
       },
       dispose(): void {},

@@ -1,4 +1,5 @@
 import { cpuBackend } from './backend-cpu';
+import { nativeBackend } from './backend-native';
 import { gpujsBackends } from './backend-gpujs';
 import { wasmBackend } from './backend-wasm';
 import { webgpuBackend } from './backend-webgpu';
@@ -7,13 +8,13 @@ import type { CostBackend, CostBackendInfo, PreparedCostInput } from './types';
 // TensorFlow.js-style registry: each backend has a name, an availability check (run once, cached) and
 // says why. `auto` walks AUTO_ORDER (fastest first, as measured in README-backends.md) and takes the
 // first backend that is available, computes the precision asked for, and can take the input.
-const BACKENDS: readonly CostBackend[] = [wasmBackend, cpuBackend, webgpuBackend, ...gpujsBackends];
+const BACKENDS: readonly CostBackend[] = [nativeBackend, wasmBackend, cpuBackend, webgpuBackend, ...gpujsBackends];
 
 /**
- * Order in which `auto` tries backends: a hardware WebGPU adapter (our WGSL kernel, then gpu.js's), then wasm
- * SIMD, then TypeScript. A software adapter (llvmpipe and the like) is never chosen automatically.
+ * Order in which `auto` tries backends: a hardware WebGPU adapter (our WGSL kernel, then gpu.js's), then
+ * `@flow/native`'s OpenBLAS sgemm (float32, where the optional package's addon built), then wasm SIMD, then TypeScript. A software adapter (llvmpipe and the like) is never chosen automatically.
  */
-export const AUTO_ORDER = ['webgpu', 'gpujs-webgpu', 'wasm', 'cpu'] as const;
+export const AUTO_ORDER = ['webgpu', 'gpujs-webgpu', 'native', 'wasm', 'cpu'] as const;
 
 type Check = { available: boolean; reason: string; software?: boolean };
 const checks = new Map<string, Promise<Check>>();

@@ -1,5 +1,5 @@
 /** Backend names accepted by `computeCostMatrix`. `auto` picks the fastest one present. */
-export type CostBackendName = 'auto' | 'cpu' | 'wasm' | 'webgpu' | 'gpujs' | 'gpujs-webgpu' | 'gpujs-webasm' | 'gpujs-cpu';
+export type CostBackendName = 'auto' | 'cpu' | 'native' | 'wasm' | 'webgpu' | 'gpujs' | 'gpujs-webgpu' | 'gpujs-webasm' | 'gpujs-cpu';
 
 /** Element precision of the result (and of the arithmetic on the wasm and cpu backends). */
 export type CostPrecision = 'float32' | 'float64';
