@@ -1,0 +1,46 @@
+import type { Grid } from './claims';
+import { claim1Run, claim2Run, claim3, claim4Run, twoModeRun } from './claims';
+import type { RunSpec } from './train-run';
+
+/** The FID of real digits at the grid's sample size: what a perfect model would score. */
+export const FLOOR_KEY = 'fid-floor';
+
+/**
+ * Runs the whole grid, skipping stored pieces. Ordered so that a stopped run has measured every claim on
+ * seed 0 before it spends time on more seeds: claim 1's seed 0 runs, then claims 2-4 on them, then the other
+ * seeds. `afterStage` is called after each stage (the page is redrawn there).
+ */
+export async function runGrid(g: Grid, afterStage: (stage: string) => Promise<void> | void): Promise<void> {
+  const { plan, store } = g;
+  const t0 = performance.now();
+  const stage = async (name: string, work: () => Promise<void>) => {
+    g.log(`[${((performance.now() - t0) / 60000).toFixed(1)} min] ${name}`);
+    await work();
+    await afterStage(name);
+  };
+  await stage('FID floor (real digits)', async () => {
+    await store.once(FLOOR_KEY, async () => ({ count: plan.fid.count, values: await g.fid.realFloor(plan.fid.count, 5) }));
+  });
+  const claim1 = (seed: number): RunSpec[] => plan.couplings.map((c) => ({ coupling: c.name, seed, ...(c.ms !== undefined ? { ms: c.ms } : {}) }));
+  const [first, ...rest] = plan.seeds;
+  const independent0: RunSpec = { coupling: 'independent', seed: first! };
+  await stage(`claim 1, seed ${first}`, async () => {
+    for (const spec of claim1(first!)) await claim1Run(g, spec);
+  });
+  await stage('claim 2 (encoder vs independent)', async () => {
+    await claim2Run(g, independent0);
+    for (const seed of plan.encoderSeeds) await claim2Run(g, { coupling: 'encoder', seed });
+    await twoModeRun(g, 'independent');
+    await twoModeRun(g, 'encoder');
+  });
+  await stage('claim 3 (Bespoke)', () => claim3(g, independent0));
+  const [posthocFirst, ...posthocRest] = plan.posthoc.seeds;
+  if (posthocFirst !== undefined) await stage('claim 4 (post-hoc EMA)', () => claim4Run(g, { coupling: 'independent', seed: posthocFirst }, plan.posthoc.steps));
+  for (const seed of rest) {
+    await stage(`claim 1, seed ${seed}`, async () => {
+      for (const spec of claim1(seed)) await claim1Run(g, spec);
+    });
+  }
+  for (const seed of posthocRest) await stage(`claim 4, seed ${seed}`, () => claim4Run(g, { coupling: 'independent', seed }, [plan.steps]));
+  g.log(`[${((performance.now() - t0) / 60000).toFixed(1)} min] grid done`);
+}
