@@ -107,10 +107,15 @@ export interface TwoModeRecord {
   curvature: number;
 }
 
+/** Store key of a two-mode run (its length is part of it: a longer plan trains anew). */
+export function twoModeKey(coupling: 'independent' | 'encoder', steps: number): string {
+  return `two-mode-${coupling}-${steps}`;
+}
+
 /** Claim 2's picture: the paper's two-mode Gaussian, an MLP per coupling, Euler trajectories from the same noises. */
 export async function twoModeRun(g: Grid, coupling: 'independent' | 'encoder'): Promise<void> {
   const { twoMode } = g.plan;
-  await g.store.once<TwoModeRecord>(`two-mode-${coupling}`, async () => {
+  await g.store.once<TwoModeRecord>(twoModeKey(coupling, twoMode.steps), async () => {
     const dir = g.store.path('runs', `two-mode-${coupling}`);
     rmSync(dir, { recursive: true, force: true });
     g.log(`  two-mode-2d ${coupling}: ${twoMode.steps} steps`);

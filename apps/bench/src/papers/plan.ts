@@ -30,8 +30,7 @@ export interface PapersPlan {
   classicDecay: number;
   seeds: number[];
   couplings: CouplingPlan[];
-  /** Seeds of the encoder runs (claim 2), and its prior weight. */
-  encoderSeeds: number[];
+  /** The encoder's prior weight (claim 2). */
   encoderBeta: number;
   fid: {
     /** Generated samples per FID (the reference is all 10,000 digits). */
@@ -40,7 +39,8 @@ export interface PapersPlan {
     solver: FixedStepMethod;
     nfe: number;
   };
-  claim2: { nfes: number[]; solvers: FixedStepMethod[]; curvatureSamples: number; curvatureSteps: number };
+  /** Claim 2: seeds of both models (independent runs are claim 1's), the FID grid, the curvature trajectories. */
+  claim2: { seeds: number[]; nfes: number[]; solvers: FixedStepMethod[]; curvatureSamples: number; curvatureSteps: number };
   bespoke: {
     nfes: number[];
     iterations: number;
@@ -74,13 +74,12 @@ export const FULL_PLAN: PapersPlan = {
   classicDecay: 0.999,
   seeds: [0, 1, 2],
   couplings: [{ name: 'independent' }, { name: 'dansm', ms: 1000 }, { name: 'ot', ms: 1000 }],
-  encoderSeeds: [0],
   encoderBeta: 20,
   fid: { count: 256, solver: 'euler', nfe: 8 },
-  claim2: { nfes: [2, 4, 8, 16], solvers: ['euler', 'heun'], curvatureSamples: 64, curvatureSteps: 32 },
+  claim2: { seeds: [0, 1, 2], nfes: [2, 4, 8, 16], solvers: ['euler', 'heun'], curvatureSamples: 64, curvatureSteps: 32 },
   bespoke: { nfes: [4, 6, 8, 10, 16], iterations: 5, batch: 8, validationSamples: 8, testSamples: 16, patience: 3, trainTolerance: 1e-4, rmseSamples: 64, rmseTolerance: 1e-5 },
   posthoc: { sigmaRels: [0.01, 0.02, 0.05, 0.1, 0.2, 0.3], steps: [160, 240, 320], seeds: [0, 1, 2] },
-  twoMode: { steps: 800, paths: 48, nfe: 20, beta: 10 },
+  twoMode: { steps: 2000, paths: 48, nfe: 20, beta: 10 },
 };
 
 export const QUICK_PLAN: PapersPlan = {
@@ -92,9 +91,8 @@ export const QUICK_PLAN: PapersPlan = {
   emaEvery: 3,
   seeds: [0],
   couplings: [{ name: 'independent' }, { name: 'dansm', ms: 64 }, { name: 'ot', ms: 32 }],
-  encoderSeeds: [0],
   fid: { count: 96, solver: 'euler', nfe: 4 },
-  claim2: { nfes: [2, 4], solvers: ['euler', 'heun'], curvatureSamples: 8, curvatureSteps: 4 },
+  claim2: { seeds: [0], nfes: [2, 4], solvers: ['euler', 'heun'], curvatureSamples: 8, curvatureSteps: 4 },
   bespoke: { nfes: [4], iterations: 1, batch: 4, validationSamples: 4, testSamples: 4, patience: 1, trainTolerance: 1e-3, rmseSamples: 4, rmseTolerance: 1e-3 },
   posthoc: { sigmaRels: [0.05, 0.1, 0.2], steps: [12], seeds: [0] },
   twoMode: { steps: 40, paths: 16, nfe: 8, beta: 10 },

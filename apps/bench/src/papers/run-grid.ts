@@ -8,15 +8,19 @@ export const FLOOR_KEY = 'fid-floor';
 /**
  * Runs the whole grid, skipping stored pieces. Ordered so that a stopped run has measured every claim on
  * seed 0 before it spends time on more seeds: claim 1's seed 0 runs, then claims 2-4 on them, then the other
- * seeds. `afterStage` is called after each stage (the page is redrawn there).
+ * seeds. `afterStage` is called after each stage that stored something (the page is redrawn there).
  */
 export async function runGrid(g: Grid, afterStage: (stage: string) => Promise<void> | void): Promise<void> {
   const { plan, store } = g;
   const t0 = performance.now();
+  let drawn = -1;
+  // the page is redrawn after a stage that stored something (and once at the end)
   const stage = async (name: string, work: () => Promise<void>) => {
     g.log(`[${((performance.now() - t0) / 60000).toFixed(1)} min] ${name}`);
     await work();
-    await afterStage(name);
+    const stored = store.keys().length;
+    if (stored !== drawn) await afterStage(name);
+    drawn = stored;
   };
   await stage('FID floor (real digits)', async () => {
     await store.once(FLOOR_KEY, async () => ({ count: plan.fid.count, values: await g.fid.realFloor(plan.fid.count, 5) }));
@@ -29,9 +33,7 @@ export async function runGrid(g: Grid, afterStage: (stage: string) => Promise<vo
   });
   await stage('claim 2 (encoder vs independent)', async () => {
     await claim2Run(g, independent0);
-    for (const seed of plan.encoderSeeds) await claim2Run(g, { coupling: 'encoder', seed });
-    await twoModeRun(g, 'independent');
-    await twoModeRun(g, 'encoder');
+    await claim2Run(g, { coupling: 'encoder', seed: first! });
   });
   await stage('claim 3 (Bespoke)', () => claim3(g, independent0));
   const [posthocFirst, ...posthocRest] = plan.posthoc.seeds;
@@ -41,6 +43,17 @@ export async function runGrid(g: Grid, afterStage: (stage: string) => Promise<vo
       for (const spec of claim1(seed)) await claim1Run(g, spec);
     });
   }
+  for (const seed of plan.claim2.seeds.filter((s) => s !== first)) {
+    await stage(`claim 2, seed ${seed}`, async () => {
+      await claim2Run(g, { coupling: 'independent', seed });
+      await claim2Run(g, { coupling: 'encoder', seed });
+    });
+  }
   for (const seed of posthocRest) await stage(`claim 4, seed ${seed}`, () => claim4Run(g, { coupling: 'independent', seed }, [plan.steps]));
+  await stage('claim 2, two-mode picture', async () => {
+    await twoModeRun(g, 'independent');
+    await twoModeRun(g, 'encoder');
+  });
+  if (drawn < 0) await afterStage('done');
   g.log(`[${((performance.now() - t0) / 60000).toFixed(1)} min] grid done`);
 }

@@ -1,0 +1,31 @@
+import { initBackend } from '@flow/runtime';
+import { train, loadVelocityModel, sampleModel } from '@flow/trainer';
+import { MnistExtractor, FeatureStatistics, frechetDistance } from '@flow/fid';
+import { loadMnistDigits } from '@flow/data';
+import { rmSync } from 'node:fs';
+await initBackend('wasm');
+const preset = process.argv[2] ?? 'mnist-tiny';
+const batch = Number(process.argv[3] ?? 16);
+const steps = Number(process.argv[4] ?? 30);
+const extra = process.argv[5] ? JSON.parse(process.argv[5]) : undefined;
+const out = `/tmp/papers-measure-${preset}-${batch}`;
+rmSync(out, { recursive: true, force: true });
+let t0 = performance.now();
+const s = await train({ dataset: 'mnist', model: 'unet-edm2', preset, batch, steps, out, ...(extra ? { modelOptions: extra } : {}) }, { progress: false });
+console.log(preset, 'params', s.parameters, 'train', steps, 'steps', ((performance.now() - t0) / 1000).toFixed(1), 's =>', (steps / s.seconds).toFixed(2), 'steps/s', s.initial_loss, s.final_loss);
+const model = await loadVelocityModel(out);
+const ext = new MnistExtractor();
+const { digits } = loadMnistDigits();
+t0 = performance.now();
+const n = 1000; const m = 200;
+const real = new Float32Array(n * 784); for (let i = 0; i < real.length; i++) real[i] = (digits[i] + 1) / 2;
+const ref = new FeatureStatistics(64).add(await ext.extract({ data: real, count: n, height: 28, width: 28, channels: 1 })).stats();
+console.log('ref stats', ((performance.now() - t0) / 1000).toFixed(1));
+for (const nfe of [8]) {
+  t0 = performance.now();
+  const r = await sampleModel(model, { solver: 'euler', nfe, count: m, seed: 0 });
+  const t1 = performance.now();
+  const img = new Float32Array(r.samples.length); for (let i = 0; i < img.length; i++) img[i] = (r.samples[i] + 1) / 2;
+  const st = new FeatureStatistics(64).add(await ext.extract({ data: img, count: m, height: 28, width: 28, channels: 1 })).stats();
+  console.log('nfe', nfe, 'sample m', ((t1 - t0) / 1000).toFixed(1), 's; fid', frechetDistance(st, ref).toFixed(2), 'total', ((performance.now() - t0) / 1000).toFixed(1));
+}
