@@ -43,13 +43,13 @@ export async function runGrid(g: Grid, afterStage: (stage: string) => Promise<vo
       for (const spec of claim1(seed)) await claim1Run(g, spec);
     });
   }
+  for (const seed of posthocRest) await stage(`claim 4, seed ${seed}`, () => claim4Run(g, { coupling: 'independent', seed }, [plan.steps]));
   for (const seed of plan.claim2.seeds.filter((s) => s !== first)) {
     await stage(`claim 2, seed ${seed}`, async () => {
       await claim2Run(g, { coupling: 'independent', seed });
       await claim2Run(g, { coupling: 'encoder', seed });
     });
   }
-  for (const seed of posthocRest) await stage(`claim 4, seed ${seed}`, () => claim4Run(g, { coupling: 'independent', seed }, [plan.steps]));
   await stage('claim 2, two-mode picture', async () => {
     await twoModeRun(g, 'independent');
     await twoModeRun(g, 'encoder');
