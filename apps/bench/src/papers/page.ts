@@ -292,7 +292,7 @@ function claim4(ctx: PageContext, figures: string, lines: string[]): void {
   lines.push(
     markdownTable(['seed', 'step', ...plan.posthoc.sigmaRels.map((s) => `sigma_rel ${s}`), `classic EMA ${plan.classicDecay}`, 'raw weights', 'optimum'], rows),
     '',
-    `Optimum per checkpoint: ${best.join('; ') || '-'}. The tracked profiles give the 0.05 and 0.1 columns directly; every other column is reconstructed after training from the same snapshots.`,
+    `Optimum per checkpoint: ${best.join('; ') || '-'}. Every sigma_rel column is reconstructed after training from the same snapshots of the two tracked profiles (0.05 and 0.1, which the reconstruction returns up to rounding); classic EMA and raw weights are the files saved at that step.`,
     '',
     `At step ${plan.steps} over seeds ${plan.posthoc.seeds.join(', ')} (mean ± std (min-max)):`,
     '',
