@@ -41,8 +41,8 @@ export const papersSuite: Suite = {
       '# the whole grid (resumable: run it again after a stop), then the page',
       `flow-bench papers --write --out .cache/papers     # or: pnpm --filter @flow/bench exec flow-bench papers --write`,
       '# optional: --stages=ID,... runs some stages only, so two processes can share one store when they train',
-      '# different runs (this page: --stages=claim3,claim4-s0,claim2-encoder-s1,two-mode beside',
-      '# --stages=claim1-s1,claim1-s2,claim4-s1,claim4-s2,claim2-independent-s1, after the seed-0 stages)',
+      '# different runs (this page, after the seed-0 stages: --stages=claim3 then --stages=claim1-s2,claim4-s2',
+      '# beside --stages=claim1-s1,claim4-s0,claim4-s1)',
       '# CI size: the same code paths in a few minutes, numbers labelled quick',
       'flow-bench papers --quick --write --out /tmp/papers-quick',
     ];
