@@ -76,7 +76,7 @@ export const FULL_PLAN: PapersPlan = {
   couplings: [{ name: 'independent' }, { name: 'dansm', ms: 1000 }, { name: 'ot', ms: 1000 }],
   encoderBeta: 20,
   fid: { count: 256, solver: 'euler', nfe: 8 },
-  claim2: { seeds: [0], nfes: [2, 4, 8, 16], solvers: ['euler', 'heun'], curvatureSamples: 64, curvatureSteps: 32 },
+  claim2: { seeds: [0, 1], nfes: [2, 4, 8, 16], solvers: ['euler', 'heun'], curvatureSamples: 64, curvatureSteps: 32 },
   bespoke: { nfes: [4, 6, 8, 10, 16], iterations: 5, batch: 8, validationSamples: 8, testSamples: 16, patience: 3, trainTolerance: 1e-4, rmseSamples: 64, rmseTolerance: 1e-5 },
   posthoc: { sigmaRels: [0.01, 0.02, 0.05, 0.1, 0.2, 0.3], steps: [160, 240, 320], seeds: [0, 1, 2] },
   twoMode: { steps: 800, paths: 48, nfe: 20, beta: 10 },
