@@ -4,8 +4,9 @@ import { emaSuite } from './ema';
 import { fidSuite } from './fid';
 import { guidanceSuite } from './guidance';
 import { matchingSuite } from './matching';
+import { papersSuite } from './papers';
 import { solversSuite } from './solvers';
 import { peakSuite } from './peak';
 import { trainSuite } from './train';
 
-export const suites: readonly Suite[] = [matchingSuite, solversSuite, trainSuite, peakSuite, fidSuite, emaSuite, bespokeSuite, guidanceSuite];
+export const suites: readonly Suite[] = [matchingSuite, solversSuite, trainSuite, peakSuite, fidSuite, emaSuite, bespokeSuite, guidanceSuite, papersSuite];
