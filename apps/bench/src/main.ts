@@ -18,6 +18,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`flow-bench: unknown suite '${name}' (expected one of: ${suites.map((s) => s.name).join(', ')})\n`);
     return 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    // Help never starts a measurement: some suites run for an hour.
+    process.stdout.write(`usage: flow-bench ${suite.name} [--json] [--quick]${suite.usage ? ` ${suite.usage}` : ''}\n\n${suite.summary}\n`);
+    return 0;
+  }
   const json = rest.includes('--json');
   const quick = rest.includes('--quick');
   const args = rest.filter((a) => a !== '--json' && a !== '--quick');

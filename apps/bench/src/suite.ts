@@ -9,5 +9,7 @@ export interface SuiteOptions {
 export interface Suite {
   name: string;
   summary: string;
+  /** Options beyond --json / --quick, printed by `flow-bench <suite> --help`. */
+  usage?: string;
   run(options: SuiteOptions): Promise<number>;
 }

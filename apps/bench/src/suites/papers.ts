@@ -26,6 +26,7 @@ function option(args: string[], name: string): string | undefined {
 export const papersSuite: Suite = {
   name: 'papers',
   summary: "the seed papers' claims on MNIST (DANSM, fast-ode encoder, Bespoke, post-hoc EMA): docs/results.md",
+  usage: '[--write] [--out DIR] [--docs DIR] [--page-only] [--stages=ID,...]',
   async run({ quick, args }) {
     const plan = quick ? QUICK_PLAN : FULL_PLAN;
     const root = repoRoot();
