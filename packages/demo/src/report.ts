@@ -143,7 +143,8 @@ function toyFigures(input: ReportInput, toy: JobResult[], files: string[]): stri
     );
   });
   if (tpanels.length) {
-    tile(tpanels, tpanels.length).writePng(path.join(input.out, 'two-mode-2d-trajectories.png'));
+    // at most four panels a row: with the entropic couplings there are up to seven models
+    tile(tpanels, Math.min(4, tpanels.length)).writePng(path.join(input.out, 'two-mode-2d-trajectories.png'));
     files.push('two-mode-2d-trajectories.png');
     md.push('![2-D trajectories](two-mode-2d-trajectories.png)', '', `dopri5 trajectories of each model from the same ${traj[0]?.shape[1] ?? 0} noises (grey dots at t = 0, blue at t = 1), in data coordinates.`, '');
   }
@@ -317,10 +318,10 @@ export async function writeReport(input: ReportInput): Promise<{ checks: Record<
     }
     const charts = [...nfeChart(input, rs, 'fid', ds)];
     const fidName = `${ds}-fid-vs-nfe.png`;
-    tile(charts, rs.length).writePng(path.join(input.out, fidName));
+    tile(charts, Math.min(4, rs.length)).writePng(path.join(input.out, fidName));
     files.push(fidName);
     const rmseName = `${ds}-rmse-vs-nfe.png`;
-    tile(nfeChart(input, rs, 'rmse', ds), rs.length).writePng(path.join(input.out, rmseName));
+    tile(nfeChart(input, rs, 'rmse', ds), Math.min(4, rs.length)).writePng(path.join(input.out, rmseName));
     files.push(rmseName);
     md.push(`![FID vs NFE, ${ds}](${fidName})`, '', `![RMSE vs NFE, ${ds}](${rmseName})`, '');
     if (ds === 'two-mode-2d') md.push(...toyFigures(input, rs, files));
