@@ -86,8 +86,8 @@ export interface EntropicDemoOptions {
 
 /**
  * `@flow/matching`'s defaults (reg 0.05 of the mean cost: close to exact OT but visibly smoothed; regM 1; mass
- * 0.9), except `tol`: 1e-6 instead of 1e-9, since the pairing is a random draw from the plan, and it halves the
- * time of partial's iterations.
+ * 0.9), except `tol`: 1e-6 instead of 1e-9, since the pairing is a random draw from the plan; it saves about 40%
+ * of partial's time (measured: 17.5 s instead of 29 s for 40 batches of 128 at ms 256 on two-mode-2d).
  */
 export const ENTROPIC_DEMO_OPTIONS: EntropicDemoOptions = { reg: 0.05, regM: 1, mass: 0.9, pairing: 'sample', tol: 1e-6 };
 
