@@ -34,7 +34,9 @@ describe('flow demo --quick', () => {
     expect(json.backend).toBe('wasm');
     expect(typeof json.seconds).toBe('number');
     for (const ds of ['two-mode-2d', 'mnist']) {
-      for (const coupling of ['independent', 'dansm', 'ot', 'encoder']) {
+      // the entropic coupling (sinkhorn by default) on two-mode-2d only
+      expect(Object.keys(json.datasets[ds]).sort()).toEqual(ds === 'mnist' ? ['dansm', 'encoder', 'independent', 'ot'] : ['dansm', 'encoder', 'independent', 'ot', 'sinkhorn']);
+      for (const coupling of Object.keys(json.datasets[ds])) {
         const r = json.datasets[ds][coupling];
         // every job got the run's resolved backend and trained on it
         expect(r.backend).toBe('wasm');
@@ -76,16 +78,20 @@ describe('flow demo --quick', () => {
     expect(md).toContain('## two-mode-2d');
     expect(md).toContain('## mnist');
     expect(md).toContain('| exact OT | Bespoke RK2 |');
-    // every check in the summary is a boolean, one per coupling vs independent and per metric
+    expect(md).toContain('| Sinkhorn | Bespoke RK2 |');
+    expect(md).toContain('### Entropic couplings');
+    expect(md).toMatch(/\| `sinkhorn` \| Sinkhorn, reg 0\.05 \| [0-9.]+ \|/);
+    // every check in the summary is a boolean, one per coupling vs independent and per metric, and sinkhorn's pairs
     expect(Object.values(json.checks).every((v) => typeof v === 'boolean')).toBe(true);
-    expect(Object.keys(json.checks)).toHaveLength(2 * (3 + 2));
+    expect(Object.keys(json.checks)).toHaveLength(2 * (3 + 2) + 2);
+    expect(typeof json.checks['two-mode-2d:sinkhorn_pairs_between_ot_and_independent']).toBe('boolean');
   });
 
   it('resumes: a rerun reuses every finished stage and reports the same numbers', async () => {
     const { code, json } = await runDemo(args);
     expect(code).toBe(0);
     for (const ds of ['two-mode-2d', 'mnist']) {
-      for (const coupling of ['independent', 'dansm', 'ot', 'encoder']) {
+      for (const coupling of Object.keys(first.datasets[ds])) {
         const r = json.datasets[ds][coupling];
         expect(r.reused).toEqual(['train', 'eval']);
         expect(r.curvature).toBe(first.datasets[ds][coupling].curvature);

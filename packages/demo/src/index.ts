@@ -1,6 +1,6 @@
 export { DemoInputError } from './errors';
 export { runDemo, type DemoOptions, type DemoSummary } from './run-demo';
-export { demoPlan, COUPLINGS, SOLVERS, type Coupling, type DatasetPlan, type DemoPlan, type DemoSolver } from './plan';
+export { demoPlan, COUPLINGS, ENTROPIC_COUPLINGS, ENTROPIC_DEMO_OPTIONS, SOLVERS, type Coupling, type DatasetPlan, type DemoPlan, type DemoSolver, type EntropicCoupling, type EntropicDemoOptions } from './plan';
 export type { EvalResult, JobResult, JobSpec, SolverRow, TrainResult } from './job';
 export type { PairsResult, StageTime } from './report';
 export type { StageUpdate } from './progress';

@@ -7,8 +7,8 @@ import { Rng } from '@flow/random';
 import { BespokeSolver, dopri5, loadBespoke, saveBespoke, solve, trainBespoke, trajectoryMetrics, type VelocityField } from '@flow/solvers';
 import { loadDataset } from '@flow/data';
 import { loadVelocityModel, resume, RunDirectory, train, type TrainSummary } from '@flow/trainer';
-import type { Coupling, DatasetPlan, DemoSolver } from './plan';
-import { SOLVERS } from './plan';
+import type { Coupling, DatasetPlan, DemoSolver, EntropicDemoOptions } from './plan';
+import { isEntropicCoupling, SOLVERS } from './plan';
 import { pcaDecode, type PcaModel } from './mnist-pca';
 import { mnistFeatures, readPca } from './prepare-data';
 import type { StageUpdate } from './progress';
@@ -19,6 +19,8 @@ export interface JobSpec {
   dir: string;
   dataset: DatasetPlan;
   coupling: Coupling;
+  /** The entropic couplings' plan parameters (used by sinkhorn, unbalanced and partial only). */
+  entropic?: EntropicDemoOptions;
   /** The trainer's dataset spec: a built-in name or the flattened MNIST `.npy`. */
   dataSpec: string;
   /** MNIST only: reference feature statistics (`.npz`) and the PCA the latents come from. */
@@ -98,6 +100,21 @@ function toDataSpace(x: Float32Array, norm: { scale: number; shift: number }): F
   return x.map((v) => v / norm.scale + norm.shift);
 }
 
+/** The trainer's `couplingOptions`: the encoder's beta, or an entropic plan's reg (and regM or mass). */
+function couplingOptions(spec: JobSpec): Record<string, unknown> {
+  if (spec.coupling === 'encoder') return { beta: spec.dataset.beta };
+  if (!isEntropicCoupling(spec.coupling)) return {};
+  const e = spec.entropic;
+  if (!e) throw new Error(`demo job ${spec.id}: an entropic coupling needs the plan's entropic options`);
+  return {
+    reg: e.reg,
+    ...(spec.coupling === 'unbalanced' ? { regM: e.regM } : {}),
+    ...(spec.coupling === 'partial' ? { mass: e.mass } : {}),
+    pairing: e.pairing,
+    tol: e.tol,
+  };
+}
+
 async function trainStage(spec: JobSpec, report: Report): Promise<{ result: TrainResult; skipped: boolean }> {
   const ds = spec.dataset;
   const file = path.join(spec.dir, 'train.json');
@@ -127,8 +144,8 @@ async function trainStage(spec: JobSpec, report: Report): Promise<{ result: Trai
         hidden: ds.hidden,
         layers: ds.layers,
         coupling: spec.coupling,
-        ...(spec.coupling === 'dansm' || spec.coupling === 'ot' ? { ms: ds.ms, costBackend: 'cpu' } : {}),
-        couplingOptions: spec.coupling === 'encoder' ? { beta: ds.beta } : {},
+        ...(spec.coupling === 'independent' || spec.coupling === 'encoder' ? {} : { ms: ds.ms, costBackend: 'cpu' }),
+        couplingOptions: couplingOptions(spec),
         batch: ds.batch,
         steps: ds.steps,
         seed: spec.seed,

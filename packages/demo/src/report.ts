@@ -5,7 +5,9 @@ import { Canvas, imageGrid, lineChart, scatterChart, type Color, type LineSeries
 import { formatDuration } from '@flow/progress';
 import { backendText } from './backend-text';
 import type { JobResult, SolverRow } from './job';
-import { SOLVERS, type DemoPlan } from './plan';
+import { ENTROPIC_DATASET, isEntropicCoupling, SOLVERS, type DemoPlan } from './plan';
+import { fmt, secs, table } from './report-format';
+import { entropicChecks, entropicSection } from './entropic-report';
 
 export interface StageTime {
   stage: string;
@@ -43,18 +45,8 @@ export interface ReportInput {
 }
 
 const SOLVER_COLORS: Record<string, Color> = { euler: [213, 94, 0], heun: [0, 114, 178], bespoke: [0, 158, 115], dopri5: [120, 120, 120] };
-const LABEL: Record<string, string> = { independent: 'independent', dansm: 'DANSM greedy', ot: 'exact OT', encoder: 'encoder' };
+const LABEL: Record<string, string> = { independent: 'independent', dansm: 'DANSM greedy', ot: 'exact OT', encoder: 'encoder', sinkhorn: 'Sinkhorn', unbalanced: 'unbalanced Sinkhorn', partial: 'partial OT' };
 
-const fmt = (x: number, digits = 3) => (Number.isFinite(x) ? (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(digits - 1) : x.toPrecision(digits)) : 'n/a');
-const secs = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
-
-function row(cells: (string | number)[]): string {
-  return `| ${cells.join(' | ')} |`;
-}
-
-function table(head: string[], rows: (string | number)[][]): string {
-  return [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
-}
 
 function jobDir(input: ReportInput, r: JobResult): string {
   return path.join(input.work, `${r.dataset}-${r.coupling}`);
@@ -151,7 +143,8 @@ function toyFigures(input: ReportInput, toy: JobResult[], files: string[]): stri
     );
   });
   if (tpanels.length) {
-    tile(tpanels, tpanels.length).writePng(path.join(input.out, 'two-mode-2d-trajectories.png'));
+    // at most four panels a row: with the entropic couplings there are up to seven models
+    tile(tpanels, Math.min(4, tpanels.length)).writePng(path.join(input.out, 'two-mode-2d-trajectories.png'));
     files.push('two-mode-2d-trajectories.png');
     md.push('![2-D trajectories](two-mode-2d-trajectories.png)', '', `dopri5 trajectories of each model from the same ${traj[0]?.shape[1] ?? 0} noises (grey dots at t = 0, blue at t = 1), in data coordinates.`, '');
   }
@@ -220,8 +213,10 @@ export async function writeReport(input: ReportInput): Promise<{ checks: Record<
     '',
   );
   md.push(
-    'What each model is: an MLP velocity field trained with the flow-matching loss (t ~ U(0, 1), x_t = (1 - t) x0 + t x1, target x1 - x0) and one of four couplings of noise x0 and data x1: ' +
-      '`independent` (random pairs), `dansm` (DANSM\'s greedy nearest unused noise from a pool of `ms` noises), `ot` (exact optimal assignment per scope of `ms`), `encoder` (x0 ~ q(x0 | x1), a Gaussian encoder trained jointly, plus beta KL to N(0, I); Lee et al., ICML 2023). ' +
+    'What each model is: an MLP velocity field trained with the flow-matching loss (t ~ U(0, 1), x_t = (1 - t) x0 + t x1, target x1 - x0) and one of these couplings of noise x0 and data x1: ' +
+      '`independent` (random pairs), `dansm` (DANSM\'s greedy nearest unused noise from a pool of `ms` noises), `ot` (exact optimal assignment per scope of `ms`), `encoder` (x0 ~ q(x0 | x1), a Gaussian encoder trained jointly, plus beta KL to N(0, I); Lee et al., ICML 2023)' +
+      (plan.entropicCouplings.length ? `; on ${ENTROPIC_DATASET} also the entropic OT couplings ${plan.entropicCouplings.map((c) => `\`${c}\``).join(', ')} (a plan per scope of \`ms\`, rounded to a permutation drawn from it: see Entropic couplings)` : '') +
+      '. ' +
       'Sampling always starts from N(0, I) noise. Curvature is Lee et al.\'s mean over t of |(x1 - x0) - v(x_t, t)|^2 per coordinate along dopri5 trajectories (0 = straight). ' +
       'Each solver runs from the same noises for every coupling; RMSE is the distance (per coordinate, model space) of its endpoint to the dopri5 endpoint of the same noise, FID the Frechet distance to the data ' +
       '(MNIST: the built-in extractor of @flow/fid against the statistics of the training digits; 2-D: raw coordinates against fresh data). Bespoke is RK2-BES (Shaul et al., ICLR 2024) trained per model and NFE on fresh noise.',
@@ -239,6 +234,10 @@ export async function writeReport(input: ReportInput): Promise<{ checks: Record<
       const ok = r.eval.curvature < ind.eval.curvature;
       checks[`${ds}:${r.coupling}_curvature_below_independent`] = ok;
       checkLines.push([ds, `${r.coupling} curvature < independent`, `${fmt(r.eval.curvature)} vs ${fmt(ind.eval.curvature)}`, ok ? 'yes' : '**no**']);
+    }
+    for (const c of entropicChecks(ds, rs)) {
+      checks[c.key] = c.ok;
+      checkLines.push(c.line);
     }
     for (const metric of ['rmse', 'fid'] as const) {
       let wins = 0;
@@ -266,7 +265,7 @@ export async function writeReport(input: ReportInput): Promise<{ checks: Record<
     md.push(`## ${ds}`, '');
     md.push(
       `MLP ${dsPlan.hidden} x ${dsPlan.layers} (${rs[0]!.train.parameters.toLocaleString('en-US')} parameters), ${dsPlan.steps} steps of batch ${dsPlan.batch}, lr ${dsPlan.lr}; ` +
-        `\`ms\` ${dsPlan.ms} for dansm/ot, beta ${dsPlan.beta} for the encoder; ${rs[0]!.eval.samples} samples per solver and NFE; curvature from ${rs[0]!.eval.curvature_samples} trajectories; ` +
+        `\`ms\` ${dsPlan.ms} for dansm/ot${rs.some((r) => isEntropicCoupling(r.coupling)) ? ' and the entropic couplings' : ''}, beta ${dsPlan.beta} for the encoder; ${rs[0]!.eval.samples} samples per solver and NFE; curvature from ${rs[0]!.eval.curvature_samples} trajectories; ` +
         `Bespoke: ${dsPlan.bespokeIterations} iterations of ${dsPlan.bespokeBatch} fresh noises, ${dsPlan.bespokeLoss === 'rmse' ? 'endpoint-RMSE loss' : "the paper's RMSE-bound loss"}.` +
         (ds === 'mnist'
           ? ` MNIST is the \`mnist\` package's 10,000 digits, projected on their top ${dsPlan.pcaComponents ?? 64} principal components and whitened: the flows live in that ${dsPlan.pcaComponents ?? 64}-d space (curvature and RMSE are measured there) and samples are decoded to 28x28 images for the pictures and the FID. ` +
@@ -297,6 +296,7 @@ export async function writeReport(input: ReportInput): Promise<{ checks: Record<
       ),
       '',
     );
+    md.push(...entropicSection(plan, rs));
     for (const metric of ['fid', 'rmse'] as const) {
       md.push(`${metric === 'fid' ? 'FID' : 'RMSE to the dopri5 endpoint'} per solver and NFE (lower is better; best of each coupling and NFE in bold):`, '');
       const head = ['coupling', 'solver', ...plan.nfes.map((n) => `NFE ${n}`)];
@@ -318,10 +318,10 @@ export async function writeReport(input: ReportInput): Promise<{ checks: Record<
     }
     const charts = [...nfeChart(input, rs, 'fid', ds)];
     const fidName = `${ds}-fid-vs-nfe.png`;
-    tile(charts, rs.length).writePng(path.join(input.out, fidName));
+    tile(charts, Math.min(4, rs.length)).writePng(path.join(input.out, fidName));
     files.push(fidName);
     const rmseName = `${ds}-rmse-vs-nfe.png`;
-    tile(nfeChart(input, rs, 'rmse', ds), rs.length).writePng(path.join(input.out, rmseName));
+    tile(nfeChart(input, rs, 'rmse', ds), Math.min(4, rs.length)).writePng(path.join(input.out, rmseName));
     files.push(rmseName);
     md.push(`![FID vs NFE, ${ds}](${fidName})`, '', `![RMSE vs NFE, ${ds}](${rmseName})`, '');
     if (ds === 'two-mode-2d') md.push(...toyFigures(input, rs, files));
@@ -355,7 +355,7 @@ export async function writeReport(input: ReportInput): Promise<{ checks: Record<
     ),
     '',
   );
-  md.push(`Reproduce: \`node apps/cli/dist/main.js demo${plan.name === 'quick' ? ' --quick' : ''} --seed ${input.seed}\` (\`npm run demo\` from a fresh clone). Run directories, checkpoints and Bespoke parameter files are under \`work/\`.`, '');
+  md.push(`Reproduce: \`node apps/cli/dist/main.js demo${plan.name === 'quick' ? ' --quick' : ''}${plan.entropicCouplings.length > 1 ? ' --entropic' : ''} --seed ${input.seed}\` (\`npm run demo\` from a fresh clone). Run directories, checkpoints and Bespoke parameter files are under \`work/\`.`, '');
   writeFileAtomic(path.join(input.out, 'README.md'), `${md.join('\n')}\n`);
   files.unshift('README.md');
   return { checks, files };

@@ -5,7 +5,7 @@ import { writeFileAtomic } from '@flow/io';
 import { initBackend } from '@flow/runtime';
 import { readJson, runJob, type JobResult, type JobSpec } from './job';
 import { vizPairs } from './pairs/viz-pairs';
-import { demoPlan, type DemoPlan } from './plan';
+import { demoPlan, ENTROPIC_DATASET, isEntropicCoupling, type DemoPlan } from './plan';
 import { mnistLatentFiles, mnistReferenceStats } from './prepare-data';
 import { DemoProgress } from './progress';
 import { writeReport, type PairsResult, type StageTime } from './report';
@@ -27,6 +27,11 @@ export interface DemoOptions {
   jobs?: number;
   /** Progress bars and lines on stderr (default true). */
   progress?: boolean;
+  /**
+   * Also train the `unbalanced` and `partial` entropic couplings on two-mode-2d (default false: `sinkhorn` only;
+   * partial transport's iterations make it the slowest coupling to train).
+   */
+  entropic?: boolean;
 }
 
 export interface DemoSummary {
@@ -65,14 +70,15 @@ async function pool<T>(items: readonly T[], limit: number, task: (item: T) => Pr
 }
 
 /**
- * The demo: trains small MLP flows on two-mode-2d and MNIST (PCA space) with four couplings, samples each with
+ * The demo: trains small MLP flows on two-mode-2d and MNIST (PCA space) with four couplings (and entropic OT
+ * couplings on two-mode-2d), samples each with
  * Euler, Heun and Bespoke RK2 at small NFE, measures curvature, FID and the distance to dopri5, and writes
  * `<out>/README.md` with tables and PNG figures. Every stage's result is kept on disk: a rerun resumes.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const started = now();
   const backend = (await initBackend(options.backend)).backend;
-  const plan = demoPlan(options.quick);
+  const plan = demoPlan(options.quick, options.entropic ?? false);
   const out = path.resolve(options.out);
   // runs of another plan or seed live side by side, so a rerun resumes exactly its own stages
   const work = path.join(out, 'work', `${plan.name}-seed${options.seed}`);
@@ -127,12 +133,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   // 3. one job per dataset x coupling; the expensive (MNIST) ones first so the two lanes end together
   const specs: JobSpec[] = [];
   for (const ds of [...plan.datasets].sort((a, b) => (a.name === 'mnist' ? -1 : 0) - (b.name === 'mnist' ? -1 : 0))) {
-    for (const coupling of plan.couplings) {
+    for (const coupling of [...plan.couplings, ...(ds.name === ENTROPIC_DATASET ? plan.entropicCouplings : [])]) {
       specs.push({
         id: `${ds.name}/${coupling}`,
         dir: path.join(work, `${ds.name}-${coupling}`),
         dataset: ds,
         coupling,
+        ...(isEntropicCoupling(coupling) ? { entropic: plan.entropic } : {}),
         dataSpec: ds.name === 'mnist' ? mnistFile : ds.name,
         ...(ds.name === 'mnist' ? { refStats, pca: pcaFile } : {}),
         nfes: plan.nfes,
