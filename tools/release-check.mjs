@@ -120,7 +120,8 @@ function unpackedSize(tgz) {
 function unexpectedFiles(tgz) {
   const r = spawnSync('tar', ['-tzf', tgz], { encoding: 'utf8' });
   // addon/: C++ sources and the install script that compiles them where a package builds a native addon.
-  const allowed = /^package\/(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/.+|assets\/.+|addon\/.+)$/;
+  // python/: peer scripts a benchmark runs beside ours (flow-bench's PyTorch U-Net).
+  const allowed = /^package\/(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/.+|assets\/.+|addon\/.+|python\/[^/]+\.py)$/;
   return r.stdout.split('\n').filter((f) => f && (!allowed.test(f) || f.endsWith('.map') || /\.test\.|\/fixtures\//.test(f)));
 }
 
