@@ -1,4 +1,5 @@
-import { BatchMatMul, broadcast_util, util, type BatchMatMulAttrs, type BatchMatMulInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { BatchMatMul, util, type BatchMatMulAttrs, type BatchMatMulInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { matMulGeometry } from '../kernels/mat-mul-geometry';
 import { batchIndex } from '../kernels/batch-index';
 import { heapF32, type WasmBackendLike } from '../kernels/wasm-native';
 import { nativeEngine } from './native-engine';
@@ -12,18 +13,7 @@ function batchMatMul(args: { inputs: BatchMatMulInputs; backend: unknown; attrs:
   const a = args.inputs.a as TensorInfo;
   const b = args.inputs.b as TensorInfo;
   const { transposeA, transposeB } = args.attrs;
-  if (a.dtype !== 'float32' || b.dtype !== 'float32') throw new Error('BatchMatMul on native supports float32 tensors only');
-  const ar = a.shape.length;
-  const br = b.shape.length;
-  const m = transposeA ? a.shape[ar - 1] : a.shape[ar - 2];
-  const k = transposeA ? a.shape[ar - 2] : a.shape[ar - 1];
-  const kb = transposeB ? b.shape[br - 1] : b.shape[br - 2];
-  const n = transposeB ? b.shape[br - 2] : b.shape[br - 1];
-  util.assert(k === kb, () => `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`);
-  const aBatchShape = a.shape.slice(0, -2);
-  const bBatchShape = b.shape.slice(0, -2);
-  const outBatchShape = broadcast_util.assertAndGetBroadcastShape(aBatchShape, bBatchShape);
-  const batch = util.sizeFromShape(outBatchShape);
+  const { m, k, n, aBatchShape, bBatchShape, outBatchShape, batch } = matMulGeometry(a, b, args.attrs, 'native');
   const out = backend.makeOutput([...outBatchShape, m, n], 'float32');
   if (batch * m * n === 0) return out;
   const o = heapF32(backend, out);
