@@ -37,17 +37,20 @@ export async function train(options: TrainOptions, hooks: TrainHooks = {}): Prom
     ...(options.conditional ? { labels: options.labels ?? true } : {}),
   });
   const config = defaultConfig(options, dataset, options.backendName ?? tf.getBackend());
-  const session = buildSession(run, config, dataset, hooks);
+  const session = buildSession(run, config, dataset, hooks, config.backend);
   run.writeConfig(config);
   return session.trainTo(options.steps);
 }
 
-/** Continues the run in `runDir` from its newest good checkpoint up to `steps` total steps. */
-export async function resume(runDir: string, steps: number, hooks: TrainHooks = {}): Promise<TrainSummary> {
+/**
+ * Continues the run in `runDir` from its newest good checkpoint up to `steps` total steps. `backendName` names
+ * the engine this process runs on (e.g. `native`, which tfjs reports as `wasm`); checkpoints record it.
+ */
+export async function resume(runDir: string, steps: number, hooks: TrainHooks = {}, backendName?: string): Promise<TrainSummary> {
   const run = new RunDirectory(runDir);
   const config = run.readConfig();
   checkSteps(steps);
-  return buildSession(run, config, datasetFromConfig(config), hooks).trainTo(steps);
+  return buildSession(run, config, datasetFromConfig(config), hooks, backendName ?? tf.getBackend()).trainTo(steps);
 }
 
 /** The values of a group of variables, read asynchronously (all reads in flight at once: on a GPU each is a round trip). */
@@ -74,7 +77,7 @@ function assignAll(vars: Record<string, tf.Variable>, arrays: Record<string, NdA
 }
 
 /** Builds everything a run trains with (validating as it goes); writes nothing. */
-function buildSession(run: RunDirectory, config: TrainConfig, dataset: Dataset, hooks: TrainHooks): { trainTo(steps: number): Promise<TrainSummary> } {
+function buildSession(run: RunDirectory, config: TrainConfig, dataset: Dataset, hooks: TrainHooks, backend: string): { trainTo(steps: number): Promise<TrainSummary> } {
   validateConfig(config);
   if (dataset.dim !== config.dataset.dim) {
     throw new TrainerInputError(`dataset ${config.dataset.spec}: now has ${dataset.dim} features per sample, the run was started with ${config.dataset.dim}`);
@@ -103,7 +106,7 @@ function buildSession(run: RunDirectory, config: TrainConfig, dataset: Dataset, 
   for (const [k, v] of Object.entries(net.variables)) shapes[k] = v.shape.slice();
   const ema: EmaHook | null = hooks.ema ? hooks.ema(run.emaDir, config, shapes) : config.ema ? powerEmaHook(run.emaDir, config.ema.every, config.ema.sigmaRels, shapes) : null;
   return {
-    trainTo: (totalSteps: number) => trainLoop({ run, config, dataset, hooks, root, sampler, coupling, term, net, netAdam, termAdam, ema }, totalSteps),
+    trainTo: (totalSteps: number) => trainLoop({ run, config, dataset, hooks, root, sampler, coupling, term, net, netAdam, termAdam, ema, backend }, totalSteps),
   };
 }
 
@@ -122,12 +125,13 @@ interface Session {
   netAdam: Adam;
   termAdam: Adam;
   ema: EmaHook | null;
+  /** The engine this process runs on, as checkpoints and the summary record it. */
+  backend: string;
 }
 
 async function trainLoop(s: Session, totalSteps: number): Promise<TrainSummary> {
-  const { run, config, dataset, hooks, sampler, coupling, term, net, netAdam, termAdam, ema } = s;
+  const { run, config, dataset, hooks, sampler, coupling, term, net, netAdam, termAdam, ema, backend } = s;
   const say = hooks.log ?? ((m: string) => process.stderr.write(`${m}\n`));
-  const backend = tf.getBackend();
   let timeRng = s.root.fork(RUN_STREAM.time);
   let labelRng = s.root.fork(RUN_STREAM.labels);
   const conditional = config.conditional;

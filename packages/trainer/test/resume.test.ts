@@ -77,6 +77,21 @@ describe('resumable training', () => {
     }
   });
 
+  it('checkpoints and summaries name the engine the caller ran on, not tfjs\'s backend name', async () => {
+    const dir = path.join(tmp, 'engine');
+    // `native` runs on tfjs's wasm backend: tf.getBackend() would say 'wasm'; the caller passes the engine's name
+    const a = await train({ ...base(dir), steps: 5, backendName: 'engine-a' }, quiet);
+    expect(a.backend).toBe('engine-a');
+    const run = new RunDirectory(dir);
+    expect(run.readCheckpoint(listCheckpoints(dir)[0].file).backend).toBe('engine-a');
+    const notes: string[] = [];
+    const b = await resume(dir, 10, { progress: false, log: (m: string) => notes.push(m) }, 'engine-b');
+    expect(b.backend).toBe('engine-b');
+    expect(run.readConfig().backend).toBe('engine-a');
+    expect(run.readCheckpoint(listCheckpoints(dir)[0].file).backend).toBe('engine-b');
+    expect(notes.some((m) => m.includes("written on backend 'engine-a', continuing on 'engine-b'"))).toBe(true);
+  });
+
   it('a run killed mid-write resumes from the last good checkpoint', async () => {
     const full = path.join(tmp, 'full');
     const killed = path.join(tmp, 'killed');

@@ -128,7 +128,7 @@ export const trainCommand: Command = {
       const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND ?? config.backend);
       engine = info.backend;
       log(`flow train: backend ${info.backend} (${info.reason})`);
-      summary = await resume(values.resume, steps, hooks);
+      summary = await resume(values.resume, steps, hooks, info.backend);
     } else {
       const dataset = requireOption('train', 'dataset', values.dataset);
       const model = requireOption('train', 'model', values.model);
