@@ -407,9 +407,10 @@ class DansmCoupling extends BaseCoupling {
       let order = 0;
       const unusedInOrder: number[] = [];
       for (let k = 0; k < this.ms && unusedInOrder.length < rows; k++) if (!this.used[k]) unusedInOrder.push(k);
-      const pick = greedyAssign(dist, rows, this.ms, this.used, ld, fast?.index);
+      const kernel = fast && this.poolCost !== 'none' ? this.poolCost?.kernel : undefined;
+      const pick = fast && kernel?.assign ? kernel.assign(fast, rows, this.used) : greedyAssign(dist, rows, this.ms, this.used, ld, fast?.index);
       // The pool kernel skips these from the next batch on (its GEMM shrinks with the unused pool).
-      if (fast && this.poolCost !== 'none') this.poolCost?.kernel.retire?.(pick, rows);
+      kernel?.retire?.(pick, rows);
       for (let r = 0; r < rows; r++) {
         const k = pick[r]!;
         noise.set(pool.subarray(k * dim, (k + 1) * dim), (b0 + r) * dim);

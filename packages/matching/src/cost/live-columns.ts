@@ -41,6 +41,16 @@ export class LiveColumns {
     }
   }
 
+  /** Writes the columns of live entries not flagged in `used` into `free`, in pool-index order (tie order); returns how many. */
+  freeColumns(used: Uint8Array, free: Int32Array): number {
+    let n = 0;
+    for (let e = 0; e < this.size; e++) {
+      const j = this.column[e]!;
+      if (j >= 0 && !used[e]) free[n++] = j;
+    }
+    return n;
+  }
+
   /** The live columns' pool entries (a view; valid until the next retire or reset). */
   live(): Int32Array {
     return this.index.subarray(0, this.count);

@@ -49,6 +49,7 @@ describe('pool kernels skip retired entries (the GEMM shrinks over a draw cycle)
       const z = tiedIntegers(rng, ms, dim, 7);
       const k = await make(ms, dim, batch);
       expect(typeof k.retire).toBe('function');
+      if (name === 'native') expect(typeof k.assign).toBe('function');
       await k.setPool(z);
       const used = new Uint8Array(ms);
       const usedRef = new Uint8Array(ms);
@@ -70,7 +71,10 @@ describe('pool kernels skip retired entries (the GEMM shrinks over a draw cycle)
             if (tied.length > 1 && tied.some(([, j], q) => q > 0 && j < tied[q - 1]![1])) tiesAfterCompaction++;
           }
         }
-        const pick = greedyAssign(d.cost, rows, ms, used, d.ld, d.index);
+        // The kernel's own rule (native) where it has one, else the JS one; both where it has.
+        const js = greedyAssign(d.cost, rows, ms, used.slice(), d.ld, d.index);
+        const pick = k.assign ? k.assign(d, rows, used) : greedyAssign(d.cost, rows, ms, used, d.ld, d.index);
+        expect(Array.from(pick)).toEqual(Array.from(js));
         k.retire!(pick, rows);
         expect(Array.from(pick)).toEqual(Array.from(greedyAssign(full, rows, ms, usedRef)));
         left -= rows;

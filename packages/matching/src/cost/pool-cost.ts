@@ -35,6 +35,11 @@ export interface PoolCost {
    * already dropped are ignored. A kernel with it returns `index` from `distances`.
    */
   retire?(indices: Int32Array, count: number): void;
+  /**
+   * Optional: DANSM's in-order nearest-unused rule (as `greedyAssign`: ties to the lowest pool index) on `block`,
+   * the last `distances` result, run by the kernel (say natively); marks the taken entries in `used`, returns them.
+   */
+  assign?(block: PoolDistances, rows: number, used: Uint8Array): Int32Array;
   /** Frees what the kernel holds (workers stay shared with the cost backends). */
   dispose(): void;
 }
