@@ -79,10 +79,9 @@ export async function createWasmPoolCost(cols: number, dim: number, maxRows: num
   const kcTotal = dp / lanes;
   const kcBlock = Math.min(kcTotal, Math.floor(KC_ELEMS / lanes / unroll) * unroll);
   const live = new LiveColumns(cols);
-  const chunkStride = nr * lanes;
   // Swap-remove in the panel layout (pack's): column `from`'s lanes-wide chunks to column `to`, and its norm.
   const move = (from: number, to: number): void => {
-    const buf = live0().buffer;
+    const buf = liveMemory().buffer;
     const z = new Float32Array(buf, zBase, colsP * dp);
     const nz = new Float32Array(buf, nzBase, colsP);
     const pf = Math.floor(from / nr);
@@ -90,7 +89,7 @@ export async function createWasmPoolCost(cols: number, dim: number, maxRows: num
     const src = pf * nr * dp + (from - pf * nr) * lanes;
     const dst = pt * nr * dp + (to - pt * nr) * lanes;
     for (let c = 0; c < dp; c += lanes) {
-      const o = c * nr;
+      const o = c * nr; // chunk c / lanes of the panel: nr rows x lanes values
       z.copyWithin(dst + o, src + o, src + o + lanes);
     }
     nz[to] = nz[from]!;
@@ -116,7 +115,7 @@ export async function createWasmPoolCost(cols: number, dim: number, maxRows: num
     const j0 = u0 * group;
     return { ...base, p1, zBase: zBase + j0 * base.zs, cBase: cBase + j0 * nr * bytes, nzBase: nzBase + j0 * nr * bytes, nzPanels: (u1 - u0) * group, colsP: (u1 - u0) * group * nr };
   };
-  function live0(): WasmMemory {
+  function liveMemory(): WasmMemory {
     if (!memory) throw new Error('wasm pool kernel: used after dispose()');
     return memory;
   }
@@ -127,7 +126,7 @@ export async function createWasmPoolCost(cols: number, dim: number, maxRows: num
       mean.fill(0);
       for (let o = 0; o < pool.length; o += dim) for (let k = 0; k < dim; k++) mean[k] += pool[o + k]!;
       for (let k = 0; k < dim; k++) mean[k] /= cols;
-      const buf = live0().buffer;
+      const buf = liveMemory().buffer;
       pack(pool, cols, dim, mean, new Float32Array(buf, zBase, colsP * dp), new Float32Array(buf, nzBase, colsP), nr, dp, lanes);
       live.reset();
     },
@@ -136,7 +135,7 @@ export async function createWasmPoolCost(cols: number, dim: number, maxRows: num
     },
     async distances(x: Float32Array, rows: number): Promise<PoolDistances> {
       if (!(rows >= 1 && rows <= maxRows) || x.length < rows * dim) throw new Error(`wasm pool kernel: expected 1..${maxRows} rows of ${dim} values, got ${rows} rows in ${x.length} values`);
-      const mem = live0();
+      const mem = liveMemory();
       const buf = mem.buffer;
       const rowsP = roundUp(rows, mr);
       // Zero the padding rows of the last panel: a smaller batch after a larger one leaves old rows there.
