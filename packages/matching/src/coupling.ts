@@ -365,6 +365,13 @@ class DansmCoupling extends BaseCoupling {
     if (this.packed !== this.pool) {
       await k.setPool(this.pool!);
       this.packed = this.pool;
+      // A pool restored (or a kernel made) mid-cycle: the kernel drops what is used already.
+      if (k.retire && this.nUsed > 0) {
+        const usedIdx = new Int32Array(this.ms);
+        let n = 0;
+        for (let j = 0; j < this.ms; j++) if (this.used[j]) usedIdx[n++] = j;
+        k.retire(usedIdx, n);
+      }
     }
     const d = await k.distances(chunk, rows);
     this.lastBackend = k.name;
@@ -400,7 +407,10 @@ class DansmCoupling extends BaseCoupling {
       let order = 0;
       const unusedInOrder: number[] = [];
       for (let k = 0; k < this.ms && unusedInOrder.length < rows; k++) if (!this.used[k]) unusedInOrder.push(k);
-      const pick = greedyAssign(dist, rows, this.ms, this.used, ld);
+      const kernel = fast && this.poolCost !== 'none' ? this.poolCost?.kernel : undefined;
+      const pick = fast && kernel?.assign ? kernel.assign(fast, rows, this.used) : greedyAssign(dist, rows, this.ms, this.used, ld, fast?.index);
+      // The pool kernel skips these from the next batch on (its GEMM shrinks with the unused pool).
+      kernel?.retire?.(pick, rows);
       for (let r = 0; r < rows; r++) {
         const k = pick[r]!;
         noise.set(pool.subarray(k * dim, (k + 1) * dim), (b0 + r) * dim);

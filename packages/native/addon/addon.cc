@@ -2,6 +2,7 @@
 // on the caller's buffers (no copies: a view of the tfjs wasm heap works as well as any Float32Array).
 #include <node_api.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <string>
@@ -39,7 +40,8 @@ bool typed(Args& a, size_t i, napi_typedarray_type want, T** data, size_t* lengt
   napi_value buf;
   size_t offset = 0;
   napi_get_typedarray_info(a.env, a.argv[i], &type, length, &ptr, &buf, &offset);
-  if (type != want) return fail(a.env, std::string(name) + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
+  if (type != want)
+    return fail(a.env, std::string(name) + (want == napi_float32_array ? " must be a Float32Array" : want == napi_float64_array ? " must be a Float64Array" : " must be an Int32Array"));
   *data = static_cast<T*>(ptr);
   return true;
 }
@@ -176,6 +178,62 @@ napi_value MatMulABt(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// poolCentre(a, n, dim, wantMean, mean, out, norms): out = a - mean, norms = row sums of squares (mean first if wantMean)
+napi_value PoolCentre(napi_env env, napi_callback_info info) {
+  Args a;
+  float *pa, *po;
+  double *pm, *pn;
+  size_t la, lm, lo, ln;
+  double n, dim, want;
+  if (!get_args(env, info, a, 7) || !typed(a, 0, napi_float32_array, &pa, &la, "a") || !number(a, 1, &n) || !number(a, 2, &dim) || !number(a, 3, &want) ||
+      !typed(a, 4, napi_float64_array, &pm, &lm, "mean") || !typed(a, 5, napi_float32_array, &po, &lo, "out") || !typed(a, 6, napi_float64_array, &pn, &ln, "norms"))
+    return nullptr;
+  if (n < 1 || dim < 1) return fail(env, "n, dim must be positive"), nullptr;
+  const int64_t size = int64_t(n) * int64_t(dim);
+  if (!need(env, la, size, "a") || !need(env, lm, int64_t(dim), "mean") || !need(env, lo, size, "out") || !need(env, ln, int64_t(n), "norms")) return nullptr;
+  flow::pool_centre(int64_t(n), int(dim), pa, want != 0, pm, po, pn);
+  return undefined(env);
+}
+
+// poolDistances(x, rows, z, cols, dim, nx, nz, out): out[rows, cols] = max(0, nx_i + nz_j - 2 x_i . z_j)
+napi_value PoolDistances(napi_env env, napi_callback_info info) {
+  Args a;
+  float *px, *pz, *po;
+  double *pnx, *pnz;
+  size_t lx, lz, lo, lnx, lnz;
+  double rows, cols, dim;
+  if (!get_args(env, info, a, 8) || !typed(a, 0, napi_float32_array, &px, &lx, "x") || !number(a, 1, &rows) || !typed(a, 2, napi_float32_array, &pz, &lz, "z") ||
+      !number(a, 3, &cols) || !number(a, 4, &dim) || !typed(a, 5, napi_float64_array, &pnx, &lnx, "nx") || !typed(a, 6, napi_float64_array, &pnz, &lnz, "nz") ||
+      !typed(a, 7, napi_float32_array, &po, &lo, "out"))
+    return nullptr;
+  if (rows < 1 || cols < 1 || dim < 1) return fail(env, "rows, cols, dim must be positive"), nullptr;
+  if (!need(env, lx, int64_t(rows) * int64_t(dim), "x") || !need(env, lz, int64_t(cols) * int64_t(dim), "z") || !need(env, lnx, int64_t(rows), "nx") ||
+      !need(env, lnz, int64_t(cols), "nz") || !need(env, lo, int64_t(rows) * int64_t(cols), "out"))
+    return nullptr;
+  if (!guarded(env, [&] { flow::pool_distances(int(rows), int(cols), int(dim), px, pz, pnx, pnz, po); })) return nullptr;
+  return undefined(env);
+}
+
+// poolGreedy(c, rows, ld, free, n, pick): the in-order nearest-unused rule over the columns in `free`; returns rows served
+napi_value PoolGreedy(napi_env env, napi_callback_info info) {
+  Args a;
+  float* pc;
+  int32_t *pf, *pp;
+  size_t lc, lf, lp;
+  double rows, ld, n;
+  if (!get_args(env, info, a, 6) || !typed(a, 0, napi_float32_array, &pc, &lc, "c") || !number(a, 1, &rows) || !number(a, 2, &ld) ||
+      !typed(a, 3, napi_int32_array, &pf, &lf, "free") || !number(a, 4, &n) || !typed(a, 5, napi_int32_array, &pp, &lp, "pick"))
+    return nullptr;
+  if (rows < 0 || n < 0 || ld < 0 || double(lf) < n || double(lp) < rows) return fail(env, "free / pick shorter than n / rows"), nullptr;
+  const int served = int(std::min(rows, n));
+  if (served > 0 && !need(env, lc, int64_t(served - 1) * int64_t(ld) + int64_t(ld), "c")) return nullptr;
+  for (int t = 0; t < int(n); t++)
+    if (pf[t] < 0 || pf[t] >= ld) return fail(env, "free holds a column outside 0..ld-1"), nullptr;
+  napi_value r;
+  napi_create_int32(env, flow::pool_greedy(int(rows), int64_t(ld), pc, pf, int(n), pp), &r);
+  return r;
+}
+
 // mpSilu(x, y) | mpSiluGrad(x, dy, dx) | mpSum(a, b, ca, cb, y)
 napi_value MpSilu(napi_env env, napi_callback_info info) {
   Args a;
@@ -269,6 +327,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchMatMul", nullptr, BatchMatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matMulABt", nullptr, MatMulABt, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"poolCentre", nullptr, PoolCentre, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"poolDistances", nullptr, PoolDistances, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"poolGreedy", nullptr, PoolGreedy, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSilu", nullptr, MpSilu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSiluGrad", nullptr, MpSiluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rowNormalize", nullptr, RowNormalize, nullptr, nullptr, nullptr, napi_default, nullptr},

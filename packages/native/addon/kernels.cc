@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include <dlfcn.h>
@@ -189,9 +190,13 @@ void gemm_parallel(bool ta, bool tb, int m, int n, int k, const float* a, int ld
 
 }  // namespace
 
-void matmul_abt_columns(int m, int n, int k, const float* a, const float* b, float* c) {
+namespace {
+// matmul_abt_columns, calling then(j0, j1) on each piece of columns once its product is in c.
+template <typename Then>
+void abt_columns(int m, int n, int k, const float* a, const float* b, float* c, Then&& then) {
   if (double(m) * n * k < double(1 << 18)) {
     sgemm(false, true, m, n, k, 1.f, a, k, b, k, 0.f, c, n);
+    then(int64_t(0), int64_t(n));
     return;
   }
   const int P = parts_for(n / 64);
@@ -199,8 +204,80 @@ void matmul_abt_columns(int m, int n, int k, const float* a, const float* b, flo
   for (int p = 0; p < P; p++) {
     int64_t j0, j1;
     split(n, P, p, 16, &j0, &j1);
-    if (j1 > j0) sgemm(false, true, m, int(j1 - j0), k, 1.f, a, k, b + j0 * k, k, 0.f, c + j0, n);
+    if (j1 > j0) {
+      sgemm(false, true, m, int(j1 - j0), k, 1.f, a, k, b + j0 * k, k, 0.f, c + j0, n);
+      then(j0, j1);
+    }
   }
+}
+}  // namespace
+
+void matmul_abt_columns(int m, int n, int k, const float* a, const float* b, float* c) {
+  abt_columns(m, n, k, a, b, c, [](int64_t, int64_t) {});
+}
+
+void pool_centre(int64_t n, int dim, const float* a, bool want_mean, double* mean, float* out, double* norms) {
+  const bool par = n * dim >= kParallelMin;
+  if (want_mean) {
+    // Pieces of columns, each summing every row in order: the JS order per column, whatever the thread count.
+    const int P = parts_for(dim / 16);
+#pragma omp parallel for schedule(dynamic, 1) if (par)
+    for (int p = 0; p < P; p++) {
+      int64_t k0, k1;
+      split(dim, P, p, 16, &k0, &k1);
+      for (int64_t k = k0; k < k1; k++) mean[k] = 0;
+      for (int64_t i = 0; i < n; i++) {
+        const float* row = a + i * dim;
+        for (int64_t k = k0; k < k1; k++) mean[k] += row[k];
+      }
+      for (int64_t k = k0; k < k1; k++) mean[k] /= double(n);
+    }
+  }
+#pragma omp parallel for schedule(dynamic, 64) if (par)
+  for (int64_t i = 0; i < n; i++) {
+    const float* row = a + i * dim;
+    float* o = out + i * dim;
+    double s = 0;
+    for (int k = 0; k < dim; k++) {
+      const double v = double(row[k]) - mean[k];
+      o[k] = float(v);
+      s += v * v;
+    }
+    norms[i] = s;
+  }
+}
+
+void pool_distances(int rows, int cols, int dim, const float* x, const float* z, const double* nx, const double* nz, float* c) {
+  abt_columns(rows, cols, dim, x, z, c, [&](int64_t j0, int64_t j1) {
+    for (int i = 0; i < rows; i++) {
+      float* ci = c + int64_t(i) * cols;
+      const double ni = nx[i];
+      for (int64_t j = j0; j < j1; j++) {
+        const double v = ni + nz[j] - 2.0 * double(ci[j]);
+        ci[j] = v > 0 ? float(v) : v == v ? 0.f : float(v);
+      }
+    }
+  });
+}
+
+int pool_greedy(int rows, int64_t ld, const float* c, int32_t* free, int n, int32_t* pick) {
+  int b = 0;
+  for (; b < rows && n > 0; b++) {
+    const float* cb = c + int64_t(b) * ld;
+    float best = std::numeric_limits<float>::infinity();
+    int at = 0;
+    for (int t = 0; t < n; t++) {
+      const float v = cb[free[t]];
+      if (v < best) {
+        best = v;
+        at = t;
+      }
+    }
+    pick[b] = free[at];
+    std::memmove(free + at, free + at + 1, sizeof(int32_t) * size_t(n - at - 1));
+    n--;
+  }
+  return b;
 }
 
 namespace {

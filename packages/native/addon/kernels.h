@@ -35,6 +35,19 @@ void batch_matmul(int batch, const int32_t* ai, const int32_t* bi, int m, int n,
 // wide, short product (a batch against a large pool of rows) reads b once in all, not once per thread.
 void matmul_abt_columns(int m, int n, int k, const float* a, const float* b, float* c);
 
+// DANSM's pool kernel (see @flow/matching): the same arithmetic, to the bit, as its JS path (-std=c++17 keeps
+// GCC from contracting a * b + c into an FMA, as JS never does).
+// out = a - mean (rounded to float), norms[i] = sum_k (a - mean)^2 in double over the unrounded differences; with
+// want_mean, mean = the rows' mean first (summed in row order per column, as JS does).
+void pool_centre(int64_t n, int dim, const float* a, bool want_mean, double* mean, float* out, double* norms);
+// c[rows, cols] = nx_i + nz_j - 2 x_i . z_j in double, rounded to float, clamped at 0 (NaN stays): the dot products
+// by matmul_abt_columns' pieces (the same bits), each piece turned into distances while it is in cache.
+void pool_distances(int rows, int cols, int dim, const float* x, const float* z, const double* nx, const double* nz, float* c);
+// The in-order nearest-unused rule on c (rows x ld): `free` holds the n candidate columns in tie order; row b takes
+// the first column of the smallest value (the first one if none is finite), which leaves `free`. Returns the
+// number of rows served (min(rows, n)); pick[b] = the column row b took.
+int pool_greedy(int rows, int64_t ld, const float* c, int32_t* free, int n, int32_t* pick);
+
 // Plain row-major sgemm: c[m, n] = alpha op(a) op(b) + beta c.
 void sgemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
            float beta, float* c, int ldc);

@@ -12,6 +12,9 @@ export interface NativeBinding {
   conv2d(kind: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Int32Array): void;
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, aIndex: Int32Array, bIndex: Int32Array, m: number, n: number, k: number, transposeA: number, transposeB: number): void;
   matMulABt(a: Float32Array, b: Float32Array, out: Float32Array, m: number, n: number, k: number): void;
+  poolCentre(a: Float32Array, n: number, dim: number, computeMean: number, mean: Float64Array, out: Float32Array, norms: Float64Array): void;
+  poolDistances(x: Float32Array, rows: number, z: Float32Array, cols: number, dim: number, nx: Float64Array, nz: Float64Array, out: Float32Array): void;
+  poolGreedy(c: Float32Array, rows: number, ld: number, free: Int32Array, n: number, pick: Int32Array): number;
   mpSilu(x: Float32Array, y: Float32Array): void;
   mpSiluGrad(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
   rowNormalize(x: Float32Array, c: number, eps: number, y: Float32Array): void;

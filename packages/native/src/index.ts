@@ -4,5 +4,6 @@ export { getNativeThreads, setNativeChunkFloats, setNativeThreads } from './thre
 export { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, type Conv2DGeometry } from './conv2d';
 export { batchMatMul, type BatchMatMulOptions } from './batch-mat-mul';
 export { matMulABt } from './mat-mul-abt';
+export { poolCentre, poolDistances, poolGreedy } from './dansm-pool';
 export { clipByValueGrad, mpSilu, mpSiluGrad, mpSum, rowNormalize, rowNormalizeGrad } from './mp-elementwise';
 export { NativeInputError } from './errors';

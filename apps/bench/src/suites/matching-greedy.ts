@@ -98,7 +98,7 @@ export async function greedySection(
   const markdown = [
     '## Greedy (DANSM) per training batch',
     '',
-    `Batches of 128 (a whole pool cycle, ceil(ms / 128) batches; 3 with --quick) through the \`dansm\` coupling: the pool packed once per draw into the distance kernel (counted in our time), then per batch one GEMM (|x|^2 - 2 x.z + |z|^2) against it and one in-order nearest-unused pass, once on \`@flow/native\`'s OpenBLAS sgemm (where its addon built: ${nativeNote}) and once on the wasm pool kernel, same data; the numpy peer does the same rule with its own data (float32 GEMM through its BLAS, then a masked argmin per row; the pool's norms outside its timer).`,
+    `Batches of 128 (a whole pool cycle, ceil(ms / 128) batches; 3 with --quick) through the \`dansm\` coupling: the pool packed once per draw into the distance kernel (counted in our time), then per batch one GEMM (|x|^2 - 2 x.z + |z|^2) against the pool entries still unused (used ones leave the packed pool, so over a cycle the GEMM does about half the work of one against the whole pool; same pairs) and one in-order nearest-unused pass, once on \`@flow/native\` (OpenBLAS sgemm; centring, distances and the greedy pass native too, where its addon built: ${nativeNote}) and once on the wasm pool kernel, same data; the numpy peer does the same rule the straightforward way with its own data (float32 GEMM of each batch against the whole pool through its BLAS, then a masked argmin per row; the pool's norms outside its timer).`,
     '',
     table,
   ].join('\n');

@@ -1,4 +1,5 @@
 import { centreRows, dotsToDistances } from './centred-gemm';
+import { LiveColumns } from './live-columns';
 import type { PoolCost, PoolCostFactory, PoolDistances } from './pool-cost';
 
 /**
@@ -10,7 +11,8 @@ export type PoolDotProducts = (x: Float32Array, rows: number, pool: Float32Array
 /**
  * A `PoolCostFactory` around any GEMM: centres the pool once per draw (on its mean, as the wasm kernel does) and
  * keeps its norms, then per batch centres the rows, calls `dot` once and forms |x|^2 + |z|^2 - 2 x.z (clamped
- * at 0). So a native sgemm plugs into `createCoupling('dansm', { poolCost })` with one line.
+ * at 0). So a native sgemm plugs into `createCoupling('dansm', { poolCost })` with one line. Retired (used) pool
+ * rows leave the packed pool (the last live row takes their place), so `dot` sees only the live ones.
  */
 export function poolCostFromDotProducts(name: string, dot: PoolDotProducts): PoolCostFactory {
   return async (cols: number, dim: number, maxRows: number): Promise<PoolCost> => {
@@ -19,6 +21,11 @@ export function poolCostFromDotProducts(name: string, dot: PoolDotProducts): Poo
     const nz = new Float64Array(cols);
     const xc = new Float32Array(maxRows * dim);
     const out = new Float32Array(maxRows * cols);
+    const live = new LiveColumns(cols);
+    const move = (from: number, to: number): void => {
+      pool.copyWithin(to * dim, from * dim, (from + 1) * dim);
+      nz[to] = nz[from]!;
+    };
     return {
       name,
       async setPool(src: Float32Array): Promise<void> {
@@ -27,15 +34,22 @@ export function poolCostFromDotProducts(name: string, dot: PoolDotProducts): Poo
         for (let o = 0; o < src.length; o += dim) for (let k = 0; k < dim; k++) mean[k] += src[o + k]!;
         for (let k = 0; k < dim; k++) mean[k] /= cols;
         centreRows(src, cols, dim, mean, nz, pool);
+        live.reset();
+      },
+      retire(indices: Int32Array, count: number): void {
+        live.retire(indices, count, move);
       },
       async distances(x: Float32Array, rows: number): Promise<PoolDistances> {
         if (!(rows >= 1 && rows <= maxRows) || x.length < rows * dim) throw new Error(`${name}: expected 1..${maxRows} rows of ${dim} values, got ${rows} rows in ${x.length} values`);
         const nx = new Float64Array(rows);
         centreRows(x, rows, dim, mean, nx, xc);
-        const c = out.subarray(0, rows * cols);
-        await dot(xc.subarray(0, rows * dim), rows, pool, cols, dim, c);
-        dotsToDistances(c, rows, cols, nx, nz);
-        return { cost: c, ld: cols };
+        const n = live.count;
+        const c = out.subarray(0, rows * n);
+        if (n > 0) {
+          await dot(xc.subarray(0, rows * dim), rows, pool.subarray(0, n * dim), n, dim, c);
+          dotsToDistances(c, rows, n, nx, nz);
+        }
+        return { cost: c, ld: n, index: live.live() };
       },
       dispose(): void {},
     };
