@@ -255,6 +255,66 @@ napi_value MpSum(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// mpCat(a, b, na, nb, ca, cb, y) | mpCatGrad(dy, na, nb, ca, cb, da, db): rows = a.length / na.
+napi_value MpCat(napi_env env, napi_callback_info info) {
+  Args a;
+  float *pa, *pb, *y;
+  size_t la, lb, ly;
+  double na, nb, ca, cb;
+  if (!get_args(env, info, a, 7) || !typed(a, 0, napi_float32_array, &pa, &la, "a") || !typed(a, 1, napi_float32_array, &pb, &lb, "b") ||
+      !number(a, 2, &na) || !number(a, 3, &nb) || !number(a, 4, &ca) || !number(a, 5, &cb) || !typed(a, 6, napi_float32_array, &y, &ly, "y"))
+    return nullptr;
+  if (na < 1 || nb < 1 || la % size_t(na) != 0) return fail(env, "a must hold whole rows of na values"), nullptr;
+  const int64_t rows = int64_t(la) / int64_t(na);
+  if (!need(env, lb, rows * int64_t(nb), "b") || !need(env, ly, rows * (int64_t(na) + int64_t(nb)), "y")) return nullptr;
+  flow::mp_cat(rows, int(na), int(nb), float(ca), float(cb), pa, pb, y);
+  return undefined(env);
+}
+
+napi_value MpCatGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  float *dy, *da, *db;
+  size_t ldy, lda, ldb;
+  double na, nb, ca, cb;
+  if (!get_args(env, info, a, 7) || !typed(a, 0, napi_float32_array, &dy, &ldy, "dy") || !number(a, 1, &na) || !number(a, 2, &nb) ||
+      !number(a, 3, &ca) || !number(a, 4, &cb) || !typed(a, 5, napi_float32_array, &da, &lda, "da") || !typed(a, 6, napi_float32_array, &db, &ldb, "db"))
+    return nullptr;
+  if (na < 1 || nb < 1 || ldy % size_t(na + nb) != 0) return fail(env, "dy must hold whole rows of na + nb values"), nullptr;
+  const int64_t rows = int64_t(ldy) / int64_t(na + nb);
+  if (!need(env, lda, rows * int64_t(na), "da") || !need(env, ldb, rows * int64_t(nb), "db")) return nullptr;
+  flow::mp_cat_grad(rows, int(na), int(nb), float(ca), float(cb), dy, da, db);
+  return undefined(env);
+}
+
+// colNormalize(w, fanIn, eps, s, y) | colNormalizeGrad(w, dy, fanIn, eps, s, dw): cols = w.length / fanIn.
+napi_value ColNormalize(napi_env env, napi_callback_info info) {
+  Args a;
+  float *w, *y;
+  size_t lw, ly;
+  double n, eps, s;
+  if (!get_args(env, info, a, 5) || !typed(a, 0, napi_float32_array, &w, &lw, "w") || !number(a, 1, &n) || !number(a, 2, &eps) ||
+      !number(a, 3, &s) || !typed(a, 4, napi_float32_array, &y, &ly, "y"))
+    return nullptr;
+  if (n < 1 || lw % size_t(n) != 0) return fail(env, "w must hold fanIn whole rows"), nullptr;
+  if (!need(env, ly, int64_t(lw), "y")) return nullptr;
+  flow::col_normalize(int(n), int(lw / size_t(n)), float(eps), float(s), w, y);
+  return undefined(env);
+}
+
+napi_value ColNormalizeGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  float *w, *dy, *dw;
+  size_t lw, ldy, ldw;
+  double n, eps, s;
+  if (!get_args(env, info, a, 6) || !typed(a, 0, napi_float32_array, &w, &lw, "w") || !typed(a, 1, napi_float32_array, &dy, &ldy, "dy") ||
+      !number(a, 2, &n) || !number(a, 3, &eps) || !number(a, 4, &s) || !typed(a, 5, napi_float32_array, &dw, &ldw, "dw"))
+    return nullptr;
+  if (n < 1 || lw % size_t(n) != 0) return fail(env, "w must hold fanIn whole rows"), nullptr;
+  if (!need(env, ldy, int64_t(lw), "dy") || !need(env, ldw, int64_t(lw), "dw")) return nullptr;
+  flow::col_normalize_grad(int(n), int(lw / size_t(n)), float(eps), float(s), w, dy, dw);
+  return undefined(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   std::string error;
   if (!flow::load_blas(&error)) {
@@ -275,6 +335,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"rowNormalizeGrad", nullptr, RowNormalizeGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"clipGrad", nullptr, ClipGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSum", nullptr, MpSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpCat", nullptr, MpCat, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpCatGrad", nullptr, MpCatGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"colNormalize", nullptr, ColNormalize, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"colNormalizeGrad", nullptr, ColNormalizeGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -446,4 +446,71 @@ void mp_sum(int64_t size, const float* a, const float* b, float ca, float cb, fl
   elementwise(size, [&](int64_t i0, int64_t i1) { mp_sum_range(i0, i1, a, b, ca, cb, y); });
 }
 
+namespace {
+// Rows in blocks of ~16k floats taken by whichever thread is free.
+template <typename F>
+void row_blocks(int64_t rows, int64_t row_floats, F body) {
+  const int64_t block = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, row_floats));
+  const int64_t blocks = (rows + block - 1) / block;
+#pragma omp parallel for schedule(dynamic, 1) if (rows * row_floats >= kParallelMin)
+  for (int64_t b = 0; b < blocks; b++) body(b * block, std::min(rows, (b + 1) * block));
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void scale_copy(int n, float c, const float* x, float* y) {
+  for (int j = 0; j < n; j++) y[j] = c * x[j];
+}
+}  // namespace
+
+void mp_cat(int64_t rows, int na, int nb, float ca, float cb, const float* a, const float* b, float* y) {
+  const int64_t nc = int64_t(na) + nb;
+  row_blocks(rows, nc, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      scale_copy(na, ca, a + r * na, y + r * nc);
+      scale_copy(nb, cb, b + r * nb, y + r * nc + na);
+    }
+  });
+}
+
+void mp_cat_grad(int64_t rows, int na, int nb, float ca, float cb, const float* dy, float* da, float* db) {
+  const int64_t nc = int64_t(na) + nb;
+  row_blocks(rows, nc, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      scale_copy(na, ca, dy + r * nc, da + r * na);
+      scale_copy(nb, cb, dy + r * nc + na, db + r * nb);
+    }
+  });
+}
+
+void col_normalize(int fan_in, int cols, float eps, float s, const float* w, float* y) {
+  const float inv_sqrt_n = 1.f / std::sqrt(float(fan_in));
+  std::vector<float> ss(cols, 0.f);
+  for (int i = 0; i < fan_in; i++)
+    for (int j = 0; j < cols; j++) ss[j] += w[int64_t(i) * cols + j] * w[int64_t(i) * cols + j];
+  for (int j = 0; j < cols; j++) ss[j] = s / (eps + std::sqrt(ss[j]) * inv_sqrt_n);
+  for (int i = 0; i < fan_in; i++)
+    for (int j = 0; j < cols; j++) y[int64_t(i) * cols + j] = w[int64_t(i) * cols + j] * ss[j];
+}
+
+void col_normalize_grad(int fan_in, int cols, float eps, float s, const float* w, const float* dy, float* dw) {
+  const float inv_sqrt_n = 1.f / std::sqrt(float(fan_in));
+  std::vector<float> ss(cols, 0.f), dot(cols, 0.f), k(cols);
+  for (int i = 0; i < fan_in; i++)
+    for (int j = 0; j < cols; j++) {
+      const int64_t o = int64_t(i) * cols + j;
+      ss[j] += w[o] * w[o];
+      dot[j] += dy[o] * w[o];
+    }
+  for (int j = 0; j < cols; j++) {
+    const float norm = std::sqrt(ss[j]);
+    const float inv_d = 1.f / (eps + norm * inv_sqrt_n);
+    k[j] = norm > 0.f ? s * dot[j] * inv_d * inv_d * inv_sqrt_n / norm : 0.f;
+    ss[j] = s * inv_d;
+  }
+  for (int i = 0; i < fan_in; i++)
+    for (int j = 0; j < cols; j++) {
+      const int64_t o = int64_t(i) * cols + j;
+      dw[o] = dy[o] * ss[j] - w[o] * k[j];
+    }
+}
+
 }  // namespace flow

@@ -49,5 +49,14 @@ void row_normalize_grad(int64_t rows, int c, float eps, const float* x, const fl
 // dx = dy where lo <= x <= hi, else 0 (the gradient of clip_by_value; NaN x gives 0).
 void clip_grad(int64_t size, const float* x, const float* dy, float lo, float hi, float* dx);
 void mp_sum(int64_t size, const float* a, const float* b, float ca, float cb, float* y);  // ca a + cb b
+// EDM2's mp_cat along the last axis: y[r] = [ca a[r], cb b[r]] for rows a [rows, na], b [rows, nb]; the gradient
+// splits dy the same way: da[r] = ca dy[r, :na], db[r] = cb dy[r, na:].
+void mp_cat(int64_t rows, int na, int nb, float ca, float cb, const float* a, const float* b, float* y);
+void mp_cat_grad(int64_t rows, int na, int nb, float ca, float cb, const float* dy, float* da, float* db);
+// EDM2's weight normalisation with its scale, over the rows (fan-in) of each column of w [fan_in, cols]:
+// y = s w / (eps + |w_col| / sqrt(fan_in)), and its gradient (row_normalize_grad's rule per column, times s).
+// One thread, columns in a fixed order (weights are small), so the bits never depend on the thread count.
+void col_normalize(int fan_in, int cols, float eps, float s, const float* w, float* y);
+void col_normalize_grad(int fan_in, int cols, float eps, float s, const float* w, const float* dy, float* dw);
 
 }  // namespace flow

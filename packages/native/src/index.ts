@@ -5,4 +5,6 @@ export { conv2dBackpropFilter, conv2dBackpropInput, conv2dForward, type Conv2DGe
 export { batchMatMul, type BatchMatMulOptions } from './batch-mat-mul';
 export { matMulABt } from './mat-mul-abt';
 export { clipByValueGrad, mpSilu, mpSiluGrad, mpSum, rowNormalize, rowNormalizeGrad } from './mp-elementwise';
+export { mpCat, mpCatGrad } from './mp-cat';
+export { colNormalize, colNormalizeGrad } from './col-normalize';
 export { NativeInputError } from './errors';

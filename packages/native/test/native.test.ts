@@ -1,5 +1,5 @@
 import { Rng } from '@flow/random';
-import { batchMatMul, clipByValueGrad, matMulABt, conv2dBackpropFilter, rowNormalize, rowNormalizeGrad, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
+import { batchMatMul, clipByValueGrad, colNormalize, colNormalizeGrad, mpCat, mpCatGrad, matMulABt, conv2dBackpropFilter, rowNormalize, rowNormalizeGrad, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
 
 // The addon against plain-JS float64 references (the runtime's tests compare it with tfjs's cpu backend through
 // tf.grads). Tolerance: |native - reference| <= 1e-5 * (1 + |reference|), float32 sums of <= 300 terms.
@@ -169,6 +169,59 @@ suite('@flow/native', () => {
     const s = new Float32Array(x.length);
     mpSum(x, dy, 0.3, 0.7, s);
     expectNear(s, Float64Array.from(x, (v, i) => 0.3 * v + 0.7 * dy[i]), 'mpSum');
+  });
+
+  it('mp_cat and its gradient (rows of a and b, scaled, side by side)', () => {
+    const rng = new Rng(11);
+    const [rows, na, nb] = [5000, 16, 32]; // 240k outputs: above the parallel threshold
+    const a = normals(rng, rows * na);
+    const b = normals(rng, rows * nb);
+    const y = new Float32Array(rows * (na + nb));
+    mpCat(a, b, na, nb, 0.7, -1.3, y);
+    const ref = Float64Array.from(y, (_, i) => {
+      const [r, j] = [Math.floor(i / (na + nb)), i % (na + nb)];
+      return j < na ? 0.7 * a[r * na + j] : -1.3 * b[r * nb + j - na];
+    });
+    expectNear(y, ref, 'mpCat');
+    const da = new Float32Array(a.length);
+    const db = new Float32Array(b.length);
+    mpCatGrad(y, na, nb, 2, 3, da, db);
+    expectNear(da, Float64Array.from(a, (v) => 1.4 * v), 'mpCatGrad a');
+    expectNear(db, Float64Array.from(b, (v) => -3.9 * v), 'mpCatGrad b');
+    expect(() => mpCat(a, b, na, nb, 1, 1, new Float32Array(10))).toThrow(/y holds 10 floats/);
+  });
+
+  it('weight normalisation over the fan-in of each column, with its scale, and its gradient', () => {
+    const rng = new Rng(12);
+    const [fanIn, cols, s] = [3 * 3 * 8, 12, 0.37];
+    const w = normals(rng, fanIn * cols);
+    for (let i = 0; i < fanIn; i++) w[i * cols + 5] = 0; // a zero column: its gradient is s dy / eps
+    const dy = normals(rng, w.length);
+    const y = new Float32Array(w.length);
+    const dw = new Float32Array(w.length);
+    colNormalize(w, fanIn, 1e-4, s, y);
+    colNormalizeGrad(w, dy, fanIn, 1e-4, s, dw);
+    const refY = new Float64Array(w.length);
+    const refD = new Float64Array(w.length);
+    for (let j = 0; j < cols; j++) {
+      let ss = 0;
+      let dot = 0;
+      for (let i = 0; i < fanIn; i++) {
+        ss += w[i * cols + j] ** 2;
+        dot += w[i * cols + j] * dy[i * cols + j];
+      }
+      const norm = Math.sqrt(ss);
+      const d = 1e-4 + norm / Math.sqrt(fanIn);
+      for (let i = 0; i < fanIn; i++) {
+        const o = i * cols + j;
+        refY[o] = (s * w[o]) / d;
+        refD[o] = s * (dy[o] / d - (norm > 0 ? (w[o] * dot) / (d * d * norm * Math.sqrt(fanIn)) : 0));
+      }
+    }
+    expectNear(y, refY, 'colNormalize');
+    // Compared relative to 1e4: the zero column's entries are s dy / eps.
+    expectNear(Float32Array.from(dw, (v) => v / 1e4), refD.map((v) => v / 1e4), 'colNormalizeGrad');
+    expect(() => colNormalize(w, 7, 1e-4, 1, y)).toThrow(/whole rows/);
   });
 
   it('gives bit-identical results for a fixed thread count', () => {
