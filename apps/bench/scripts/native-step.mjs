@@ -2,7 +2,7 @@
 // figures in packages/runtime/README.md ("native" engine). After a build:
 //   node apps/bench/scripts/native-step.mjs native mnist-fast 16 [--profile] [--reps=N] [--no-fused]
 // Besides wall time it prints the process's CPU time per pass (user + system, all threads), which a busy
-// machine disturbs far less. --no-fused drops the native engine's fused kernels (mp_silu, normalize, clip grad).
+// machine disturbs far less. --no-fused drops the native engine's fused kernels (mp_silu, normalize, clip grad, weight norm, mp_cat, mp_sum).
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@flow/random';
@@ -14,7 +14,7 @@ const profile = process.argv.includes('--profile');
 const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 5);
 const batch = Number(batchArg);
 const info = await initBackend(backend);
-if (process.argv.includes('--no-fused')) for (const k of ['FlowMpSilu', 'FlowMpSiluGrad', 'FlowRowNormalize', 'FlowRowNormalizeGrad', 'FlowClipByValueGrad']) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
+if (process.argv.includes('--no-fused')) for (const k of ['FlowMpSilu', 'FlowMpSiluGrad', 'FlowRowNormalize', 'FlowRowNormalizeGrad', 'FlowClipByValueGrad', 'FlowWeightNorm', 'FlowWeightNormGrad', 'FlowMpCat', 'FlowMpCatGrad', 'FlowMpSum']) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
 console.error(`backend: ${info.reason}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const config = getUnetPreset(preset).config;
 const net = createEdm2Unet(config, { seed: 0 });

@@ -4,7 +4,7 @@ import { configFlags, type Edm2Flags, type UnetConfig } from './config';
 import { UnetInputError } from './errors';
 import { toVariable } from './to-variable';
 import { applyWeight, effectiveWeight, forcedNormalized } from './mp-conv';
-import { downsample2x, mpCat, mpFourier, mpSilu, mpSum, normalize, pixelNorm, plainFourier, rmsGroupNorm, silu } from './mp-ops';
+import { downsample2x, mpCat, mpFourier, mpSilu, mpSum, normalize, pixelNorm, plainFourier, rmsGroupNorm, scaledConcat, silu } from './mp-ops';
 import { bufferSpecs, layerFanIn, parameterSpecs, type ParameterSpec } from './parameter-specs';
 import { flowPrecond } from './preconditioning';
 import { unetLayout, type BlockSpec, type LayerSpec, type UnetLayout } from './unet-layout';
@@ -201,7 +201,7 @@ export class Edm2Unet {
   private encode(xIn: tf.Tensor4D, cNoise: tf.Tensor1D, labels: tf.Tensor2D | undefined, opts: ForwardOptions): { emb: tf.Tensor2D; skips: tf.Tensor4D[] } {
     const [n, h, w] = xIn.shape;
     const emb = this.embedding(cNoise, labels);
-    let x = this.layer(tf.concat([xIn, tf.ones([n, h, w, 1])], 3), this.layout.encConv) as tf.Tensor4D;
+    let x = this.layer(scaledConcat(xIn, tf.ones([n, h, w, 1]), 1, 1), this.layout.encConv) as tf.Tensor4D;
     const skips: tf.Tensor4D[] = [x];
     for (const b of this.layout.encoder) {
       x = this.block(x, emb, b, opts);
