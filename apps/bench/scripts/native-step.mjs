@@ -1,6 +1,6 @@
 // U-Net step throughput on one backend, with an optional per-kernel time profile: the measurement behind the
 // figures in packages/runtime/README.md ("native" engine). After a build:
-//   node apps/bench/scripts/native-step.mjs native mnist-fast 16 [--profile] [--reps=N] [--no-fused]
+//   node apps/bench/scripts/native-step.mjs native mnist-fast 16 [--profile] [--reps=N] [--no-fused] [--drop=KERNEL,...]
 // Besides wall time it prints the process's CPU time per pass (user + system, all threads), which a busy
 // machine disturbs far less. --no-fused drops the native engine's fused kernels (mp_silu, normalize, clip grad, weight norm, mp_cat, mp_sum).
 import { loadavg } from 'node:os';
@@ -15,6 +15,9 @@ const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) 
 const batch = Number(batchArg);
 const info = await initBackend(backend);
 if (process.argv.includes('--no-fused')) for (const k of ['FlowMpSilu', 'FlowMpSiluGrad', 'FlowRowNormalize', 'FlowRowNormalizeGrad', 'FlowClipByValueGrad', 'FlowWeightNorm', 'FlowWeightNormGrad', 'FlowMpCat', 'FlowMpCatGrad', 'FlowMpSum']) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
+// --drop=K1,K2 drops just those kernels (A/B of one fusion in the same run).
+const drop = process.argv.find((a) => a.startsWith('--drop='))?.slice(7).split(',') ?? [];
+for (const k of drop) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
 console.error(`backend: ${info.reason}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const config = getUnetPreset(preset).config;
 const net = createEdm2Unet(config, { seed: 0 });

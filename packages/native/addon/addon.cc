@@ -315,6 +315,57 @@ napi_value ColNormalizeGrad(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// mpSiluMod(x, s, hw, c, y) | mpSiluModGrad(x, s, dy, hw, c, dx, ds): x [n, hw, c], s [n, c].
+napi_value MpSiluMod(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *s, *y;
+  size_t lx, ls, ly;
+  double hw, c;
+  if (!get_args(env, info, a, 5) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !typed(a, 1, napi_float32_array, &s, &ls, "s") ||
+      !number(a, 2, &hw) || !number(a, 3, &c) || !typed(a, 4, napi_float32_array, &y, &ly, "y"))
+    return nullptr;
+  if (hw < 1 || c < 1 || lx % size_t(hw * c) != 0) return fail(env, "x must hold whole images of hw * c values"), nullptr;
+  const int64_t n = int64_t(lx) / int64_t(hw * c);
+  if (!need(env, ls, n * int64_t(c), "s") || !need(env, ly, int64_t(lx), "y")) return nullptr;
+  flow::mp_silu_mod(n, int64_t(hw), int(c), x, s, y);
+  return undefined(env);
+}
+
+napi_value MpSiluModGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *s, *dy, *dx, *ds;
+  size_t lx, ls, ldy, ldx, lds;
+  double hw, c;
+  if (!get_args(env, info, a, 7) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !typed(a, 1, napi_float32_array, &s, &ls, "s") ||
+      !typed(a, 2, napi_float32_array, &dy, &ldy, "dy") || !number(a, 3, &hw) || !number(a, 4, &c) ||
+      !typed(a, 5, napi_float32_array, &dx, &ldx, "dx") || !typed(a, 6, napi_float32_array, &ds, &lds, "ds"))
+    return nullptr;
+  if (hw < 1 || c < 1 || lx % size_t(hw * c) != 0) return fail(env, "x must hold whole images of hw * c values"), nullptr;
+  const int64_t n = int64_t(lx) / int64_t(hw * c);
+  if (!need(env, ls, n * int64_t(c), "s") || !need(env, ldy, int64_t(lx), "dy") || !need(env, ldx, int64_t(lx), "dx") || !need(env, lds, n * int64_t(c), "ds"))
+    return nullptr;
+  flow::mp_silu_mod_grad(n, int64_t(hw), int(c), x, s, dy, dx, ds);
+  return undefined(env);
+}
+
+// resample2x(x, up, h, w, c, scale, y): up 0 = down2x, 1 = up2x of images x [n, h, w, c].
+napi_value Resample2x(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *y;
+  size_t lx, ly;
+  double up, h, w, c, scale;
+  if (!get_args(env, info, a, 7) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !number(a, 1, &up) || !number(a, 2, &h) ||
+      !number(a, 3, &w) || !number(a, 4, &c) || !number(a, 5, &scale) || !typed(a, 6, napi_float32_array, &y, &ly, "y"))
+    return nullptr;
+  if (h < 1 || w < 1 || c < 1 || lx % size_t(h * w * c) != 0) return fail(env, "x must hold whole images of h * w * c values"), nullptr;
+  if (up == 0 && (int64_t(h) % 2 != 0 || int64_t(w) % 2 != 0)) return fail(env, "down2x needs even h and w"), nullptr;
+  const int64_t n = int64_t(lx) / int64_t(h * w * c);
+  if (!need(env, ly, up != 0 ? int64_t(lx) * 4 : int64_t(lx) / 4, "y")) return nullptr;
+  if (up != 0) flow::up2x(n, int(h), int(w), int(c), float(scale), x, y);
+  else flow::down2x(n, int(h), int(w), int(c), float(scale), x, y);
+  return undefined(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   std::string error;
   if (!flow::load_blas(&error)) {
@@ -337,6 +388,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"mpSum", nullptr, MpSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpCat", nullptr, MpCat, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpCatGrad", nullptr, MpCatGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpSiluMod", nullptr, MpSiluMod, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpSiluModGrad", nullptr, MpSiluModGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"resample2x", nullptr, Resample2x, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"colNormalize", nullptr, ColNormalize, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"colNormalizeGrad", nullptr, ColNormalizeGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -513,4 +513,82 @@ void col_normalize_grad(int fan_in, int cols, float eps, float s, const float* w
     }
 }
 
+namespace {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void mp_silu_mod_row(int c, const float* x, const float* s, float* y) {
+  for (int j = 0; j < c; j++) {
+    const float z = x[j] * s[j];
+    y[j] = z / (1.f + exp_poly(-z)) * kMpSiluScale;
+  }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void mp_silu_mod_grad_row(int c, const float* x, const float* s, const float* dy, float* dx, float* ds) {
+  for (int j = 0; j < c; j++) {
+    const float z = x[j] * s[j];
+    const float sg = 1.f / (1.f + exp_poly(-z));
+    const float g = dy[j] * sg * (1.f + z * (1.f - sg)) * kMpSiluScale;
+    dx[j] = g * s[j];
+    ds[j] += g * x[j];
+  }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void add_pair_scaled(int c, float scale, const float* a, const float* b, float* y) {
+  for (int j = 0; j < c; j++) y[j] = a[j] + b[j];
+  if (scale != 1.f)
+    for (int j = 0; j < c; j++) y[j] *= scale;
+}
+}  // namespace
+
+void mp_silu_mod(int64_t n, int64_t hw, int c, const float* x, const float* s, float* y) {
+  const int64_t rows = n * hw;
+  row_blocks(rows, c, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) mp_silu_mod_row(c, x + r * c, s + (r / hw) * c, y + r * c);
+  });
+}
+
+void mp_silu_mod_grad(int64_t n, int64_t hw, int c, const float* x, const float* s, const float* dy, float* dx, float* ds) {
+#pragma omp parallel for schedule(dynamic, 1) if (n * hw * c >= kParallelMin)
+  for (int64_t i = 0; i < n; i++) {
+    float* d = ds + i * c;
+    std::fill(d, d + c, 0.f);
+    for (int64_t p = 0; p < hw; p++) {
+      const int64_t o = (i * hw + p) * c;
+      mp_silu_mod_grad_row(c, x + o, s + i * c, dy + o, dx + o, d);
+    }
+  }
+}
+
+void down2x(int64_t n, int h, int w, int c, float scale, const float* x, float* y) {
+  const int oh = h / 2, ow = w / 2;
+  row_blocks(n * oh, int64_t(ow) * c * 4, [&](int64_t r0, int64_t r1) {
+    std::vector<float> t(size_t(c) * 2);
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t img = r / oh, oy = r % oh;
+      const float* row0 = x + ((img * h + 2 * oy) * w) * c;
+      const float* row1 = row0 + int64_t(w) * c;
+      for (int ox = 0; ox < ow; ox++) {
+        float* out = y + ((img * oh + oy) * ow + ox) * c;
+        add_pair_scaled(c, 1.f, row0 + int64_t(2 * ox) * c, row0 + int64_t(2 * ox + 1) * c, t.data());
+        add_pair_scaled(c, 1.f, row1 + int64_t(2 * ox) * c, row1 + int64_t(2 * ox + 1) * c, t.data() + c);
+        add_pair_scaled(c, scale, t.data(), t.data() + c, out);
+      }
+    }
+  });
+}
+
+void up2x(int64_t n, int h, int w, int c, float scale, const float* x, float* y) {
+  const int ow = 2 * w;
+  row_blocks(n * h, int64_t(w) * c * 4, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; r++) {
+      const int64_t img = r / h, iy = r % h;
+      float* out0 = y + ((img * 2 * h + 2 * iy) * ow) * c;
+      for (int ix = 0; ix < w; ix++) {
+        const float* src = x + ((img * h + iy) * w + ix) * c;
+        scale_copy(c, scale, src, out0 + int64_t(2 * ix) * c);
+        scale_copy(c, scale, src, out0 + int64_t(2 * ix + 1) * c);
+      }
+      std::memcpy(out0 + int64_t(ow) * c, out0, sizeof(float) * size_t(ow) * c);
+    }
+  });
+}
+
 }  // namespace flow

@@ -59,4 +59,14 @@ void mp_cat_grad(int64_t rows, int na, int nb, float ca, float cb, const float* 
 void col_normalize(int fan_in, int cols, float eps, float s, const float* w, float* y);
 void col_normalize_grad(int fan_in, int cols, float eps, float s, const float* w, const float* dy, float* dw);
 
+// EDM2's modulated activation y = mp_silu(x * s[n]) for x [n, hw, c] and per-image channel scales s [n, c], and
+// its gradient: dx = g s and ds[n] = sum over hw of g x, g = dy mp_silu'(x s) (parallel over images, each summed
+// in pixel order, so the bits never depend on the thread count).
+void mp_silu_mod(int64_t n, int64_t hw, int c, const float* x, const float* s, float* y);
+void mp_silu_mod_grad(int64_t n, int64_t hw, int c, const float* x, const float* s, const float* dy, float* dx, float* ds);
+// 2x2 box resampling of NHWC images x [n, h, w, c]: down2x y [n, h/2, w/2, c] = scale (sum of each 2x2 block);
+// up2x y [n, 2h, 2w, c] = scale x repeated over each 2x2 block. Each is the other's gradient.
+void down2x(int64_t n, int h, int w, int c, float scale, const float* x, float* y);
+void up2x(int64_t n, int h, int w, int c, float scale, const float* x, float* y);
+
 }  // namespace flow

@@ -6,5 +6,7 @@ export { batchMatMul, type BatchMatMulOptions } from './batch-mat-mul';
 export { matMulABt } from './mat-mul-abt';
 export { clipByValueGrad, mpSilu, mpSiluGrad, mpSum, rowNormalize, rowNormalizeGrad } from './mp-elementwise';
 export { mpCat, mpCatGrad } from './mp-cat';
+export { mpSiluMod, mpSiluModGrad } from './mp-silu-mod';
+export { down2x, up2x } from './resample2x';
 export { colNormalize, colNormalizeGrad } from './col-normalize';
 export { NativeInputError } from './errors';

@@ -1,5 +1,5 @@
 import { Rng } from '@flow/random';
-import { batchMatMul, clipByValueGrad, colNormalize, colNormalizeGrad, mpCat, mpCatGrad, matMulABt, conv2dBackpropFilter, rowNormalize, rowNormalizeGrad, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
+import { batchMatMul, clipByValueGrad, colNormalize, colNormalizeGrad, down2x, mpCat, mpCatGrad, mpSiluMod, mpSiluModGrad, up2x, matMulABt, conv2dBackpropFilter, rowNormalize, rowNormalizeGrad, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
 
 // The addon against plain-JS float64 references (the runtime's tests compare it with tfjs's cpu backend through
 // tf.grads). Tolerance: |native - reference| <= 1e-5 * (1 + |reference|), float32 sums of <= 300 terms.
@@ -222,6 +222,58 @@ suite('@flow/native', () => {
     // Compared relative to 1e4: the zero column's entries are s dy / eps.
     expectNear(Float32Array.from(dw, (v) => v / 1e4), refD.map((v) => v / 1e4), 'colNormalizeGrad');
     expect(() => colNormalize(w, 7, 1e-4, 1, y)).toThrow(/whole rows/);
+  });
+
+  it('modulated mp_silu (per-image channel scales) and its gradient', () => {
+    const rng = new Rng(13);
+    const [n, hw, c] = [3, 49, 32]; // 4704 values per image
+    const x = normals(rng, n * hw * c);
+    const s = normals(rng, n * c);
+    const dy = normals(rng, x.length);
+    const y = new Float32Array(x.length);
+    const dx = new Float32Array(x.length);
+    const ds = new Float32Array(s.length);
+    mpSiluMod(x, s, hw, c, y);
+    mpSiluModGrad(x, s, dy, hw, c, dx, ds);
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    const scaleOf = (i: number) => s[Math.floor(i / (hw * c)) * c + (i % c)];
+    const g = Float64Array.from(x, (v, i) => {
+      const z = v * scaleOf(i);
+      return (dy[i] * sig(z) * (1 + z * (1 - sig(z)))) / 0.596;
+    });
+    expectNear(y, Float64Array.from(x, (v, i) => (v * scaleOf(i) * sig(v * scaleOf(i))) / 0.596), 'mpSiluMod');
+    expectNear(dx, Float64Array.from(g, (v, i) => v * scaleOf(i)), 'mpSiluModGrad dx');
+    const refS = new Float64Array(s.length);
+    g.forEach((v, i) => (refS[Math.floor(i / (hw * c)) * c + (i % c)] += v * x[i]));
+    expectNear(ds, refS, 'mpSiluModGrad ds');
+  });
+
+  it('2x2 box down- and upsampling (each the adjoint of the other)', () => {
+    const rng = new Rng(14);
+    const [n, h, w, c] = [2, 6, 4, 5];
+    const x = normals(rng, n * h * w * c);
+    const d = new Float32Array(x.length / 4);
+    down2x(x, h, w, c, 0.25, d);
+    const at = (img: number, yy: number, xx: number, ch: number) => x[((img * h + yy) * w + xx) * c + ch];
+    const refD = Float64Array.from(d, (_, i) => {
+      const ch = i % c;
+      const ox = Math.floor(i / c) % (w / 2);
+      const oy = Math.floor(i / (c * (w / 2))) % (h / 2);
+      const img = Math.floor(i / (c * (w / 2) * (h / 2)));
+      return 0.25 * (at(img, 2 * oy, 2 * ox, ch) + at(img, 2 * oy, 2 * ox + 1, ch) + at(img, 2 * oy + 1, 2 * ox, ch) + at(img, 2 * oy + 1, 2 * ox + 1, ch));
+    });
+    expectNear(d, refD, 'down2x');
+    const u = new Float32Array(x.length);
+    up2x(d, h / 2, w / 2, c, 2, u);
+    const refU = Float64Array.from(u, (_, i) => {
+      const ch = i % c;
+      const xx = Math.floor(i / c) % w;
+      const yy = Math.floor(i / (c * w)) % h;
+      const img = Math.floor(i / (c * w * h));
+      return 2 * d[((img * (h / 2) + (yy >> 1)) * (w / 2) + (xx >> 1)) * c + ch];
+    });
+    expectNear(u, refU, 'up2x');
+    expect(() => down2x(x.subarray(0, 2 * 5 * 4 * 5), 5, 4, 5, 1, d)).toThrow(/even/);
   });
 
   it('gives bit-identical results for a fixed thread count', () => {

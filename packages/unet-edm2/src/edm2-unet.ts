@@ -4,7 +4,7 @@ import { configFlags, type Edm2Flags, type UnetConfig } from './config';
 import { UnetInputError } from './errors';
 import { toVariable } from './to-variable';
 import { applyWeight, effectiveWeight, forcedNormalized } from './mp-conv';
-import { downsample2x, mpCat, mpFourier, mpSilu, mpSum, normalize, pixelNorm, plainFourier, rmsGroupNorm, scaledConcat, silu } from './mp-ops';
+import { downsample2x, mpCat, mpFourier, mpSilu, mpSiluModulated, mpSum, normalize, pixelNorm, plainFourier, rmsGroupNorm, scaledConcat, silu } from './mp-ops';
 import { bufferSpecs, layerFanIn, parameterSpecs, type ParameterSpec } from './parameter-specs';
 import { flowPrecond } from './preconditioning';
 import { unetLayout, type BlockSpec, type LayerSpec, type UnetLayout } from './unet-layout';
@@ -158,7 +158,9 @@ export class Edm2Unet {
       let y = this.layer(this.act(this.pre(x)), b.layers.convRes0);
       const gain = this.flags.learnedGains ? this.variables[`${b.name}.emb_gain`] : 1;
       const c = tf.add(this.layer(emb, b.layers.embLinear, gain), 1);
-      y = this.act(tf.mul(this.pre(y), tf.reshape(c, [c.shape[0], 1, 1, b.cout])));
+      y = this.flags.mpFixedFunction
+        ? mpSiluModulated(this.pre(y) as tf.Tensor4D, c as tf.Tensor2D)
+        : this.act(tf.mul(this.pre(y), tf.reshape(c, [c.shape[0], 1, 1, b.cout])));
       y = this.dropout(y, opts);
       y = this.layer(y, b.layers.convRes1);
       if (b.flavor === 'dec' && b.layers.convSkip) x = this.layer(x, b.layers.convSkip) as tf.Tensor4D;

@@ -3,13 +3,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '@flow/random';
 import { initBackend } from '@flow/runtime';
 import { isNativeAvailable, nativeUnavailableReason } from '@flow/native';
-import { mpCat, mpSilu, mpSum, normalize, pixelNorm } from './mp-ops';
+import { downsample2x, mpCat, mpSilu, mpSiluModulated, mpSum, normalize, pixelNorm, upsample2x } from './mp-ops';
 import { effectiveWeight, forcedNormalized } from './mp-conv';
 import { createEdm2Unet } from './edm2-unet';
 import { defaultUnetConfig } from './config';
 
 // The fused kernels of the runtime's native engine (mp_silu, normalize over the last axis, weight normalisation,
-// mp_cat, mp_sum) against the composite
+// mp_cat, mp_sum, the modulated activation, 2x2 resampling) against the composite
 // on the cpu backend, values and gradients. Tolerance: |fused - cpu| <= 1e-5 (1 + |cpu|) per element for the ops
 // (float32 sums in another order); the whole network's loss and weight gradients within 1e-4 of their scale.
 const available = isNativeAvailable();
@@ -99,6 +99,31 @@ suite('fused ops on the native engine', () => {
     native.outs.forEach((o, i) => {
       const worst = worstRelative(o, cpu.outs[i]);
       if (!(worst <= 1e-5)) throw new Error(`${labels[i]}: worst relative difference ${worst}`);
+    });
+  });
+
+  it('the modulated activation mp_silu(x c) and 2x2 down/upsampling match the composite, values and gradients', async () => {
+    const run = async (backend: string) => {
+      await initBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.tensor(data.subarray(0, 2 * 6 * 6 * 16), [2, 6, 6, 16]) as tf.Tensor4D;
+        const c = tf.tensor(dyData.subarray(0, 32), [2, 16]) as tf.Tensor2D;
+        const g6 = tf.tensor(dyData.subarray(0, x.size), x.shape);
+        const g3 = tf.tensor(dyData.subarray(100, 100 + x.size / 4), [2, 3, 3, 16]);
+        const g12 = tf.tensor(new Rng(7).fillNormal(new Float32Array(x.size * 4)), [2, 12, 12, 16]);
+        const f = (a: tf.Tensor, s: tf.Tensor) =>
+          tf.addN([tf.sum(tf.mul(mpSiluModulated(a as tf.Tensor4D, s as tf.Tensor2D), g6)), tf.sum(tf.mul(downsample2x(a as tf.Tensor4D), g3)), tf.sum(tf.mul(upsample2x(a as tf.Tensor4D), g12))]);
+        const fused = ['FlowMpSiluMod', 'FlowDown2x', 'FlowUp2x'].every((k) => tf.getKernel(k, tf.getBackend()) !== undefined);
+        return { fused, outs: [mpSiluModulated(x, c), downsample2x(x), upsample2x(x), ...tf.grads(f)([x, c])].map((t) => t.dataSync()) };
+      });
+    };
+    const cpu = await run('cpu');
+    const native = await run('native');
+    expect(native.fused).toBe(true);
+    expect(cpu.fused).toBe(false);
+    ['modulated', 'down', 'up', 'dx', 'dc'].forEach((label, i) => {
+      const worst = worstRelative(native.outs[i], cpu.outs[i]);
+      if (!(worst <= 1e-5)) throw new Error(`${label}: worst relative difference ${worst}`);
     });
   });
 
