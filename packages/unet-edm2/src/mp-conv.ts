@@ -1,26 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hasKernels } from './has-kernels';
+import { runFused } from './run-fused';
 import { normalize } from './mp-ops';
 
-// Weight normalisation with its scale as one fused kernel pair where a backend registers it (the native engine):
-// one call forward and one backward instead of ~7 kernels and a ~15-kernel gradient chain per layer and step.
+// Weight normalisation with its scale as one fused kernel pair where a backend registers it (the native engine,
+// with its gradient rule): one call forward and one backward instead of ~7 kernels and a ~15-kernel gradient
+// chain per layer and step.
 const FUSED_WEIGHT_NORM = 'FlowWeightNorm';
 const FUSED_WEIGHT_NORM_GRAD = 'FlowWeightNormGrad';
 const EPS = 1e-4;
 
-function fusedWeightNorm(w: tf.Tensor, scale: number): tf.Tensor {
-  const f = tf.customGrad(((v: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([v]);
-    return {
-      value: tf.engine().runKernel(FUSED_WEIGHT_NORM, { w: v }, { eps: EPS, scale }) as tf.Tensor,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(FUSED_WEIGHT_NORM_GRAD, { w: saved[0], dy }, { eps: EPS, scale }) as tf.Tensor,
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(w);
-}
-
-function canFuse(w: tf.Tensor): boolean {
-  return w.dtype === 'float32' && w.rank >= 2 && w.size > 0 && hasKernels(FUSED_WEIGHT_NORM, FUSED_WEIGHT_NORM_GRAD);
+function fusedWeightNorm(w: tf.Tensor, scale: number): tf.Tensor | undefined {
+  if (w.dtype !== 'float32' || w.rank < 2 || w.size === 0) return undefined;
+  return runFused(FUSED_WEIGHT_NORM, [FUSED_WEIGHT_NORM_GRAD], { w }, { eps: EPS, scale });
 }
 
 /** All axes of a stored weight except the output-channel axis (the last, in tfjs layout). */
@@ -37,11 +28,8 @@ function inputAxes(w: tf.Tensor): number[] {
 export function effectiveWeight(w: tf.Tensor, fanIn: number, gain: number | tf.Tensor, mp: boolean): tf.Tensor {
   return tf.tidy(() => {
     if (!mp) return typeof gain === 'number' && gain === 1 ? tf.clone(w) : tf.mul(w, gain);
-    if (canFuse(w)) {
-      // fan_in as the layer states it is the weight's size over its output channels (checked by parameterSpecs).
-      if (typeof gain === 'number') return fusedWeightNorm(w, gain / Math.sqrt(fanIn));
-      return tf.mul(fusedWeightNorm(w, 1 / Math.sqrt(fanIn)), gain);
-    }
+    const fused = fusedWeightNorm(w, typeof gain === 'number' ? gain / Math.sqrt(fanIn) : 1 / Math.sqrt(fanIn));
+    if (fused) return typeof gain === 'number' ? fused : tf.mul(fused, gain);
     const scale = typeof gain === 'number' ? gain / Math.sqrt(fanIn) : tf.mul(gain, 1 / Math.sqrt(fanIn));
     return tf.mul(normalize(w, inputAxes(w)), scale);
   });
@@ -49,8 +37,7 @@ export function effectiveWeight(w: tf.Tensor, fanIn: number, gain: number | tf.T
 
 /** The stored weight rewritten to its normalised value (EDM2's forced weight normalisation). */
 export function forcedNormalized(w: tf.Tensor): tf.Tensor {
-  if (canFuse(w)) return fusedWeightNorm(w, 1);
-  return normalize(w, inputAxes(w));
+  return fusedWeightNorm(w, 1) ?? normalize(w, inputAxes(w));
 }
 
 /** Applies a fully-connected ([cin, cout]) or convolution ([k, k, cin, cout], 'same' padding) weight. */

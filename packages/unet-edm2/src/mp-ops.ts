@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hasKernels } from './has-kernels';
+import { runFused } from './run-fused';
 
 // The fixed-function building blocks of EDM2 (networks_edm2.py, paper Appendix B.2), on NHWC tensors.
 
@@ -7,21 +8,11 @@ import { hasKernels } from './has-kernels';
 const FUSED_ROW_NORMALIZE = 'FlowRowNormalize';
 const FUSED_ROW_NORMALIZE_GRAD = 'FlowRowNormalizeGrad';
 
-function fusedRowNormalize(x: tf.Tensor, eps: number): tf.Tensor {
-  const f = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([t]);
-    return {
-      value: tf.engine().runKernel(FUSED_ROW_NORMALIZE, { x: t }, { eps }) as tf.Tensor,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(FUSED_ROW_NORMALIZE_GRAD, { x: saved[0], dy }, { eps }) as tf.Tensor,
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(x);
-}
-
 /** EDM2 `normalize`: x / (eps + |x| / sqrt(n)) over `axes`, so the RMS over those axes becomes 1. */
 export function normalize(x: tf.Tensor, axes: number[], eps = 1e-4): tf.Tensor {
   const lastOnly = axes.length === 1 && (axes[0] === x.rank - 1 || axes[0] === -1);
-  if (lastOnly && x.dtype === 'float32' && x.size > 0 && hasKernels(FUSED_ROW_NORMALIZE, FUSED_ROW_NORMALIZE_GRAD)) return fusedRowNormalize(x, eps);
+  const fused = lastOnly && x.dtype === 'float32' && x.size > 0 ? runFused(FUSED_ROW_NORMALIZE, [FUSED_ROW_NORMALIZE_GRAD], { x }, { eps }) : undefined;
+  if (fused) return fused;
   return tf.tidy(() => {
     let n = 1;
     for (const a of axes) n *= x.shape[a < 0 ? x.rank + a : a];
@@ -40,17 +31,10 @@ export function pixelNorm(x: tf.Tensor, eps = 1e-4): tf.Tensor {
 const FUSED_MP_SILU = 'FlowMpSilu';
 const FUSED_MP_SILU_GRAD = 'FlowMpSiluGrad';
 
-const fusedMpSilu = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([x]);
-  return {
-    value: tf.engine().runKernel(FUSED_MP_SILU, { x }, {}) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(FUSED_MP_SILU_GRAD, { x: saved[0], dy }, {}) as tf.Tensor,
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]);
-
 /** Magnitude-preserving SiLU: silu(x) / 0.596 (E[silu(x)^2] = 0.596^2 for x ~ N(0, 1)). */
 export function mpSilu(x: tf.Tensor): tf.Tensor {
-  if (x.dtype === 'float32' && hasKernels(FUSED_MP_SILU, FUSED_MP_SILU_GRAD)) return fusedMpSilu(x);
+  const fused = x.dtype === 'float32' ? runFused(FUSED_MP_SILU, [FUSED_MP_SILU_GRAD], { x }) : undefined;
+  if (fused) return fused;
   return tf.tidy(() => tf.mul(tf.mul(x, tf.sigmoid(x)), 1 / 0.596));
 }
 
@@ -87,17 +71,12 @@ const FUSED_MP_SUM = 'FlowMpSum';
 const FUSED_MP_CAT = 'FlowMpCat';
 const FUSED_MP_CAT_GRAD = 'FlowMpCatGrad';
 
-const fusedMpSum = (ca: number, cb: number) =>
-  tf.customGrad(((a: tf.Tensor, b: tf.Tensor) => ({
-    value: tf.engine().runKernel(FUSED_MP_SUM, { a, b }, { ca, cb }) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor) => [tf.mul(dy, ca), tf.mul(dy, cb)],
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-
 /** Magnitude-preserving sum: lerp(a, b, t) / sqrt((1 - t)^2 + t^2). */
 export function mpSum(a: tf.Tensor, b: tf.Tensor, t = 0.5): tf.Tensor {
   const s = 1 / Math.sqrt((1 - t) ** 2 + t ** 2);
   const [ca, cb] = [(1 - t) * s, t * s];
-  if (a.dtype === 'float32' && b.dtype === 'float32' && a.shape.join(',') === b.shape.join(',') && hasKernels(FUSED_MP_SUM)) return fusedMpSum(ca, cb)(a, b);
+  const fused = a.dtype === 'float32' && b.dtype === 'float32' && a.shape.join(',') === b.shape.join(',') ? runFused(FUSED_MP_SUM, [], { a, b }, { ca, cb }) : undefined;
+  if (fused) return fused;
   return tf.tidy(() => tf.add(tf.mul(a, ca), tf.mul(b, cb)));
 }
 
@@ -161,28 +140,18 @@ export function rmsGroupNorm(x: tf.Tensor, maxGroups = 32, eps = 1e-4): tf.Tenso
 const FUSED_DOWN_2X = 'FlowDown2x';
 const FUSED_UP_2X = 'FlowUp2x';
 
-const fusedResample = (up: boolean) =>
-  tf.customGrad(((x: tf.Tensor) => ({
-    value: tf.engine().runKernel(up ? FUSED_UP_2X : FUSED_DOWN_2X, { x }, { scale: up ? 1 : 0.25 }) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor) => tf.engine().runKernel(up ? FUSED_DOWN_2X : FUSED_UP_2X, { x: dy }, { scale: up ? 1 : 0.25 }) as tf.Tensor,
-  })) as unknown as Parameters<typeof tf.customGrad>[0]);
-const fusedDown2x = fusedResample(false);
-const fusedUp2x = fusedResample(true);
-
-function canResample(x: tf.Tensor4D): boolean {
-  return x.dtype === 'float32' && x.size > 0 && hasKernels(FUSED_DOWN_2X, FUSED_UP_2X);
-}
-
 /** 2x2 box-filter downsampling (EDM2's resample 'down' with filter [1, 1]); reshapes only, so every backend differentiates it. */
 export function downsample2x(x: tf.Tensor4D): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  if (h % 2 === 0 && w % 2 === 0 && canResample(x)) return fusedDown2x(x) as tf.Tensor4D;
+  const fused = h % 2 === 0 && w % 2 === 0 && x.dtype === 'float32' && x.size > 0 ? runFused(FUSED_DOWN_2X, [FUSED_UP_2X], { x }, { scale: 0.25 }) : undefined;
+  if (fused) return fused as tf.Tensor4D;
   return tf.tidy(() => tf.mean(tf.reshape(x, [n, h / 2, 2, w / 2, 2, c]), [2, 4]) as tf.Tensor4D);
 }
 
 /** Nearest-neighbour 2x upsampling (EDM2's resample 'up' with filter [1, 1]). */
 export function upsample2x(x: tf.Tensor4D): tf.Tensor4D {
-  if (canResample(x)) return fusedUp2x(x) as tf.Tensor4D;
+  const fused = x.dtype === 'float32' && x.size > 0 ? runFused(FUSED_UP_2X, [FUSED_DOWN_2X], { x }, { scale: 1 }) : undefined;
+  if (fused) return fused as tf.Tensor4D;
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
     const y = tf.mul(tf.reshape(x, [n, h, 1, w, 1, c]), tf.ones([1, 1, 2, 1, 2, 1]));
