@@ -366,6 +366,23 @@ napi_value Resample2x(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// peakGflops(threads, seconds) -> { gflops, isa }
+napi_value PeakGflops(napi_env env, napi_callback_info info) {
+  Args a;
+  double threads, seconds;
+  if (!get_args(env, info, a, 2) || !number(a, 0, &threads) || !number(a, 1, &seconds)) return nullptr;
+  if (threads < 1 || !(seconds > 0)) return fail(env, "threads must be >= 1 and seconds > 0"), nullptr;
+  const char* isa = "";
+  const double g = flow::peak_gflops(int(threads), seconds, &isa);
+  napi_value out, gv, iv;
+  napi_create_object(env, &out);
+  napi_create_double(env, g, &gv);
+  napi_create_string_utf8(env, isa, NAPI_AUTO_LENGTH, &iv);
+  napi_set_named_property(env, out, "gflops", gv);
+  napi_set_named_property(env, out, "isa", iv);
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   std::string error;
   if (!flow::load_blas(&error)) {
@@ -388,6 +405,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"mpSum", nullptr, MpSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpCat", nullptr, MpCat, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpCatGrad", nullptr, MpCatGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"peakGflops", nullptr, PeakGflops, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSiluMod", nullptr, MpSiluMod, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSiluModGrad", nullptr, MpSiluModGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"resample2x", nullptr, Resample2x, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,5 +1,6 @@
 #include "kernels.h"
 
+#include <immintrin.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -589,6 +590,65 @@ void up2x(int64_t n, int h, int w, int c, float scale, const float* x, float* y)
       std::memcpy(out0 + int64_t(ow) * c, out0, sizeof(float) * size_t(ow) * c);
     }
   });
+}
+
+namespace {
+// 12 independent FMA chains per thread hide the FMA latency (4 cycles on 2 ports); the result depends on every
+// chain so the compiler keeps the work. `iters` rounds of 12 FMAs on the vector width.
+#define FLOW_FMA_CHAINS(V, SET1, FMA, ADD, STORE, LANES)                  \
+  V a[12];                                                                \
+  for (int j = 0; j < 12; j++) a[j] = SET1(1.f + float(j) * 1e-3f);       \
+  const V m = SET1(0.999999f), c = SET1(1e-7f);                           \
+  for (int64_t i = 0; i < iters; i++)                                     \
+    for (int j = 0; j < 12; j++) a[j] = FMA(a[j], m, c);                  \
+  V s = a[0];                                                             \
+  for (int j = 1; j < 12; j++) s = ADD(s, a[j]);                          \
+  float out[LANES];                                                       \
+  STORE(out, s);                                                          \
+  float r = 0.f;                                                          \
+  for (int k = 0; k < LANES; k++) r += out[k];                            \
+  return r;
+
+__attribute__((target("avx512f,fma"))) float run_avx512(int64_t iters) {
+  FLOW_FMA_CHAINS(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, _mm512_storeu_ps, 16)
+}
+__attribute__((target("avx2,fma"))) float run_avx2(int64_t iters) {
+  FLOW_FMA_CHAINS(__m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, _mm256_storeu_ps, 8)
+}
+inline __m128 mul_add_sse(__m128 a, __m128 b, __m128 c) { return _mm_add_ps(_mm_mul_ps(a, b), c); }
+float run_sse(int64_t iters) {
+  FLOW_FMA_CHAINS(__m128, _mm_set1_ps, mul_add_sse, _mm_add_ps, _mm_storeu_ps, 4)
+}
+#undef FLOW_FMA_CHAINS
+}  // namespace
+
+double peak_gflops(int threads, double seconds, const char** isa) {
+  int lanes = 4;
+  float (*body)(int64_t) = run_sse;
+  *isa = "sse (mul+add)";
+  if (__builtin_cpu_supports("avx512f")) {
+    lanes = 16, body = run_avx512, *isa = "avx512 fma";
+  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    lanes = 8, body = run_avx2, *isa = "avx2 fma";
+  }
+  threads = std::max(1, threads);
+  // Calibrate on one thread, then time every thread running the same count.
+  int64_t iters = 1 << 16;
+  for (;;) {
+    const double t0 = omp_get_wtime();
+    volatile float sink = body(iters);
+    (void)sink;
+    if (omp_get_wtime() - t0 > seconds / 4 || iters > (int64_t(1) << 40)) break;
+    iters *= 2;
+  }
+  const double t0 = omp_get_wtime();
+  float total = 0.f;
+#pragma omp parallel for num_threads(threads) schedule(static, 1) reduction(+ : total)
+  for (int t = 0; t < threads; t++) total += body(iters);
+  const double dt = omp_get_wtime() - t0;
+  volatile float sink = total;
+  (void)sink;
+  return double(threads) * double(iters) * 12.0 * lanes * 2.0 / dt / 1e9;
 }
 
 }  // namespace flow

@@ -69,4 +69,8 @@ void mp_silu_mod_grad(int64_t n, int64_t hw, int c, const float* x, const float*
 void down2x(int64_t n, int h, int w, int c, float scale, const float* x, float* y);
 void up2x(int64_t n, int h, int w, int c, float scale, const float* x, float* y);
 
+// Peak float32 FMA throughput: `threads` threads each run independent FMA chains on registers for ~`seconds`
+// (AVX-512, else AVX2+FMA, else SSE mul+add, picked at run time). Returns GFLOP/s; *isa names the path taken.
+double peak_gflops(int threads, double seconds, const char** isa);
+
 }  // namespace flow

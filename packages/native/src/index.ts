@@ -9,4 +9,5 @@ export { mpCat, mpCatGrad } from './mp-cat';
 export { mpSiluMod, mpSiluModGrad } from './mp-silu-mod';
 export { down2x, up2x } from './resample2x';
 export { colNormalize, colNormalizeGrad } from './col-normalize';
+export { peakGflops } from './peak-gflops';
 export { NativeInputError } from './errors';

@@ -1,5 +1,5 @@
 import { Rng } from '@flow/random';
-import { batchMatMul, clipByValueGrad, colNormalize, colNormalizeGrad, down2x, mpCat, mpCatGrad, mpSiluMod, mpSiluModGrad, up2x, matMulABt, conv2dBackpropFilter, rowNormalize, rowNormalizeGrad, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
+import { peakGflops, batchMatMul, clipByValueGrad, colNormalize, colNormalizeGrad, down2x, mpCat, mpCatGrad, mpSiluMod, mpSiluModGrad, up2x, matMulABt, conv2dBackpropFilter, rowNormalize, rowNormalizeGrad, conv2dBackpropInput, conv2dForward, getNativeThreads, isNativeAvailable, mpSilu, mpSiluGrad, mpSum, nativeInfo, nativeUnavailableReason, NativeInputError, setNativeThreads, type Conv2DGeometry } from '../src';
 
 // The addon against plain-JS float64 references (the runtime's tests compare it with tfjs's cpu backend through
 // tf.grads). Tolerance: |native - reference| <= 1e-5 * (1 + |reference|), float32 sums of <= 300 terms.
@@ -274,6 +274,13 @@ suite('@flow/native', () => {
     });
     expectNear(u, refU, 'up2x');
     expect(() => down2x(x.subarray(0, 2 * 5 * 4 * 5), 5, 4, 5, 1, d)).toThrow(/even/);
+  });
+
+  it('measures its peak FMA rate on the instruction set picked at run time', () => {
+    const p = peakGflops(1, 0.02);
+    expect(['avx512 fma', 'avx2 fma', 'sse (mul+add)']).toContain(p.isa);
+    expect(p.gflops).toBeGreaterThan(0.5);
+    expect(() => peakGflops(0)).toThrow(NativeInputError);
   });
 
   it('gives bit-identical results for a fixed thread count', () => {
