@@ -241,7 +241,86 @@ void col2im_gather(const ConvGeom& g, const float* cols, int64_t n0, int64_t n1,
 }
 }  // namespace
 
+
+namespace {
+// Direct 3x3 'same' stride-1 convolution for output channels in multiples of 16 (AVX-512): the U-Net's small
+// channel counts (16-64) make im2col + sgemm a 9x copy plus an sgemm with 16-32 columns; here each thread pads one
+// image (a 1x copy) and keeps NP pixels x NV 16-lane vectors of outputs in registers over the 9 taps and the input
+// channels. Every output is summed by one thread in a fixed order (taps, then input channels), so the bits do not
+// depend on the thread count.
+template <int NV, int NP>
+__attribute__((target("avx512f"), always_inline)) inline void direct3x3_block(const float* xp, int64_t row_stride, int c, int co,
+                                                                                  const float* f, float* y) {
+  __m512 acc[NP][NV];
+  for (int p = 0; p < NP; p++)
+    for (int v = 0; v < NV; v++) acc[p][v] = _mm512_setzero_ps();
+  for (int ky = 0; ky < 3; ky++)
+    for (int kx = 0; kx < 3; kx++) {
+      const float* xt = xp + ky * row_stride + int64_t(kx) * c;
+      const float* ft = f + int64_t(ky * 3 + kx) * c * co;
+      for (int ci = 0; ci < c; ci++) {
+        __m512 fv[NV];
+        for (int v = 0; v < NV; v++) fv[v] = _mm512_loadu_ps(ft + int64_t(ci) * co + 16 * v);
+        for (int p = 0; p < NP; p++) {
+          const __m512 xb = _mm512_set1_ps(xt[int64_t(p) * c + ci]);
+          for (int v = 0; v < NV; v++) acc[p][v] = _mm512_fmadd_ps(xb, fv[v], acc[p][v]);
+        }
+      }
+    }
+  for (int p = 0; p < NP; p++)
+    for (int v = 0; v < NV; v++) _mm512_storeu_ps(y + int64_t(p) * co + 16 * v, acc[p][v]);
+}
+
+template <int NV, int NP>
+__attribute__((target("avx512f"))) void direct3x3_row(const float* xp, int64_t row_stride, int w, int c, int co, int co0, const float* f,
+                                                      float* y) {
+  int ox = 0;
+  for (; ox + NP <= w; ox += NP) direct3x3_block<NV, NP>(xp + int64_t(ox) * c, row_stride, c, co, f + co0, y + int64_t(ox) * co + co0);
+  for (; ox < w; ox++) direct3x3_block<NV, 1>(xp + int64_t(ox) * c, row_stride, c, co, f + co0, y + int64_t(ox) * co + co0);
+}
+
+__attribute__((target("avx512f"))) void direct3x3_image(const float* x, int h, int w, int c, int co, const float* f, float* y, float* pad) {
+  const int64_t row_stride = int64_t(w + 2) * c;
+  std::fill(pad, pad + (h + 2) * row_stride, 0.f);
+  for (int r = 0; r < h; r++) std::memcpy(pad + (r + 1) * row_stride + c, x + int64_t(r) * w * c, sizeof(float) * size_t(w) * c);
+  for (int oy = 0; oy < h; oy++) {
+    const float* xp = pad + oy * row_stride;
+    float* yr = y + int64_t(oy) * w * co;
+    int co0 = 0;
+    for (; co0 + 32 <= co; co0 += 32) direct3x3_row<2, 6>(xp, row_stride, w, c, co, co0, f, yr);
+    for (; co0 < co; co0 += 16) direct3x3_row<1, 12>(xp, row_stride, w, c, co, co0, f, yr);
+  }
+}
+}  // namespace
+
+bool direct3x3_applies(const ConvGeom& g) {
+  static const bool avx512 = __builtin_cpu_supports("avx512f");
+  return avx512 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.pt == 1 && g.pl == 1 &&
+         g.oh == g.h && g.ow == g.w && g.co % 16 == 0 && g.c >= 1;
+}
+
+// y = conv(x, f) for direct3x3_applies geometries: one image per piece, pieces taken by free threads.
+void direct3x3(const ConvGeom& g, const float* x, const float* f, float* y) {
+  const int64_t in_img = int64_t(g.h) * g.w * g.c, out_img = int64_t(g.h) * g.w * g.co;
+  const int64_t pad_floats = int64_t(g.h + 2) * (g.w + 2) * g.c;
+#pragma omp parallel for schedule(dynamic, 1) if (g.n > 1 && double(g.n) * out_img * g.c * 9 >= double(kParallelMin) * 16)
+  for (int i = 0; i < g.n; i++) direct3x3_image(x + i * in_img, g.h, g.w, g.c, g.co, f, y + i * out_img, thread_scratch(pad_floats));
+}
+
+// dx = the 3x3 'same' convolution of dy with the filter flipped in space and transposed in channels.
+void direct3x3_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx) {
+  std::vector<float> ft(size_t(9) * g.c * g.co);
+  for (int t = 0; t < 9; t++)
+    for (int ci = 0; ci < g.c; ci++)
+      for (int o = 0; o < g.co; o++) ft[(size_t(8 - t) * g.co + o) * g.c + ci] = f[(size_t(t) * g.c + ci) * g.co + o];
+  ConvGeom t = g;
+  t.c = g.co;
+  t.co = g.c;
+  direct3x3(t, dy, ft.data(), dx);
+}
+
 void conv2d_forward(const ConvGeom& g, const float* x, const float* f, float* y) {
+  if (direct3x3_applies(g)) return direct3x3(g, x, f, y);
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t M = int64_t(g.n) * g.oh * g.ow;
   if (is_pointwise(g)) {
@@ -261,6 +340,9 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* f, float* y)
 }
 
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, float* dx) {
+  ConvGeom t = g;
+  std::swap(t.c, t.co);
+  if (direct3x3_applies(t)) return direct3x3_backprop_input(g, dy, f, dx);
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t plane = int64_t(g.oh) * g.ow;
   if (is_pointwise(g)) {
