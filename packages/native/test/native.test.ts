@@ -126,8 +126,8 @@ suite('@flow/native', () => {
     expect(() => matMulABt(a, b, new Float32Array(m * n), m, 0, k)).toThrow(/n: expected a positive integer/);
   });
 
-  it.each([[geometry(2, 7, 13, 48, 3, 5, 1, 1)], [geometry(3, 4, 9, 16, 3, 32, 1, 1)], [geometry(2, 6, 7, 3, 3, 4, 1, 1)]])(
-    'conv2d backprop-input matches the float64 scatter of dy through the filter %#',
+  it.each([[geometry(2, 7, 13, 48, 3, 5, 1, 1)], [geometry(3, 4, 9, 16, 3, 32, 1, 1)], [geometry(2, 5, 6, 7, 3, 16, 1, 1)], [geometry(2, 6, 7, 3, 3, 4, 1, 1)]])(
+    'conv2d backprop-input and backprop-filter match float64 loops %#',
     (g) => {
       const rng = new Rng(21);
       const f = normals(rng, 9 * g.inChannels * g.outChannels);
@@ -147,6 +147,23 @@ suite('@flow/native', () => {
                   ref[((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + ci] += dy[((n * g.outHeight + oy) * g.outWidth + ox) * g.outChannels + o] * f[(t * g.inChannels + ci) * g.outChannels + o];
             }
       expectNear(dx, ref, 'backprop-input');
+      // df[t, ci, o] = sum over output pixels of x at the tap's input pixel times dy.
+      const x = normals(rng, dx.length);
+      const df = new Float32Array(f.length);
+      conv2dBackpropFilter(x, dy, df, g);
+      const refF = new Float64Array(f.length);
+      for (let n = 0; n < g.batchSize; n++)
+        for (let oy = 0; oy < g.outHeight; oy++)
+          for (let ox = 0; ox < g.outWidth; ox++)
+            for (let t = 0; t < 9; t++) {
+              const iy = oy - g.padTop + Math.floor(t / 3);
+              const ix = ox - g.padLeft + (t % 3);
+              if (iy < 0 || iy >= g.inHeight || ix < 0 || ix >= g.inWidth) continue;
+              for (let ci = 0; ci < g.inChannels; ci++)
+                for (let o = 0; o < g.outChannels; o++)
+                  refF[(t * g.inChannels + ci) * g.outChannels + o] += x[((n * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + ci] * dy[((n * g.outHeight + oy) * g.outWidth + ox) * g.outChannels + o];
+            }
+      expectNear(df, refF, 'backprop-filter');
     },
   );
 
