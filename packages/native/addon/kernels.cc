@@ -319,67 +319,6 @@ void direct3x3_backprop_input(const ConvGeom& g, const float* dy, const float* f
   direct3x3(t, dy, ft.data(), dx);
 }
 
-
-namespace {
-// Filter gradient of the direct 3x3 path: each piece owns one block of the filter gradient (one tap, NC input
-// channels, NV 16-lane vectors of output channels) in registers and runs over every pixel of every image, adding
-// each image's register sum to its block in image order. Pieces are fixed by the problem, so the bits do not depend
-// on the thread count.
-template <int NV, int NC>
-__attribute__((target("avx512f"))) void direct3x3_filter_block(const ConvGeom& g, const float* xp, const float* dy, int tap, int ci0, int nc, int co0,
-                                                               float* df) {
-  const int64_t row_stride = int64_t(g.w + 2) * g.c, img_stride = int64_t(g.h + 2) * row_stride;
-  const int ky = tap / 3, kx = tap % 3;
-  __m512 tot[NC][NV];
-  for (int i = 0; i < NC; i++)
-    for (int v = 0; v < NV; v++) tot[i][v] = _mm512_setzero_ps();
-  for (int n = 0; n < g.n; n++) {
-    __m512 acc[NC][NV];
-    for (int i = 0; i < NC; i++)
-      for (int v = 0; v < NV; v++) acc[i][v] = _mm512_setzero_ps();
-    for (int oy = 0; oy < g.h; oy++) {
-      const float* xr = xp + n * img_stride + (oy + ky) * row_stride + int64_t(kx) * g.c + ci0;
-      const float* dr = dy + ((int64_t(n) * g.h + oy) * g.w) * g.co + co0;
-      for (int ox = 0; ox < g.w; ox++) {
-        __m512 d[NV];
-        for (int v = 0; v < NV; v++) d[v] = _mm512_loadu_ps(dr + int64_t(ox) * g.co + 16 * v);
-        const float* xv = xr + int64_t(ox) * g.c;
-        for (int i = 0; i < NC; i++) {
-          if (i >= nc) break;
-          const __m512 xb = _mm512_set1_ps(xv[i]);
-          for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(xb, d[v], acc[i][v]);
-        }
-      }
-    }
-    for (int i = 0; i < NC; i++)
-      for (int v = 0; v < NV; v++) tot[i][v] = _mm512_add_ps(tot[i][v], acc[i][v]);
-  }
-  for (int i = 0; i < nc; i++)
-    for (int v = 0; v < NV; v++) _mm512_storeu_ps(df + (int64_t(tap) * g.c + ci0 + i) * g.co + co0 + 16 * v, tot[i][v]);
-}
-}  // namespace
-
-// df = sum over pixels of patches^T dy for direct3x3_applies geometries.
-void direct3x3_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* df) {
-  const int64_t row_stride = int64_t(g.w + 2) * g.c, img_stride = int64_t(g.h + 2) * row_stride;
-  float* xp = scratch(int64_t(g.n) * img_stride, kPatches);
-  std::fill(xp, xp + int64_t(g.n) * img_stride, 0.f);
-  for (int n = 0; n < g.n; n++)
-    for (int r = 0; r < g.h; r++)
-      std::memcpy(xp + n * img_stride + (r + 1) * row_stride + g.c, x + (int64_t(n) * g.h + r) * g.w * g.c, sizeof(float) * size_t(g.w) * g.c);
-  const bool wide = g.co % 32 == 0;  // 2 vectors x 6 channels, else 1 vector x 12 channels
-  const int nc = wide ? 6 : 12, cob = wide ? 32 : 16;
-  const int cblocks = (g.c + nc - 1) / nc, oblocks = g.co / cob;
-  const int pieces = 9 * cblocks * oblocks;
-#pragma omp parallel for schedule(dynamic, 1) if (double(g.n) * g.h * g.w * g.c * g.co * 9 >= double(kParallelMin) * 16)
-  for (int p = 0; p < pieces; p++) {
-    const int tap = p / (cblocks * oblocks), cb = (p / oblocks) % cblocks, ob = p % oblocks;
-    const int ci0 = cb * nc, n_here = std::min(nc, g.c - ci0);
-    if (wide) direct3x3_filter_block<2, 6>(g, xp, dy, tap, ci0, n_here, ob * cob, df);
-    else direct3x3_filter_block<1, 12>(g, xp, dy, tap, ci0, n_here, ob * cob, df);
-  }
-}
-
 void conv2d_forward(const ConvGeom& g, const float* x, const float* f, float* y) {
   if (direct3x3_applies(g)) return direct3x3(g, x, f, y);
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
@@ -433,7 +372,6 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* f, f
 }
 
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* df) {
-  if (direct3x3_applies(g)) return direct3x3_backprop_filter(g, x, dy, df);
   const int64_t K = int64_t(g.kh) * g.kw * g.c;
   const int64_t M = int64_t(g.n) * g.oh * g.ow;
   if (is_pointwise(g)) {
