@@ -1,8 +1,8 @@
 // U-Net step throughput on one backend, with an optional per-kernel time profile: the measurement behind the
 // figures in packages/runtime/README.md ("native" engine). After a build:
-//   node apps/bench/scripts/native-step.mjs native mnist-fast 16 [--profile] [--reps=N] [--no-fused]
+//   node apps/bench/scripts/native-step.mjs native mnist-fast 16 [--profile] [--reps=N] [--no-fused] [--drop=KERNEL,...]
 // Besides wall time it prints the process's CPU time per pass (user + system, all threads), which a busy
-// machine disturbs far less. --no-fused drops the native engine's fused kernels (mp_silu, normalize, clip grad).
+// machine disturbs far less. --no-fused drops the native engine's fused kernels (mp_silu, normalize, clip grad, weight norm, mp_cat, mp_sum).
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@flow/random';
@@ -14,7 +14,10 @@ const profile = process.argv.includes('--profile');
 const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 5);
 const batch = Number(batchArg);
 const info = await initBackend(backend);
-if (process.argv.includes('--no-fused')) for (const k of ['FlowMpSilu', 'FlowMpSiluGrad', 'FlowRowNormalize', 'FlowRowNormalizeGrad', 'FlowClipByValueGrad']) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
+if (process.argv.includes('--no-fused')) for (const k of ['FlowMpSilu', 'FlowMpSiluGrad', 'FlowRowNormalize', 'FlowRowNormalizeGrad', 'FlowClipByValueGrad', 'FlowWeightNorm', 'FlowWeightNormGrad', 'FlowMpCat', 'FlowMpCatGrad', 'FlowMpSum']) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
+// --drop=K1,K2 drops just those kernels (A/B of one fusion in the same run).
+const drop = process.argv.find((a) => a.startsWith('--drop='))?.slice(7).split(',') ?? [];
+for (const k of drop) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
 console.error(`backend: ${info.reason}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const config = getUnetPreset(preset).config;
 const net = createEdm2Unet(config, { seed: 0 });
@@ -52,9 +55,14 @@ for (const [pass, fn] of Object.entries(passes)) {
   if (profile) {
     const p = await tf.profile(() => fn());
     const byKernel = new Map();
-    for (const k of p.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + k.kernelTimeMs);
+    const count = new Map();
+    for (const k of p.kernels) {
+      byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + k.kernelTimeMs);
+      count.set(k.name, (count.get(k.name) ?? 0) + 1);
+    }
     const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
-    console.log(`  ${p.kernels.length} kernels, ${total.toFixed(0)} ms kernel time: ` + [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 14).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', '));
+    // 'unnamed scope' is a customGrad op: its time includes the kernel it runs.
+    console.log(`  ${p.kernels.length} kernels, ${total.toFixed(0)} ms kernel time: ` + [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 16).map(([k, ms]) => `${k} ${ms.toFixed(1)} (${count.get(k)})`).join(', '));
     p.result.forEach?.((o) => o.dispose());
   }
 }

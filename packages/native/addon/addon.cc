@@ -313,6 +313,134 @@ napi_value MpSum(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// mpCat(a, b, na, nb, ca, cb, y) | mpCatGrad(dy, na, nb, ca, cb, da, db): rows = a.length / na.
+napi_value MpCat(napi_env env, napi_callback_info info) {
+  Args a;
+  float *pa, *pb, *y;
+  size_t la, lb, ly;
+  double na, nb, ca, cb;
+  if (!get_args(env, info, a, 7) || !typed(a, 0, napi_float32_array, &pa, &la, "a") || !typed(a, 1, napi_float32_array, &pb, &lb, "b") ||
+      !number(a, 2, &na) || !number(a, 3, &nb) || !number(a, 4, &ca) || !number(a, 5, &cb) || !typed(a, 6, napi_float32_array, &y, &ly, "y"))
+    return nullptr;
+  if (na < 1 || nb < 1 || la % size_t(na) != 0) return fail(env, "a must hold whole rows of na values"), nullptr;
+  const int64_t rows = int64_t(la) / int64_t(na);
+  if (!need(env, lb, rows * int64_t(nb), "b") || !need(env, ly, rows * (int64_t(na) + int64_t(nb)), "y")) return nullptr;
+  flow::mp_cat(rows, int(na), int(nb), float(ca), float(cb), pa, pb, y);
+  return undefined(env);
+}
+
+napi_value MpCatGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  float *dy, *da, *db;
+  size_t ldy, lda, ldb;
+  double na, nb, ca, cb;
+  if (!get_args(env, info, a, 7) || !typed(a, 0, napi_float32_array, &dy, &ldy, "dy") || !number(a, 1, &na) || !number(a, 2, &nb) ||
+      !number(a, 3, &ca) || !number(a, 4, &cb) || !typed(a, 5, napi_float32_array, &da, &lda, "da") || !typed(a, 6, napi_float32_array, &db, &ldb, "db"))
+    return nullptr;
+  if (na < 1 || nb < 1 || ldy % size_t(na + nb) != 0) return fail(env, "dy must hold whole rows of na + nb values"), nullptr;
+  const int64_t rows = int64_t(ldy) / int64_t(na + nb);
+  if (!need(env, lda, rows * int64_t(na), "da") || !need(env, ldb, rows * int64_t(nb), "db")) return nullptr;
+  flow::mp_cat_grad(rows, int(na), int(nb), float(ca), float(cb), dy, da, db);
+  return undefined(env);
+}
+
+// colNormalize(w, fanIn, eps, s, y) | colNormalizeGrad(w, dy, fanIn, eps, s, dw): cols = w.length / fanIn.
+napi_value ColNormalize(napi_env env, napi_callback_info info) {
+  Args a;
+  float *w, *y;
+  size_t lw, ly;
+  double n, eps, s;
+  if (!get_args(env, info, a, 5) || !typed(a, 0, napi_float32_array, &w, &lw, "w") || !number(a, 1, &n) || !number(a, 2, &eps) ||
+      !number(a, 3, &s) || !typed(a, 4, napi_float32_array, &y, &ly, "y"))
+    return nullptr;
+  if (n < 1 || lw % size_t(n) != 0) return fail(env, "w must hold fanIn whole rows"), nullptr;
+  if (!need(env, ly, int64_t(lw), "y")) return nullptr;
+  flow::col_normalize(int(n), int(lw / size_t(n)), float(eps), float(s), w, y);
+  return undefined(env);
+}
+
+napi_value ColNormalizeGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  float *w, *dy, *dw;
+  size_t lw, ldy, ldw;
+  double n, eps, s;
+  if (!get_args(env, info, a, 6) || !typed(a, 0, napi_float32_array, &w, &lw, "w") || !typed(a, 1, napi_float32_array, &dy, &ldy, "dy") ||
+      !number(a, 2, &n) || !number(a, 3, &eps) || !number(a, 4, &s) || !typed(a, 5, napi_float32_array, &dw, &ldw, "dw"))
+    return nullptr;
+  if (n < 1 || lw % size_t(n) != 0) return fail(env, "w must hold fanIn whole rows"), nullptr;
+  if (!need(env, ldy, int64_t(lw), "dy") || !need(env, ldw, int64_t(lw), "dw")) return nullptr;
+  flow::col_normalize_grad(int(n), int(lw / size_t(n)), float(eps), float(s), w, dy, dw);
+  return undefined(env);
+}
+
+// mpSiluMod(x, s, hw, c, y) | mpSiluModGrad(x, s, dy, hw, c, dx, ds): x [n, hw, c], s [n, c].
+napi_value MpSiluMod(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *s, *y;
+  size_t lx, ls, ly;
+  double hw, c;
+  if (!get_args(env, info, a, 5) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !typed(a, 1, napi_float32_array, &s, &ls, "s") ||
+      !number(a, 2, &hw) || !number(a, 3, &c) || !typed(a, 4, napi_float32_array, &y, &ly, "y"))
+    return nullptr;
+  if (hw < 1 || c < 1 || lx % size_t(hw * c) != 0) return fail(env, "x must hold whole images of hw * c values"), nullptr;
+  const int64_t n = int64_t(lx) / int64_t(hw * c);
+  if (!need(env, ls, n * int64_t(c), "s") || !need(env, ly, int64_t(lx), "y")) return nullptr;
+  flow::mp_silu_mod(n, int64_t(hw), int(c), x, s, y);
+  return undefined(env);
+}
+
+napi_value MpSiluModGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *s, *dy, *dx, *ds;
+  size_t lx, ls, ldy, ldx, lds;
+  double hw, c;
+  if (!get_args(env, info, a, 7) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !typed(a, 1, napi_float32_array, &s, &ls, "s") ||
+      !typed(a, 2, napi_float32_array, &dy, &ldy, "dy") || !number(a, 3, &hw) || !number(a, 4, &c) ||
+      !typed(a, 5, napi_float32_array, &dx, &ldx, "dx") || !typed(a, 6, napi_float32_array, &ds, &lds, "ds"))
+    return nullptr;
+  if (hw < 1 || c < 1 || lx % size_t(hw * c) != 0) return fail(env, "x must hold whole images of hw * c values"), nullptr;
+  const int64_t n = int64_t(lx) / int64_t(hw * c);
+  if (!need(env, ls, n * int64_t(c), "s") || !need(env, ldy, int64_t(lx), "dy") || !need(env, ldx, int64_t(lx), "dx") || !need(env, lds, n * int64_t(c), "ds"))
+    return nullptr;
+  flow::mp_silu_mod_grad(n, int64_t(hw), int(c), x, s, dy, dx, ds);
+  return undefined(env);
+}
+
+// resample2x(x, up, h, w, c, scale, y): up 0 = down2x, 1 = up2x of images x [n, h, w, c].
+napi_value Resample2x(napi_env env, napi_callback_info info) {
+  Args a;
+  float *x, *y;
+  size_t lx, ly;
+  double up, h, w, c, scale;
+  if (!get_args(env, info, a, 7) || !typed(a, 0, napi_float32_array, &x, &lx, "x") || !number(a, 1, &up) || !number(a, 2, &h) ||
+      !number(a, 3, &w) || !number(a, 4, &c) || !number(a, 5, &scale) || !typed(a, 6, napi_float32_array, &y, &ly, "y"))
+    return nullptr;
+  if (h < 1 || w < 1 || c < 1 || lx % size_t(h * w * c) != 0) return fail(env, "x must hold whole images of h * w * c values"), nullptr;
+  if (up == 0 && (int64_t(h) % 2 != 0 || int64_t(w) % 2 != 0)) return fail(env, "down2x needs even h and w"), nullptr;
+  const int64_t n = int64_t(lx) / int64_t(h * w * c);
+  if (!need(env, ly, up != 0 ? int64_t(lx) * 4 : int64_t(lx) / 4, "y")) return nullptr;
+  if (up != 0) flow::up2x(n, int(h), int(w), int(c), float(scale), x, y);
+  else flow::down2x(n, int(h), int(w), int(c), float(scale), x, y);
+  return undefined(env);
+}
+
+// peakGflops(threads, seconds) -> { gflops, isa }
+napi_value PeakGflops(napi_env env, napi_callback_info info) {
+  Args a;
+  double threads, seconds;
+  if (!get_args(env, info, a, 2) || !number(a, 0, &threads) || !number(a, 1, &seconds)) return nullptr;
+  if (threads < 1 || !(seconds > 0)) return fail(env, "threads must be >= 1 and seconds > 0"), nullptr;
+  const char* isa = "";
+  const double g = flow::peak_gflops(int(threads), seconds, &isa);
+  napi_value out, gv, iv;
+  napi_create_object(env, &out);
+  napi_create_double(env, g, &gv);
+  napi_create_string_utf8(env, isa, NAPI_AUTO_LENGTH, &iv);
+  napi_set_named_property(env, out, "gflops", gv);
+  napi_set_named_property(env, out, "isa", iv);
+  return out;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   std::string error;
   if (!flow::load_blas(&error)) {
@@ -336,6 +464,14 @@ napi_value Init(napi_env env, napi_value exports) {
       {"rowNormalizeGrad", nullptr, RowNormalizeGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"clipGrad", nullptr, ClipGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mpSum", nullptr, MpSum, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpCat", nullptr, MpCat, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpCatGrad", nullptr, MpCatGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"peakGflops", nullptr, PeakGflops, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpSiluMod", nullptr, MpSiluMod, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mpSiluModGrad", nullptr, MpSiluModGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"resample2x", nullptr, Resample2x, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"colNormalize", nullptr, ColNormalize, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"colNormalizeGrad", nullptr, ColNormalizeGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -62,5 +62,28 @@ void row_normalize_grad(int64_t rows, int c, float eps, const float* x, const fl
 // dx = dy where lo <= x <= hi, else 0 (the gradient of clip_by_value; NaN x gives 0).
 void clip_grad(int64_t size, const float* x, const float* dy, float lo, float hi, float* dx);
 void mp_sum(int64_t size, const float* a, const float* b, float ca, float cb, float* y);  // ca a + cb b
+// EDM2's mp_cat along the last axis: y[r] = [ca a[r], cb b[r]] for rows a [rows, na], b [rows, nb]; the gradient
+// splits dy the same way: da[r] = ca dy[r, :na], db[r] = cb dy[r, na:].
+void mp_cat(int64_t rows, int na, int nb, float ca, float cb, const float* a, const float* b, float* y);
+void mp_cat_grad(int64_t rows, int na, int nb, float ca, float cb, const float* dy, float* da, float* db);
+// EDM2's weight normalisation with its scale, over the rows (fan-in) of each column of w [fan_in, cols]:
+// y = s w / (eps + |w_col| / sqrt(fan_in)), and its gradient (row_normalize_grad's rule per column, times s).
+// One thread, columns in a fixed order (weights are small), so the bits never depend on the thread count.
+void col_normalize(int fan_in, int cols, float eps, float s, const float* w, float* y);
+void col_normalize_grad(int fan_in, int cols, float eps, float s, const float* w, const float* dy, float* dw);
+
+// EDM2's modulated activation y = mp_silu(x * s[n]) for x [n, hw, c] and per-image channel scales s [n, c], and
+// its gradient: dx = g s and ds[n] = sum over hw of g x, g = dy mp_silu'(x s) (parallel over images, each summed
+// in pixel order, so the bits never depend on the thread count).
+void mp_silu_mod(int64_t n, int64_t hw, int c, const float* x, const float* s, float* y);
+void mp_silu_mod_grad(int64_t n, int64_t hw, int c, const float* x, const float* s, const float* dy, float* dx, float* ds);
+// 2x2 box resampling of NHWC images x [n, h, w, c]: down2x y [n, h/2, w/2, c] = scale (sum of each 2x2 block);
+// up2x y [n, 2h, 2w, c] = scale x repeated over each 2x2 block. Each is the other's gradient.
+void down2x(int64_t n, int h, int w, int c, float scale, const float* x, float* y);
+void up2x(int64_t n, int h, int w, int c, float scale, const float* x, float* y);
+
+// Peak float32 FMA throughput: `threads` threads each run independent FMA chains on registers for ~`seconds`
+// (AVX-512, else AVX2+FMA, else SSE mul+add, picked at run time). Returns GFLOP/s; *isa names the path taken.
+double peak_gflops(int threads, double seconds, const char** isa);
 
 }  // namespace flow

@@ -21,6 +21,14 @@ export interface NativeBinding {
   rowNormalizeGrad(x: Float32Array, dy: Float32Array, c: number, eps: number, dx: Float32Array): void;
   clipGrad(x: Float32Array, dy: Float32Array, lo: number, hi: number, dx: Float32Array): void;
   mpSum(a: Float32Array, b: Float32Array, ca: number, cb: number, y: Float32Array): void;
+  mpCat(a: Float32Array, b: Float32Array, na: number, nb: number, ca: number, cb: number, y: Float32Array): void;
+  mpCatGrad(dy: Float32Array, na: number, nb: number, ca: number, cb: number, da: Float32Array, db: Float32Array): void;
+  peakGflops(threads: number, seconds: number): { gflops: number; isa: string };
+  mpSiluMod(x: Float32Array, s: Float32Array, hw: number, c: number, y: Float32Array): void;
+  mpSiluModGrad(x: Float32Array, s: Float32Array, dy: Float32Array, hw: number, c: number, dx: Float32Array, ds: Float32Array): void;
+  resample2x(x: Float32Array, up: number, h: number, w: number, c: number, scale: number, y: Float32Array): void;
+  colNormalize(w: Float32Array, fanIn: number, eps: number, s: number, y: Float32Array): void;
+  colNormalizeGrad(w: Float32Array, dy: Float32Array, fanIn: number, eps: number, s: number, dw: Float32Array): void;
 }
 
 interface Loaded {

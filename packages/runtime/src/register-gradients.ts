@@ -1,12 +1,13 @@
 import { getGradient, registerGradient, type GradConfig } from '@tensorflow/tfjs-core';
 import { addNGradient, binaryGradients } from './gradients/binary';
+import { fusedEdm2Gradients } from './gradients/fused-edm2';
 import { nnGradients } from './gradients/nn';
 import { reduceGradients } from './gradients/reduce';
 import { shapeGradients } from './gradients/shape';
 import { unaryGradients } from './gradients/unary';
 
 /** Gradient rules this package provides, by kernel name. */
-export const GRADIENTS: readonly GradConfig[] = [...unaryGradients, ...binaryGradients, addNGradient, ...reduceGradients, ...shapeGradients, ...nnGradients];
+export const GRADIENTS: readonly GradConfig[] = [...unaryGradients, ...binaryGradients, addNGradient, ...reduceGradients, ...shapeGradients, ...nnGradients, ...fusedEdm2Gradients];
 
 /**
  * Registers gradient rules for the kernels that model training uses. `@tensorflow/tfjs-core` registers no

@@ -10,11 +10,20 @@ import { nativeMpSiluConfig } from './native-kernels/mp-silu';
 import { nativeMpSiluGradConfig } from './native-kernels/mp-silu-grad';
 import { nativeRowNormalizeConfig } from './native-kernels/row-normalize';
 import { nativeRowNormalizeGradConfig } from './native-kernels/row-normalize-grad';
+import { nativeMpCatConfig } from './native-kernels/mp-cat';
+import { nativeMpCatGradConfig } from './native-kernels/mp-cat-grad';
+import { nativeMpSiluModConfig } from './native-kernels/mp-silu-mod';
+import { nativeMpSiluModGradConfig } from './native-kernels/mp-silu-mod-grad';
+import { nativeDown2xConfig, nativeUp2xConfig } from './native-kernels/resample2x';
+import { nativeMpSumConfig } from './native-kernels/mp-sum';
+import { nativeWeightNormConfig } from './native-kernels/weight-norm';
+import { nativeWeightNormGradConfig } from './native-kernels/weight-norm-grad';
 import { setNativeEngine, type NativeEngine } from './native-kernels/native-engine';
 
-/** The wasm backend's heavy kernels as the `native` engine runs them (@flow/native: OpenBLAS, every core), plus the copy-free Identity and EDM2's fused mp_silu (`FlowMpSilu`, `FlowMpSiluGrad`: networks use them where registered) a one-pass ClipByValue gradient, and EDM2's normalize over the last axis (`FlowRowNormalize`, `FlowRowNormalizeGrad`). */
+/** The wasm backend's heavy kernels as the `native` engine runs them (@flow/native: OpenBLAS, every core), plus the copy-free Identity and EDM2's fused mp_silu (`FlowMpSilu`, `FlowMpSiluGrad`: networks use them where registered) a one-pass ClipByValue gradient, EDM2's normalize over the last axis (`FlowRowNormalize`, `FlowRowNormalizeGrad`), weight normalisation with its scale (`FlowWeightNorm`, `FlowWeightNormGrad`), mp_cat (`FlowMpCat`, `FlowMpCatGrad`), mp_sum (`FlowMpSum`), the modulated activation (`FlowMpSiluMod`, `FlowMpSiluModGrad`) and 2x2 resampling (`FlowDown2x`, `FlowUp2x`). */
 export const NATIVE_KERNELS: readonly KernelConfig[] = [nativeConv2DConfig, nativeConv2DBackpropInputConfig, nativeConv2DBackpropFilterConfig, nativeBatchMatMulConfig, identityConfig, nativeMpSiluConfig, nativeMpSiluGradConfig,
-  nativeClipByValueGradConfig, nativeRowNormalizeConfig, nativeRowNormalizeGradConfig];
+  nativeClipByValueGradConfig, nativeRowNormalizeConfig, nativeRowNormalizeGradConfig, nativeWeightNormConfig, nativeWeightNormGradConfig, nativeMpCatConfig, nativeMpCatGradConfig,
+  nativeMpSumConfig, nativeMpSiluModConfig, nativeMpSiluModGradConfig, nativeDown2xConfig, nativeUp2xConfig];
 
 /**
  * Registers the native kernels on the wasm backend (idempotent), given the loaded `@flow/native` module.

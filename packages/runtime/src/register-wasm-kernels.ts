@@ -16,6 +16,7 @@ export const WASM_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterConfig
  */
 export function registerWasmKernels(): string[] {
   const names = useKernels(WASM_KERNELS);
-  restoreStockKernels('wasm', ['Conv2D', 'FlowMpSilu', 'FlowMpSiluGrad', 'FlowClipByValueGrad', 'FlowRowNormalize', 'FlowRowNormalizeGrad']);
+  restoreStockKernels('wasm', ['Conv2D', 'FlowMpSilu', 'FlowMpSiluGrad', 'FlowClipByValueGrad', 'FlowRowNormalize', 'FlowRowNormalizeGrad', 'FlowWeightNorm', 'FlowWeightNormGrad',
+    'FlowMpCat', 'FlowMpCatGrad', 'FlowMpSum', 'FlowMpSiluMod', 'FlowMpSiluModGrad', 'FlowDown2x', 'FlowUp2x']);
   return names;
 }

@@ -4,7 +4,7 @@ import { configFlags, type Edm2Flags, type UnetConfig } from './config';
 import { UnetInputError } from './errors';
 import { toVariable } from './to-variable';
 import { applyWeight, effectiveWeight, forcedNormalized } from './mp-conv';
-import { downsample2x, mpCat, mpFourier, mpSilu, mpSum, normalize, pixelNorm, plainFourier, rmsGroupNorm, silu } from './mp-ops';
+import { downsample2x, mpCat, mpFourier, mpSilu, mpSiluModulated, mpSum, normalize, pixelNorm, plainFourier, rmsGroupNorm, scaledConcat, silu } from './mp-ops';
 import { bufferSpecs, layerFanIn, parameterSpecs, type ParameterSpec } from './parameter-specs';
 import { flowPrecond } from './preconditioning';
 import { unetLayout, type BlockSpec, type LayerSpec, type UnetLayout } from './unet-layout';
@@ -158,7 +158,9 @@ export class Edm2Unet {
       let y = this.layer(this.act(this.pre(x)), b.layers.convRes0);
       const gain = this.flags.learnedGains ? this.variables[`${b.name}.emb_gain`] : 1;
       const c = tf.add(this.layer(emb, b.layers.embLinear, gain), 1);
-      y = this.act(tf.mul(this.pre(y), tf.reshape(c, [c.shape[0], 1, 1, b.cout])));
+      y = this.flags.mpFixedFunction
+        ? mpSiluModulated(this.pre(y) as tf.Tensor4D, c as tf.Tensor2D)
+        : this.act(tf.mul(this.pre(y), tf.reshape(c, [c.shape[0], 1, 1, b.cout])));
       y = this.dropout(y, opts);
       y = this.layer(y, b.layers.convRes1);
       if (b.flavor === 'dec' && b.layers.convSkip) x = this.layer(x, b.layers.convSkip) as tf.Tensor4D;
@@ -201,7 +203,7 @@ export class Edm2Unet {
   private encode(xIn: tf.Tensor4D, cNoise: tf.Tensor1D, labels: tf.Tensor2D | undefined, opts: ForwardOptions): { emb: tf.Tensor2D; skips: tf.Tensor4D[] } {
     const [n, h, w] = xIn.shape;
     const emb = this.embedding(cNoise, labels);
-    let x = this.layer(tf.concat([xIn, tf.ones([n, h, w, 1])], 3), this.layout.encConv) as tf.Tensor4D;
+    let x = this.layer(scaledConcat(xIn, tf.ones([n, h, w, 1]), 1, 1), this.layout.encConv) as tf.Tensor4D;
     const skips: tf.Tensor4D[] = [x];
     for (const b of this.layout.encoder) {
       x = this.block(x, emb, b, opts);

@@ -3,11 +3,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import { Rng } from '@flow/random';
 import { initBackend } from '@flow/runtime';
 import { isNativeAvailable, nativeUnavailableReason } from '@flow/native';
-import { mpSilu, normalize, pixelNorm } from './mp-ops';
+import { downsample2x, mpCat, mpSilu, mpSiluModulated, mpSum, normalize, pixelNorm, upsample2x } from './mp-ops';
+import { effectiveWeight, forcedNormalized } from './mp-conv';
 import { createEdm2Unet } from './edm2-unet';
 import { defaultUnetConfig } from './config';
 
-// The fused kernels of the runtime's native engine (mp_silu, normalize over the last axis) against the composite
+// The fused kernels of the runtime's native engine (mp_silu, normalize over the last axis, weight normalisation,
+// mp_cat, mp_sum, the modulated activation, 2x2 resampling) against the composite
 // on the cpu backend, values and gradients. Tolerance: |fused - cpu| <= 1e-5 (1 + |cpu|) per element for the ops
 // (float32 sums in another order); the whole network's loss and weight gradients within 1e-4 of their scale.
 const available = isNativeAvailable();
@@ -63,6 +65,66 @@ suite('fused ops on the native engine', () => {
     expect(native.fused).toBe(true);
     expect(worstRelative(native.y, cpu.y)).toBeLessThanOrEqual(1e-5);
     expect(worstRelative(native.dx, cpu.dx)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('weight normalisation with its scale (number and tensor gain), forced normalisation, mp_cat and mp_sum match the composite, values and gradients', async () => {
+    const wData = new Rng(6).fillNormal(new Float32Array(3 * 3 * 8 * 12));
+    const run = async (backend: string) => {
+      await initBackend(backend);
+      return tf.tidy(() => {
+        const w = tf.tensor(wData, [3, 3, 8, 12]);
+        const w2 = tf.tensor(wData.subarray(0, 40 * 12), [40, 12]);
+        const gain = tf.scalar(0.7);
+        const a = tf.tensor(data.subarray(0, 2 * 9 * 9 * 6), [2, 9, 9, 6]);
+        const b = tf.tensor(dyData.subarray(0, 2 * 9 * 9 * 10), [2, 9, 9, 10]);
+        const b6 = tf.tensor(dyData.subarray(0, a.size), a.shape);
+        const gw = tf.tensor(dyData.subarray(0, w.size), w.shape);
+        const gw2 = tf.tensor(dyData.subarray(100, 100 + w2.size), w2.shape);
+        const gc = tf.tensor(data.subarray(0, 2 * 9 * 9 * 16), [2, 9, 9, 16]);
+        const wf = (v: tf.Tensor, v2: tf.Tensor, g: tf.Tensor) =>
+          tf.addN([tf.sum(tf.mul(effectiveWeight(v, 72, 1.3, true), gw)), tf.sum(tf.mul(effectiveWeight(v, 72, g, true), tf.square(gw))), tf.sum(tf.mul(effectiveWeight(v2, 40, 1, true), gw2))]);
+        const cf = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.add(tf.sum(tf.mul(mpCat(x, y, 0.3), gc)), tf.sum(tf.mul(mpSum(x, z, 0.3), tf.square(z))));
+        const fused = ['FlowWeightNorm', 'FlowMpCat', 'FlowMpSum'].every((k) => tf.getKernel(k, tf.getBackend()) !== undefined);
+        return {
+          fused,
+          outs: [effectiveWeight(w, 72, 1.3, true), forcedNormalized(w), mpCat(a, b, 0.3), mpSum(a, b6, 0.3), ...tf.grads(wf)([w, w2, gain]), ...tf.grads(cf)([a, b, b6])].map((t) => t.dataSync()),
+        };
+      });
+    };
+    const cpu = await run('cpu');
+    const native = await run('native');
+    expect(native.fused).toBe(true);
+    expect(cpu.fused).toBe(false);
+    const labels = ['weight', 'forced', 'mpCat', 'mpSum', 'dweight', 'dweight 2-D', 'dgain', 'dcat a', 'dcat b', 'dsum b'];
+    native.outs.forEach((o, i) => {
+      const worst = worstRelative(o, cpu.outs[i]);
+      if (!(worst <= 1e-5)) throw new Error(`${labels[i]}: worst relative difference ${worst}`);
+    });
+  });
+
+  it('the modulated activation mp_silu(x c) and 2x2 down/upsampling match the composite, values and gradients', async () => {
+    const run = async (backend: string) => {
+      await initBackend(backend);
+      return tf.tidy(() => {
+        const x = tf.tensor(data.subarray(0, 2 * 6 * 6 * 16), [2, 6, 6, 16]) as tf.Tensor4D;
+        const c = tf.tensor(dyData.subarray(0, 32), [2, 16]) as tf.Tensor2D;
+        const g6 = tf.tensor(dyData.subarray(0, x.size), x.shape);
+        const g3 = tf.tensor(dyData.subarray(100, 100 + x.size / 4), [2, 3, 3, 16]);
+        const g12 = tf.tensor(new Rng(7).fillNormal(new Float32Array(x.size * 4)), [2, 12, 12, 16]);
+        const f = (a: tf.Tensor, s: tf.Tensor) =>
+          tf.addN([tf.sum(tf.mul(mpSiluModulated(a as tf.Tensor4D, s as tf.Tensor2D), g6)), tf.sum(tf.mul(downsample2x(a as tf.Tensor4D), g3)), tf.sum(tf.mul(upsample2x(a as tf.Tensor4D), g12))]);
+        const fused = ['FlowMpSiluMod', 'FlowDown2x', 'FlowUp2x'].every((k) => tf.getKernel(k, tf.getBackend()) !== undefined);
+        return { fused, outs: [mpSiluModulated(x, c), downsample2x(x), upsample2x(x), ...tf.grads(f)([x, c])].map((t) => t.dataSync()) };
+      });
+    };
+    const cpu = await run('cpu');
+    const native = await run('native');
+    expect(native.fused).toBe(true);
+    expect(cpu.fused).toBe(false);
+    ['modulated', 'down', 'up', 'dx', 'dc'].forEach((label, i) => {
+      const worst = worstRelative(native.outs[i], cpu.outs[i]);
+      if (!(worst <= 1e-5)) throw new Error(`${label}: worst relative difference ${worst}`);
+    });
   });
 
   it('a small U-Net (8x8, attention at 4x4): loss and every weight gradient agree with the cpu backend', async () => {

@@ -4,7 +4,7 @@ export { unetLayout, blockLayers, type BlockSpec, type LayerSpec, type UnetLayou
 export { parameterSpecs, bufferSpecs, countParameters, layerWeightShape, layerFanIn, type ParameterSpec, type BufferSpec } from './parameter-specs';
 export { unetPresets, unetPresetNames, getUnetPreset, type UnetPreset } from './presets';
 export { countFlops, type FlopCount } from './count-flops';
-export { normalize, pixelNorm, mpSilu, silu, mpSum, mpCat, mpFourier, plainFourier, rmsGroupNorm, downsample2x, upsample2x } from './mp-ops';
+export { normalize, pixelNorm, mpSilu, mpSiluModulated, silu, mpSum, mpCat, scaledConcat, mpFourier, plainFourier, rmsGroupNorm, downsample2x, upsample2x } from './mp-ops';
 export { effectiveWeight, forcedNormalized, applyWeight } from './mp-conv';
 export { flowPrecond, flowPrecondScalar, T_EPS, type FlowPrecond } from './preconditioning';
 export { uncertaintyWeightedLoss, flowLossWeight } from './uncertainty-loss';

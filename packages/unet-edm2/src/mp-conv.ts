@@ -1,5 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { runFused } from './run-fused';
 import { normalize } from './mp-ops';
+
+// Weight normalisation with its scale as one fused kernel pair where a backend registers it (the native engine,
+// with its gradient rule): one call forward and one backward instead of ~7 kernels and a ~15-kernel gradient
+// chain per layer and step.
+const FUSED_WEIGHT_NORM = 'FlowWeightNorm';
+const FUSED_WEIGHT_NORM_GRAD = 'FlowWeightNormGrad';
+const EPS = 1e-4;
+
+function fusedWeightNorm(w: tf.Tensor, scale: number): tf.Tensor | undefined {
+  if (w.dtype !== 'float32' || w.rank < 2 || w.size === 0) return undefined;
+  return runFused(FUSED_WEIGHT_NORM, [FUSED_WEIGHT_NORM_GRAD], { w }, { eps: EPS, scale });
+}
 
 /** All axes of a stored weight except the output-channel axis (the last, in tfjs layout). */
 function inputAxes(w: tf.Tensor): number[] {
@@ -15,6 +28,8 @@ function inputAxes(w: tf.Tensor): number[] {
 export function effectiveWeight(w: tf.Tensor, fanIn: number, gain: number | tf.Tensor, mp: boolean): tf.Tensor {
   return tf.tidy(() => {
     if (!mp) return typeof gain === 'number' && gain === 1 ? tf.clone(w) : tf.mul(w, gain);
+    const fused = fusedWeightNorm(w, typeof gain === 'number' ? gain / Math.sqrt(fanIn) : 1 / Math.sqrt(fanIn));
+    if (fused) return typeof gain === 'number' ? fused : tf.mul(fused, gain);
     const scale = typeof gain === 'number' ? gain / Math.sqrt(fanIn) : tf.mul(gain, 1 / Math.sqrt(fanIn));
     return tf.mul(normalize(w, inputAxes(w)), scale);
   });
@@ -22,7 +37,7 @@ export function effectiveWeight(w: tf.Tensor, fanIn: number, gain: number | tf.T
 
 /** The stored weight rewritten to its normalised value (EDM2's forced weight normalisation). */
 export function forcedNormalized(w: tf.Tensor): tf.Tensor {
-  return normalize(w, inputAxes(w));
+  return fusedWeightNorm(w, 1) ?? normalize(w, inputAxes(w));
 }
 
 /** Applies a fully-connected ([cin, cout]) or convolution ([k, k, cin, cout], 'same' padding) weight. */

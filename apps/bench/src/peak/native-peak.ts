@@ -1,7 +1,24 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
 /** What a native engine may expose for the peak table (optional; `@flow/native` is not a dependency). */
 export interface NativePeakHook {
   /** Peak float32 FMA GFLOP/s of the native code on `threads` threads, and the instruction set it used. */
   peakGflops(threads: number): Promise<{ gflops: number; isa: string }> | { gflops: number; isa: string };
+}
+
+/**
+ * `@flow/native` as this package sees it, else as `@flow/runtime` (whose optional dependency it is) sees it: with
+ * pnpm's strict layout only the packages that depend on it can resolve it.
+ */
+async function importNative(name: string): Promise<Partial<NativePeakHook>> {
+  try {
+    return (await import(name)) as Partial<NativePeakHook>;
+  } catch {
+    const req = createRequire(import.meta.url);
+    const viaRuntime = createRequire(req.resolve('@flow/runtime')).resolve(name);
+    return (await import(pathToFileURL(viaRuntime).href)) as Partial<NativePeakHook>;
+  }
 }
 
 /**
@@ -12,7 +29,7 @@ export async function nativePeak(threads: number): Promise<{ gflops: number; isa
   const name = '@flow/native';
   let mod: Partial<NativePeakHook>;
   try {
-    mod = (await import(name)) as Partial<NativePeakHook>;
+    mod = await importNative(name);
   } catch {
     return `${name} not installed`;
   }
