@@ -1,0 +1,171 @@
+import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, GEMM_UNROLL, gemmModuleBytes } from './gemm-module';
+import { CTRL, CTRL_BYTES, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE } from './tile-loop-source';
+import { webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
+
+const PAGE = 65536;
+/** k steps per block: an A panel slice (4 x 256 floats, 4 KiB) stays in L1 while it sweeps the task's B panels. */
+const KC = 256;
+/** Below this many flops a GEMM runs on the calling thread alone: waking the workers costs more than it saves. */
+const WAKE_FLOPS = 4e6;
+
+/** Where one (batched) GEMM's packed operands and result live in the shared memory, in float32 indices. */
+export interface GemmLayout {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  mPanels: number;
+  nPanels: number;
+  /** Packed depth: k rounded up to the unroll. */
+  kp: number;
+  a: number;
+  b: number;
+  c: number;
+  aBatch: number;
+  bBatch: number;
+  cBatch: number;
+  /** Row stride of C (floats): nPanels * GEMM_NR. */
+  ldc: number;
+}
+
+type Tile = (ap: number, bp: number, cp: number, kc: number, ldc: number, accumulate: number) => void;
+type RunTiles = (ctrl: Int32Array, tile: Tile) => void;
+
+/**
+ * The threaded wasm GEMM: one shared WebAssembly.Memory, the microkernel instantiated on it by the calling
+ * thread and by `threads - 1` worker threads that sleep on an Atomics word between jobs. `run` is synchronous
+ * (tfjs kernels are): the caller packs operands into the memory, wakes the workers, takes tasks itself, and
+ * waits (Atomics.wait) until every worker has finished.
+ */
+export class GemmPool {
+  readonly threads: number;
+  readonly variant: string;
+  private readonly memory: SharedMemory;
+  private readonly ctrl: Int32Array;
+  private readonly tile: Tile;
+  private readonly runTiles: RunTiles;
+  private workers: Worker[] = [];
+  private ready: Promise<void>;
+  /** True once every worker sleeps on GEN: only then do jobs wake them (a worker counted before would hang the barrier). */
+  private live = false;
+  private view: Float32Array;
+
+  constructor(threads: number) {
+    const WA = webAssembly();
+    const { module, variant } = compileGemm();
+    this.variant = variant;
+    this.memory = new WA.Memory({ initial: 16, maximum: GEMM_MAX_PAGES, shared: true });
+    this.view = new Float32Array(this.memory.buffer);
+    this.ctrl = new Int32Array(this.memory.buffer, 0, CTRL_BYTES / 4);
+    this.tile = new WA.Instance(module, { env: { memory: this.memory } }).exports.tile as Tile;
+    this.runTiles = new Function(`${TILE_LOOP_SOURCE}\nreturn runTiles;`)() as RunTiles;
+    const starts: Promise<void>[] = [];
+    for (let i = 1; i < threads; i++) {
+      // The worker text is CommonJS; `--input-type=module` among the parent's flags would make it ESM.
+      const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv, workerData: { module, memory: this.memory } });
+      w.unref();
+      starts.push(new Promise<void>((resolve, reject) => {
+        w.once('message', () => resolve());
+        w.once('error', reject);
+      }));
+      this.workers.push(w);
+    }
+    this.threads = threads;
+    this.ready = Promise.all(starts).then(() => {
+      this.live = true;
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  /** Resolves when every worker has instantiated the kernel (jobs before then run on the calling thread). */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /** Lays out a batched GEMM C[b] (m x n) = A[b] (m x k) . B[b] (k x n), growing the memory as needed. */
+  layout(batch: number, m: number, n: number, k: number): GemmLayout {
+    const mPanels = Math.ceil(m / GEMM_MR);
+    const nPanels = Math.ceil(n / GEMM_NR);
+    const kp = Math.ceil(k / GEMM_UNROLL) * GEMM_UNROLL;
+    const aBatch = mPanels * GEMM_MR * kp;
+    const bBatch = nPanels * GEMM_NR * kp;
+    const ldc = nPanels * GEMM_NR;
+    const cBatch = mPanels * GEMM_MR * ldc;
+    const a = CTRL_BYTES / 4;
+    const b = a + batch * aBatch;
+    const c = b + batch * bBatch;
+    const bytes = (c + batch * cBatch) * 4;
+    if (bytes > GEMM_MAX_PAGES * PAGE) throw new Error(`wasm GEMM: ${(bytes / 2 ** 30).toFixed(2)} GiB of operands exceed the 2 GiB shared memory`);
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    return { batch, m, n, k, mPanels, nPanels, kp, a, b, c, aBatch, bBatch, cBatch, ldc };
+  }
+
+  /** A float32 view of the whole memory (take it after `layout`: growth replaces the buffer). */
+  floats(): Float32Array {
+    if (this.view.buffer.byteLength !== this.memory.buffer.byteLength) this.view = new Float32Array(this.memory.buffer);
+    return this.view;
+  }
+
+  /** Runs the GEMM laid out by `layout` on the packed operands; `accumulate` adds to C instead of overwriting it. */
+  run(l: GemmLayout, accumulate = false): void {
+    const I = this.ctrl;
+    const jBlocks = Math.ceil(l.nPanels / TASK_PANELS);
+    const params = [l.a * 4, l.b * 4, l.c * 4, l.mPanels, jBlocks, l.nPanels, l.kp, KC, l.ldc * 4, l.aBatch * 4, l.bBatch * 4, l.cBatch * 4, accumulate ? 1 : 0];
+    for (let i = 0; i < params.length; i++) I[CTRL.PARAMS + i] = params[i];
+    const total = l.batch * l.mPanels * jBlocks;
+    I[CTRL.TOTAL] = total;
+    Atomics.store(I, CTRL.NEXT, 0);
+    const team = this.live && 2 * l.batch * l.m * l.n * l.k >= WAKE_FLOPS && total > 1 ? this.workers.length : 0;
+    if (team === 0) {
+      this.runTiles(I, this.tile);
+      return;
+    }
+    Atomics.store(I, CTRL.DONE, 0);
+    Atomics.add(I, CTRL.GEN, 1);
+    Atomics.notify(I, CTRL.GEN);
+    this.runTiles(I, this.tile);
+    let done: number;
+    while ((done = Atomics.load(I, CTRL.DONE)) < team) {
+      if (Atomics.wait(I, CTRL.DONE, done, 60_000) === 'timed-out' && Atomics.load(I, CTRL.DONE) === done) {
+        throw new Error(`wasm GEMM: ${team - done} worker thread(s) did not finish within a minute`);
+      }
+    }
+  }
+
+  /** Stops the workers (the pool cannot run jobs on them afterwards). */
+  async close(): Promise<void> {
+    this.live = false;
+    Atomics.store(this.ctrl, CTRL.STOP, 1);
+    Atomics.add(this.ctrl, CTRL.GEN, 1);
+    Atomics.notify(this.ctrl, CTRL.GEN);
+    const ws = this.workers;
+    this.workers = [];
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
+
+let compiled: { module: CompiledModule; variant: string } | undefined;
+
+/** Relaxed SIMD (fused multiply-add) ships in Node 22; Node 20 has it behind a V8 flag, set before compiling. */
+function compileGemm(): { module: CompiledModule; variant: string } {
+  if (compiled) return compiled;
+  const WA = webAssembly();
+  const relaxed = gemmModuleBytes(true);
+  let fma = WA.validate(relaxed);
+  if (!fma) {
+    try {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      fma = WA.validate(relaxed);
+    } catch {
+      fma = false;
+    }
+  }
+  const bytes = fma ? relaxed : gemmModuleBytes(false);
+  if (!WA.validate(bytes)) throw new Error('this runtime lacks WebAssembly SIMD128 or threads (shared memory)');
+  compiled = { module: new WA.Module(bytes), variant: fma ? 'relaxed-SIMD FMA' : 'SIMD128' };
+  return compiled;
+}
