@@ -8,7 +8,14 @@ const PAGE = 65536;
 /** k steps per block: an A panel slice (4 x 256 floats, 4 KiB) stays in L1 while it sweeps the task's B panels. */
 const KC = 256;
 /** Below this many flops a GEMM runs on the calling thread alone: waking the workers costs more than it saves. */
-const WAKE_FLOPS = 4e6;
+let wakeFlops = 4e6;
+
+/** Sets the flops from which a GEMM wakes the workers; returns the previous value. Tests use 0 to thread small problems. */
+export function setWakeFlops(flops: number): number {
+  const prev = wakeFlops;
+  wakeFlops = flops;
+  return prev;
+}
 
 /** Where one (batched) GEMM's packed operands and result live in the shared memory, in float32 indices. */
 export interface GemmLayout {
@@ -31,7 +38,7 @@ export interface GemmLayout {
 }
 
 type Tile = (ap: number, bp: number, cp: number, kc: number, ldc: number, accumulate: number) => void;
-type RunTiles = (ctrl: Int32Array, tile: Tile) => void;
+type RunTiles = (ctrl: Int32Array, tile: Tile, counter?: number) => void;
 
 /**
  * The threaded wasm GEMM: one shared WebAssembly.Memory, the microkernel instantiated on it by the calling
@@ -119,7 +126,7 @@ export class GemmPool {
     const total = l.batch * l.mPanels * jBlocks;
     I[CTRL.TOTAL] = total;
     Atomics.store(I, CTRL.NEXT, 0);
-    const team = this.live && 2 * l.batch * l.m * l.n * l.k >= WAKE_FLOPS && total > 1 ? this.workers.length : 0;
+    const team = this.live && 2 * l.batch * l.m * l.n * l.k >= wakeFlops && total > 1 ? this.workers.length : 0;
     if (team === 0) {
       this.runTiles(I, this.tile);
       return;
@@ -134,6 +141,11 @@ export class GemmPool {
         throw new Error(`wasm GEMM: ${team - done} worker thread(s) did not finish within a minute`);
       }
     }
+  }
+
+  /** Tasks the worker threads have taken so far (the rest ran on the calling thread). */
+  get workerTasks(): number {
+    return Atomics.load(this.ctrl, CTRL.WORKER_TASKS);
   }
 
   /** Stops the workers (the pool cannot run jobs on them afterwards). */

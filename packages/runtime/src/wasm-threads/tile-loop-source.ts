@@ -8,6 +8,7 @@ export const CTRL = {
   NEXT: 2, // next task index to take (Atomics.add)
   TOTAL: 3, // tasks in the job
   STOP: 4, // 1: workers exit
+  WORKER_TASKS: 5, // tasks the workers took, all jobs together (a statistic: tests check the workers take part)
   PARAMS: 8, // aBase, bBase, cBase (bytes), mPanels, jBlocks, nPanels, kp, kc, ldc (bytes), aBatch, bBatch, cBatch (bytes), accumulate
 } as const;
 export const CTRL_BYTES = 256;
@@ -18,7 +19,7 @@ export const TASK_PANELS = 16;
 // ESM, CJS or jest) and on the calling thread (new Function). A task's result depends only on its index,
 // never on which thread takes it, so C is bit-identical for every thread count.
 export const TILE_LOOP_SOURCE = `
-function runTiles(I, tile) {
+function runTiles(I, tile, counter) {
   const P = ${CTRL.PARAMS};
   const aBase = I[P], bBase = I[P + 1], cBase = I[P + 2], mPanels = I[P + 3], jBlocks = I[P + 4], nPanels = I[P + 5];
   const kp = I[P + 6], kc = I[P + 7], ldc = I[P + 8], aBatch = I[P + 9], bBatch = I[P + 10], cBatch = I[P + 11], accum = I[P + 12];
@@ -27,6 +28,7 @@ function runTiles(I, tile) {
   for (;;) {
     const t = Atomics.add(I, ${CTRL.NEXT}, 1);
     if (t >= total) return;
+    if (counter) Atomics.add(I, counter, 1);
     const b = (t / perBatch) | 0, r = t - b * perBatch, ip = (r / jBlocks) | 0, j0 = (r - ip * jBlocks) * ${TASK_PANELS};
     const j1 = Math.min(nPanels, j0 + ${TASK_PANELS});
     const ap = aBase + b * aBatch + ip * aPanel, bp = bBase + b * bBatch, cp = cBase + b * cBatch + ip * ${GEMM_MR} * ldc;
@@ -50,7 +52,7 @@ for (;;) {
   Atomics.wait(I, ${CTRL.GEN}, seen);
   seen = Atomics.load(I, ${CTRL.GEN});
   if (Atomics.load(I, ${CTRL.STOP}) === 1) break;
-  runTiles(I, tile);
+  runTiles(I, tile, ${CTRL.WORKER_TASKS});
   Atomics.add(I, ${CTRL.DONE}, 1);
   Atomics.notify(I, ${CTRL.DONE});
 }
