@@ -16,7 +16,7 @@ import { expectClose, normals } from './compare';
 // Tolerance (expectClose): 1e-4 of the largest reference entry plus 1e-5 (float32 sums of up to ~600 terms).
 
 describe('wasm GEMM microkernel', () => {
-  it.each([false, true])('fma=%s: a 4 x 8 tile over 10 steps, written then accumulated', (fma) => {
+  it.each([false, true])('fma=%s: a 4 x 8 tile over 10 packed steps, written then accumulated', (fma) => {
     if (fma) setFlagsFromString('--experimental-wasm-relaxed-simd');
     const WA = webAssembly();
     const bytes = gemmModuleBytes(fma);
@@ -32,13 +32,13 @@ describe('wasm GEMM microkernel', () => {
     f.set(a, 0);
     f.set(b, 256);
     f.fill(7, 1024, 1024 + GEMM_MR * ldc);
-    tile(0, 256 * 4, 1024 * 4, kc, ldc * 4, 0);
+    tile(0, 256 * 4, 1024 * 4, ldc * 4, 0, 4, 1, 0, 0, 1, 0, 0, kc, GEMM_MR * 4, GEMM_NR * 4);
     const ref = new Float64Array(GEMM_MR * GEMM_NR);
     for (let r = 0; r < GEMM_MR; r++) for (let c = 0; c < GEMM_NR; c++) for (let k = 0; k < kc; k++) ref[r * GEMM_NR + c] += a[k * GEMM_MR + r] * b[k * GEMM_NR + c];
     const got = (): Float32Array => Float32Array.from({ length: GEMM_MR * GEMM_NR }, (_, i) => f[1024 + Math.floor(i / GEMM_NR) * ldc + (i % GEMM_NR)]);
     expectClose(got(), ref, 'tile', 1e-6, 1e-6);
     for (let r = 0; r < GEMM_MR; r++) for (let c = GEMM_NR; c < ldc; c++) expect(f[1024 + r * ldc + c]).toBe(7);
-    tile(0, 256 * 4, 1024 * 4, kc, ldc * 4, 1);
+    tile(0, 256 * 4, 1024 * 4, ldc * 4, 1, 4, 1, 0, 0, 1, 0, 0, kc, GEMM_MR * 4, GEMM_NR * 4);
     expectClose(got(), ref.map((v) => 2 * v), 'accumulated tile', 1e-6, 1e-6);
   });
 });

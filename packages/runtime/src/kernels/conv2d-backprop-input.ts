@@ -11,12 +11,15 @@ import { convGeometry, isEmptyConv } from '../native-kernels/conv-geometry';
 import { GEMM_MR, GEMM_NR, GEMM_UNROLL } from '../wasm-threads/gemm-module';
 import { wasmGemm } from '../wasm-threads/engine';
 import { imagesPerChunk, packPanels } from '../wasm-threads/pack-panels';
+import { convShape, implicitConv } from '../wasm-threads/implicit-conv';
 import { heapF32, type WasmBackendLike } from './wasm-native';
 
 /**
- * dx for a conv (NHWC, any stride and padding) on the threaded wasm engine: the patch gradients
- * dP[m, k] = dy[m, co] . w[k, co]^T as one GEMM per chunk of images, then scattered back (col2im) into dx
- * in a fixed order on the calling thread, so the sums are the same for every thread count.
+ * dx for a conv (NHWC) on the threaded wasm engine. Stride 1: the conv of dy with the rotated, channel-swapped
+ * filter (an implicit-im2col GEMM, wasm-threads/implicit-conv.ts; dx = implicitConv writes every element).
+ * Otherwise the patch gradients dP[m, k] = dy[m, co] . w[k, co]^T as one packed GEMM per chunk of images,
+ * scattered back (col2im) into dx in a fixed order on the calling thread, so the sums are the same for
+ * every thread count.
  */
 function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: unknown; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
@@ -36,6 +39,16 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
   const dys = heapF32(backend, dy);
   const ws = heapF32(backend, filter);
   const gemm = wasmGemm();
+  const s = convShape(g);
+  const pt = (KH - 1) * g.dilationHeight - g.padTop;
+  const pl = (KW - 1) * g.dilationWidth - g.padLeft;
+  if (g.strideHeight === 1 && g.strideWidth === 1 && pt >= 0 && pl >= 0) {
+    // Stride 1: dx is the conv of dy with the filter rotated 180 degrees and its channel axes swapped.
+    const T = KH * KW;
+    const flipped = { ...s, H: OH, W: OW, C: CO, CO: C, OH: H, OW: W, padTop: pt, padLeft: pl };
+    implicitConv(gemm, dys, flipped, ws, (tap, co, ci) => ((T - 1 - tap) * C + ci) * CO + co, dx);
+    return out;
+  }
   const chunk = imagesPerChunk(g.batchSize, plane * (CO + GEMM_UNROLL + K + GEMM_NR));
   for (let n0 = 0; n0 < g.batchSize; n0 += chunk) {
     const nc = Math.min(chunk, g.batchSize - n0);

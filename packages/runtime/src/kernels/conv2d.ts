@@ -1,14 +1,12 @@
 import { backend_util, Conv2D, type Conv2DAttrs, type Conv2DInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { convGeometry, isEmptyConv } from '../native-kernels/conv-geometry';
-import { GEMM_MR, GEMM_NR, GEMM_UNROLL } from '../wasm-threads/gemm-module';
 import { wasmGemm } from '../wasm-threads/engine';
-import { imagesPerChunk, packPanels, packPatches, unpackRows } from '../wasm-threads/pack-panels';
+import { convShape, implicitConv } from '../wasm-threads/implicit-conv';
 import { heapF32, type WasmBackendLike } from './wasm-native';
 
 /**
- * Conv2D (NHWC) as an implicit-im2col GEMM on the threaded wasm engine: y[m, co] = patches[m, k] . w[k, co]
- * with m = (image, oy, ox) and k = (kh, kw, ci). The patch panels are packed straight from x (no patch
- * matrix on the tfjs heap); images are processed in chunks that bound the shared memory.
+ * Conv2D (NHWC, any stride, padding, dilation) as an implicit-im2col GEMM on the threaded wasm engine
+ * (wasm-threads/implicit-conv.ts): y[pixel, co] = sum over (kh, kw, ci) of x at the tap * w, no patch matrix.
  */
 function conv2d(args: { inputs: Conv2DInputs; backend: unknown; attrs: Conv2DAttrs }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
@@ -24,22 +22,9 @@ function conv2d(args: { inputs: Conv2DInputs; backend: unknown; attrs: Conv2DAtt
     ys.fill(0);
     return out;
   }
-  const plane = g.outHeight * g.outWidth;
-  const K = g.filterHeight * g.filterWidth * g.inChannels;
   const CO = g.outChannels;
-  const xs = heapF32(backend, x);
-  const ws = heapF32(backend, filter);
-  const gemm = wasmGemm();
-  const chunk = imagesPerChunk(g.batchSize, plane * (K + GEMM_UNROLL + CO + GEMM_NR));
-  for (let n0 = 0; n0 < g.batchSize; n0 += chunk) {
-    const nc = Math.min(chunk, g.batchSize - n0);
-    const l = gemm.layout(1, nc * plane, CO, K);
-    const mem = gemm.floats();
-    packPatches(xs, g, n0, nc, mem, l.a, GEMM_MR, l.kp, true);
-    packPanels(ws, 0, CO, K, 1, CO, mem, l.b, GEMM_NR, l.kp);
-    gemm.run(l);
-    unpackRows(mem, l.c, l.ldc, nc * plane, CO, ys, n0 * plane * CO);
-  }
+  const C = g.inChannels;
+  implicitConv(wasmGemm(), heapF32(backend, x), convShape(g), heapF32(backend, filter), (tap, ci, co) => (tap * C + ci) * CO + co, ys);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, GEMM_UNROLL, gemmModuleBytes } from './gemm-module';
-import { CTRL, CTRL_BYTES, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE } from './tile-loop-source';
+import { CTRL, CTRL_BYTES, JOB, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE } from './tile-loop-source';
 import { webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
 
 const PAGE = 65536;
@@ -37,7 +37,7 @@ export interface GemmLayout {
   ldc: number;
 }
 
-type Tile = (ap: number, bp: number, cp: number, kc: number, ldc: number, accumulate: number) => void;
+type Tile = (...args: number[]) => void;
 type RunTiles = (ctrl: Int32Array, tile: Tile, counter?: number) => void;
 
 /**
@@ -92,7 +92,26 @@ export class GemmPool {
     return this.ready;
   }
 
-  /** Lays out a batched GEMM C[b] (m x n) = A[b] (m x k) . B[b] (k x n), growing the memory as needed. */
+  /**
+   * Places regions of the given sizes (floats) one after another in the shared memory, each 64-byte aligned
+   * and followed by 1 KiB of slack (kernels may read a little past a region into results they discard),
+   * growing the memory as needed. Returns their float offsets; earlier placements are invalidated.
+   */
+  regions(sizes: readonly number[]): number[] {
+    const offsets: number[] = [];
+    let at = CTRL_BYTES / 4;
+    for (const size of sizes) {
+      offsets.push(at);
+      at += Math.ceil((size + 256) / 16) * 16;
+    }
+    const bytes = at * 4;
+    if (bytes > GEMM_MAX_PAGES * PAGE) throw new Error(`wasm GEMM: ${(bytes / 2 ** 30).toFixed(2)} GiB of operands exceed the 2 GiB shared memory`);
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    return offsets;
+  }
+
+  /** Lays out a batched GEMM C[b] (m x n) = A[b] (m x k) . B[b] (k x n) with packed operands (pack-panels.ts). */
   layout(batch: number, m: number, n: number, k: number): GemmLayout {
     const mPanels = Math.ceil(m / GEMM_MR);
     const nPanels = Math.ceil(n / GEMM_NR);
@@ -101,13 +120,7 @@ export class GemmPool {
     const bBatch = nPanels * GEMM_NR * kp;
     const ldc = nPanels * GEMM_NR;
     const cBatch = mPanels * GEMM_MR * ldc;
-    const a = CTRL_BYTES / 4;
-    const b = a + batch * aBatch;
-    const c = b + batch * bBatch;
-    const bytes = (c + batch * cBatch) * 4;
-    if (bytes > GEMM_MAX_PAGES * PAGE) throw new Error(`wasm GEMM: ${(bytes / 2 ** 30).toFixed(2)} GiB of operands exceed the 2 GiB shared memory`);
-    const have = this.memory.buffer.byteLength;
-    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    const [a, b, c] = this.regions([batch * aBatch, batch * bBatch, batch * cBatch]);
     return { batch, m, n, k, mPanels, nPanels, kp, a, b, c, aBatch, bBatch, cBatch, ldc };
   }
 
@@ -119,14 +132,19 @@ export class GemmPool {
 
   /** Runs the GEMM laid out by `layout` on the packed operands; `accumulate` adds to C instead of overwriting it. */
   run(l: GemmLayout, accumulate = false): void {
-    const I = this.ctrl;
     const jBlocks = Math.ceil(l.nPanels / TASK_PANELS);
     const params = [l.a * 4, l.b * 4, l.c * 4, l.mPanels, jBlocks, l.nPanels, l.kp, KC, l.ldc * 4, l.aBatch * 4, l.bBatch * 4, l.cBatch * 4, accumulate ? 1 : 0];
-    for (let i = 0; i < params.length; i++) I[CTRL.PARAMS + i] = params[i];
-    const total = l.batch * l.mPanels * jBlocks;
+    this.runJob(JOB.PACKED, params, l.batch * l.mPanels * jBlocks, 2 * l.batch * l.m * l.n * l.k);
+  }
+
+  /** Runs `total` tasks of a job (tile-loop-source.ts: JOB and its parameters), on the workers too when it has `flops` enough. */
+  runJob(mode: number, params: readonly number[], total: number, flops: number): void {
+    const I = this.ctrl;
+    I[CTRL.PARAMS] = mode;
+    for (let i = 0; i < params.length; i++) I[CTRL.PARAMS + 1 + i] = params[i];
     I[CTRL.TOTAL] = total;
     Atomics.store(I, CTRL.NEXT, 0);
-    const team = this.live && 2 * l.batch * l.m * l.n * l.k >= wakeFlops && total > 1 ? this.workers.length : 0;
+    const team = this.live && flops >= wakeFlops && total > 1 ? this.workers.length : 0;
     if (team === 0) {
       this.runTiles(I, this.tile);
       return;

@@ -1,5 +1,3 @@
-import type { Conv2DGeometry } from '@flow/native';
-
 /**
  * Packs a matrix operand for the GEMM microkernel. Element (o, d), o the outer index (a row of A or a column
  * of B) and d the reduction index, is src[base + o*os + d*ds]; it goes to
@@ -16,50 +14,9 @@ export function packPanels(src: Float32Array, base: number, outer: number, depth
   }
 }
 
-/**
- * Packs the im2col patch matrix of images n0 .. n0+nc of x (NHWC) without materialising it: patch row
- * m = (image, oy, ox) of the chunk, column k = (kh, kw, ci) holds x at that tap (zero outside the image).
- * `rowsOuter`: the patch rows are the outer index (A of the forward conv, reduction over k); otherwise the
- * columns are (A of the filter gradient, reduction over m). Panels of P, dp deep, as in packPanels.
- */
-export function packPatches(x: Float32Array, g: Conv2DGeometry, n0: number, nc: number, dst: Float32Array, off: number, P: number, dp: number, rowsOuter: boolean): void {
-  const { inHeight: H, inWidth: W, inChannels: C, filterHeight: KH, filterWidth: KW, outHeight: OH, outWidth: OW } = g;
-  const K = KH * KW * C;
-  const M = nc * OH * OW;
-  dst.fill(0, off, off + Math.ceil((rowsOuter ? M : K) / P) * P * dp);
-  for (let ni = 0; ni < nc; ni++) {
-    const img = (n0 + ni) * H * W * C;
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        const m = (ni * OH + oy) * OW + ox;
-        const mPanel = off + Math.floor(m / P) * P * dp + (m % P);
-        for (let kh = 0; kh < KH; kh++) {
-          const iy = oy * g.strideHeight + kh * g.dilationHeight - g.padTop;
-          if (iy < 0 || iy >= H) continue;
-          for (let kw = 0; kw < KW; kw++) {
-            const ix = ox * g.strideWidth + kw * g.dilationWidth - g.padLeft;
-            if (ix < 0 || ix >= W) continue;
-            const s = img + (iy * W + ix) * C;
-            const k0 = (kh * KW + kw) * C;
-            if (rowsOuter) {
-              const d = mPanel + k0 * P;
-              for (let ci = 0; ci < C; ci++) dst[d + ci * P] = x[s + ci];
-            } else {
-              for (let ci = 0; ci < C; ci++) {
-                const k = k0 + ci;
-                dst[off + Math.floor(k / P) * P * dp + m * P + (k % P)] = x[s + ci];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
 let chunkFloats = 48 * 1024 * 1024;
 
-/** Sets the shared-memory budget of one conv chunk (floats); returns the previous one. Tests use it to exercise chunking. */
+/** Sets the shared-memory budget of one chunk of the strided conv input gradient (floats); returns the previous one. Tests use it to exercise chunking. */
 export function setConvChunkFloats(n: number): number {
   const prev = chunkFloats;
   chunkFloats = n;

@@ -1,6 +1,6 @@
 import { GEMM_MR, GEMM_NR } from './gemm-module';
 
-// Control block (int32 slots at the start of the shared memory) through which the calling thread hands a GEMM
+// Control block (int32 slots at the start of the shared memory) through which the calling thread hands a job
 // to the workers. The job's parameters are written before GEN is bumped and read after it changes.
 export const CTRL = {
   GEN: 0, // job generation: workers sleep on it (Atomics.wait) and wake when it changes
@@ -9,32 +9,62 @@ export const CTRL = {
   TOTAL: 3, // tasks in the job
   STOP: 4, // 1: workers exit
   WORKER_TASKS: 5, // tasks the workers took, all jobs together (a statistic: tests check the workers take part)
-  PARAMS: 8, // aBase, bBase, cBase (bytes), mPanels, jBlocks, nPanels, kp, kc, ldc (bytes), aBatch, bBatch, cBatch (bytes), accumulate
+  PARAMS: 8, // the job: JOB.* below, then the mode's parameters (byte offsets and counts)
 } as const;
 export const CTRL_BYTES = 256;
-/** B panels per task: one task is one A panel against up to this many B panels (128 columns of C). */
+/** B panels per task of a packed GEMM or a conv: one A panel meets up to this many B panels (128 columns of C). */
 export const TASK_PANELS = 16;
 
+/** Job kinds. */
+export const JOB = {
+  /** C[b] = A[b] . B[b], both packed: aBase, bBase, cBase, mPanels, jBlocks, nPanels, kp, kc, ldc, aBatch, bBatch, cBatch, accumulate. */
+  PACKED: 0,
+  /** Implicit-im2col conv from a zero-padded NHWC image: xBase, bBase, cBase, rowPanels, OH, OWpanels, jBlocks, nPanels, Hp, Wp, Cp, SH, SW, DH, DW, KH, KW, ldc. */
+  CONV: 1,
+  /** Filter gradient from a zero-padded image and dy: xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc. */
+  FILTER_GRAD: 2,
+} as const;
+
 // The task loop, as JavaScript source so the same text runs in the workers (eval'd: no file to resolve from
-// ESM, CJS or jest) and on the calling thread (new Function). A task's result depends only on its index,
-// never on which thread takes it, so C is bit-identical for every thread count.
+// ESM, CJS or jest) and on the calling thread (new Function). A task writes its own block of C and its result
+// depends only on its index, never on which thread takes it, so C is bit-identical for every thread count.
 export const TILE_LOOP_SOURCE = `
 function runTiles(I, tile, counter) {
-  const P = ${CTRL.PARAMS};
-  const aBase = I[P], bBase = I[P + 1], cBase = I[P + 2], mPanels = I[P + 3], jBlocks = I[P + 4], nPanels = I[P + 5];
-  const kp = I[P + 6], kc = I[P + 7], ldc = I[P + 8], aBatch = I[P + 9], bBatch = I[P + 10], cBatch = I[P + 11], accum = I[P + 12];
-  const total = I[${CTRL.TOTAL}], perBatch = mPanels * jBlocks;
-  const aPanel = ${GEMM_MR * 4} * kp, bPanel = ${GEMM_NR * 4} * kp;
+  const P = ${CTRL.PARAMS}, total = I[${CTRL.TOTAL}], mode = I[P];
+  const q = [];
+  for (let i = 1; i < 20; i++) q.push(I[P + i]);
   for (;;) {
     const t = Atomics.add(I, ${CTRL.NEXT}, 1);
     if (t >= total) return;
     if (counter) Atomics.add(I, counter, 1);
-    const b = (t / perBatch) | 0, r = t - b * perBatch, ip = (r / jBlocks) | 0, j0 = (r - ip * jBlocks) * ${TASK_PANELS};
-    const j1 = Math.min(nPanels, j0 + ${TASK_PANELS});
-    const ap = aBase + b * aBatch + ip * aPanel, bp = bBase + b * bBatch, cp = cBase + b * cBatch + ip * ${GEMM_MR} * ldc;
-    for (let k0 = 0; k0 < kp; k0 += kc) {
-      const kl = Math.min(kc, kp - k0), acc = k0 > 0 ? 1 : accum;
-      for (let jp = j0; jp < j1; jp++) tile(ap + k0 * ${GEMM_MR * 4}, bp + jp * bPanel + k0 * ${GEMM_NR * 4}, cp + jp * ${GEMM_NR * 4}, kl, ldc, acc);
+    if (mode === ${JOB.PACKED}) {
+      const [aBase, bBase, cBase, mPanels, jBlocks, nPanels, kp, kc, ldc, aBatch, bBatch, cBatch, accum] = q;
+      const perBatch = mPanels * jBlocks;
+      const b = (t / perBatch) | 0, r = t - b * perBatch, ip = (r / jBlocks) | 0, j0 = (r - ip * jBlocks) * ${TASK_PANELS};
+      const j1 = Math.min(nPanels, j0 + ${TASK_PANELS});
+      const ap = aBase + b * aBatch + ip * ${GEMM_MR * 4} * kp, bp = bBase + b * bBatch, cp = cBase + b * cBatch + ip * ${GEMM_MR} * ldc;
+      for (let k0 = 0; k0 < kp; k0 += kc) {
+        const kl = Math.min(kc, kp - k0), acc = k0 > 0 ? 1 : accum;
+        for (let jp = j0; jp < j1; jp++) {
+          tile(ap + k0 * ${GEMM_MR * 4}, bp + jp * ${GEMM_NR * 4} * kp + k0 * ${GEMM_NR * 4}, cp + jp * ${GEMM_NR * 4}, ldc, acc, 4, 1, 0, 0, 1, 0, 0, kl, ${GEMM_MR * 4}, ${GEMM_NR * 4});
+        }
+      }
+    } else if (mode === ${JOB.CONV}) {
+      const [xBase, bBase, cBase, rowPanels, OH, OWpanels, jBlocks, nPanels, Hp, Wp, Cp, SH, SW, DH, DW, KH, KW, ldc] = q;
+      const rp = (t / jBlocks) | 0, j0 = (t - rp * jBlocks) * ${TASK_PANELS}, j1 = Math.min(nPanels, j0 + ${TASK_PANELS});
+      const n = (rp / (OH * OWpanels)) | 0, rest = rp - n * OH * OWpanels, oy = (rest / OWpanels) | 0, oxp = rest - oy * OWpanels;
+      const ap = xBase + ((n * Hp + oy * SH) * Wp + oxp * ${GEMM_MR} * SW) * Cp * 4;
+      const kq = KH * KW * Cp;
+      for (let jp = j0; jp < j1; jp++) {
+        tile(ap, bBase + jp * kq * ${GEMM_NR * 4}, cBase + rp * ${GEMM_MR} * ldc + jp * ${GEMM_NR * 4}, ldc, 0, SW * Cp * 4,
+          KH, DH * Wp * Cp * 4, KW * Cp * ${GEMM_NR * 4}, KW, DW * Cp * 4, Cp * ${GEMM_NR * 4}, Cp, 4, ${GEMM_NR * 4});
+      }
+    } else {
+      const [xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc] = q;
+      const rp = (t / nPanels) | 0, jp = t - rp * nPanels, tap = (rp / ciPanels) | 0, cip = rp - tap * ciPanels;
+      const kh = (tap / KW) | 0, kw = tap - kh * KW;
+      tile(xBase + ((kh * DH * Wp + kw * DW) * Cp + cip * ${GEMM_MR}) * 4, dyBase + jp * ${GEMM_NR * 4}, cBase + (tap * Cp + cip * ${GEMM_MR}) * ldc + jp * ${GEMM_NR * 4}, ldc, 0, 4,
+        N, Hp * Wp * Cp * 4, OH * OW * COp * 4, OH, SH * Wp * Cp * 4, OW * COp * 4, OW, SW * Cp * 4, COp * 4);
     }
   }
 }
