@@ -7,10 +7,10 @@ import { packPanels, unpackRows } from '../wasm-threads/pack-panels';
 import { heapF32, type WasmBackendLike } from './wasm-native';
 
 /**
- * BatchMatMul on the threaded wasm engine: every product of the (broadcast) batch is packed into the shared
- * memory, transposed operands through the packing strides (no transpose pass), and the whole batch runs as
- * one job, so small products (attention at the low resolutions: many heads x a few hundred tokens) share
- * the threads too.
+ * BatchMatMul on the threaded wasm engine: every product of the (broadcast) batch is copied into the shared
+ * memory (transposed operands are read through strides, or packed: no transpose pass) and the whole batch
+ * runs as one job, so small products (attention at the low resolutions: many heads x a few hundred tokens)
+ * share the threads too.
  */
 function batchMatMul(args: { inputs: BatchMatMulInputs; backend: unknown; attrs: BatchMatMulAttrs }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
@@ -30,15 +30,38 @@ function batchMatMul(args: { inputs: BatchMatMulInputs; backend: unknown; attrs:
   const aAt = batchIndex(aBatchShape, outBatchShape);
   const bAt = batchIndex(bBatchShape, outBatchShape);
   const gemm = wasmGemm();
-  const l = gemm.layout(batch, m, n, k);
+  const mPanels = Math.ceil(m / GEMM_MR);
+  const nPanels = Math.ceil(n / GEMM_NR);
+  const ldc = nPanels * GEMM_NR;
+  // A is copied as it is (row-major, or k-major when transposed; whole row panels, the tail zero) and read
+  // with strides; B row-major with its rows padded to whole column panels, or packed when transposed.
+  const aBatch = Math.max(mPanels * GEMM_MR, m) * k;
+  const bBatch = transposeB ? nPanels * GEMM_NR * k : k * ldc;
+  const [ao, bo, co] = gemm.regions([batch * aBatch, batch * bBatch, batch * mPanels * GEMM_MR * ldc]);
   const mem = gemm.floats();
   for (let i = 0; i < batch; i++) {
-    // A element (row r, depth d): a[r][d], or a[d][r] transposed; B element (column j, depth d) likewise.
-    packPanels(as, aAt(i) * m * k, m, k, transposeA ? 1 : k, transposeA ? m : 1, mem, l.a + i * l.aBatch, GEMM_MR, l.kp);
-    packPanels(bs, bAt(i) * k * n, n, k, transposeB ? k : 1, transposeB ? 1 : n, mem, l.b + i * l.bBatch, GEMM_NR, l.kp);
+    const a0 = ao + i * aBatch;
+    mem.set(as.subarray(aAt(i) * m * k, (aAt(i) + 1) * m * k), a0);
+    mem.fill(0, a0 + m * k, a0 + aBatch);
+    const b0 = bo + i * bBatch;
+    const bs0 = bAt(i) * k * n;
+    if (transposeB) packPanels(bs, bs0, n, k, k, 1, mem, b0, GEMM_NR, k);
+    else if (ldc === n) mem.set(bs.subarray(bs0, bs0 + k * n), b0);
+    else {
+      mem.fill(0, b0, b0 + bBatch);
+      for (let kk = 0; kk < k; kk++) mem.set(bs.subarray(bs0 + kk * n, bs0 + (kk + 1) * n), b0 + kk * ldc);
+    }
   }
-  gemm.run(l);
-  for (let i = 0; i < batch; i++) unpackRows(mem, l.c + i * l.cBatch, l.ldc, m, n, os, i * m * n);
+  const l = { batch, m, n, k, mPanels, nPanels, kp: k, a: ao, b: bo, c: co, aBatch, bBatch, cBatch: mPanels * GEMM_MR * ldc, ldc };
+  const strides = {
+    aRow: transposeA ? 4 : k * 4,
+    aStep: transposeA ? m * 4 : 4,
+    aPanel: GEMM_MR * (transposeA ? 4 : k * 4),
+    bStep: transposeB ? GEMM_NR * 4 : ldc * 4,
+    bPanel: transposeB ? GEMM_NR * 4 * k : GEMM_NR * 4,
+  };
+  gemm.run(l, false, strides);
+  for (let i = 0; i < batch; i++) unpackRows(mem, l.c + i * l.cBatch, ldc, m, n, os, i * m * n);
   return out;
 }
 

@@ -130,10 +130,15 @@ export class GemmPool {
     return this.view;
   }
 
-  /** Runs the GEMM laid out by `layout` on the packed operands; `accumulate` adds to C instead of overwriting it. */
-  run(l: GemmLayout, accumulate = false): void {
+  /**
+   * Runs the GEMM laid out by `layout`; `accumulate` adds to C instead of overwriting it. The operands are
+   * packed panels (pack-panels.ts) unless `strides` (bytes) say otherwise: A row r, step k at
+   * a + r*aRow + k*aStep, row panels aPanel apart; B step k at b + k*bStep, column panels bPanel apart.
+   */
+  run(l: GemmLayout, accumulate = false, strides?: { aRow: number; aStep: number; aPanel: number; bStep: number; bPanel: number }): void {
     const jBlocks = Math.ceil(l.nPanels / TASK_PANELS);
-    const params = [l.a * 4, l.b * 4, l.c * 4, l.mPanels, jBlocks, l.nPanels, l.kp, KC, l.ldc * 4, l.aBatch * 4, l.bBatch * 4, l.cBatch * 4, accumulate ? 1 : 0];
+    const st = strides ?? { aRow: 4, aStep: GEMM_MR * 4, aPanel: GEMM_MR * 4 * l.kp, bStep: GEMM_NR * 4, bPanel: GEMM_NR * 4 * l.kp };
+    const params = [l.a * 4, l.b * 4, l.c * 4, l.mPanels, jBlocks, l.nPanels, l.kp, KC, l.ldc * 4, l.aBatch * 4, l.bBatch * 4, l.cBatch * 4, accumulate ? 1 : 0, st.aRow, st.aStep, st.aPanel, st.bStep, st.bPanel];
     this.runJob(JOB.PACKED, params, l.batch * l.mPanels * jBlocks, 2 * l.batch * l.m * l.n * l.k);
   }
 

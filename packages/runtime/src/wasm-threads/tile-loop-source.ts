@@ -17,7 +17,11 @@ export const TASK_PANELS = 16;
 
 /** Job kinds. */
 export const JOB = {
-  /** C[b] = A[b] . B[b], both packed: aBase, bBase, cBase, mPanels, jBlocks, nPanels, kp, kc, ldc, aBatch, bBatch, cBatch, accumulate. */
+  /**
+   * C[b] = A[b] . B[b]: aBase, bBase, cBase, mPanels, jBlocks, nPanels, k, kc, ldc, aBatch, bBatch, cBatch, accumulate,
+   * then the operands' byte strides (aRow, aStep, aPanel, bStep, bPanel), so A and B may be packed panels or
+   * plain (transposed) row-major copies.
+   */
   PACKED: 0,
   /** Implicit-im2col conv from a zero-padded NHWC image: xBase, bBase, cBase, rowPanels, OH, OWpanels, jBlocks, nPanels, Hp, Wp, Cp, SH, SW, DH, DW, KH, KW, ldc. */
   CONV: 1,
@@ -38,15 +42,15 @@ function runTiles(I, tile, counter) {
     if (t >= total) return;
     if (counter) Atomics.add(I, counter, 1);
     if (mode === ${JOB.PACKED}) {
-      const [aBase, bBase, cBase, mPanels, jBlocks, nPanels, kp, kc, ldc, aBatch, bBatch, cBatch, accum] = q;
+      const [aBase, bBase, cBase, mPanels, jBlocks, nPanels, kp, kc, ldc, aBatch, bBatch, cBatch, accum, aRow, aStep, aPanel, bStep, bPanel] = q;
       const perBatch = mPanels * jBlocks;
       const b = (t / perBatch) | 0, r = t - b * perBatch, ip = (r / jBlocks) | 0, j0 = (r - ip * jBlocks) * ${TASK_PANELS};
       const j1 = Math.min(nPanels, j0 + ${TASK_PANELS});
-      const ap = aBase + b * aBatch + ip * ${GEMM_MR * 4} * kp, bp = bBase + b * bBatch, cp = cBase + b * cBatch + ip * ${GEMM_MR} * ldc;
+      const ap = aBase + b * aBatch + ip * aPanel, bp = bBase + b * bBatch, cp = cBase + b * cBatch + ip * ${GEMM_MR} * ldc;
       for (let k0 = 0; k0 < kp; k0 += kc) {
         const kl = Math.min(kc, kp - k0), acc = k0 > 0 ? 1 : accum;
         for (let jp = j0; jp < j1; jp++) {
-          tile(ap + k0 * ${GEMM_MR * 4}, bp + jp * ${GEMM_NR * 4} * kp + k0 * ${GEMM_NR * 4}, cp + jp * ${GEMM_NR * 4}, ldc, acc, 4, 1, 0, 0, 1, 0, 0, kl, ${GEMM_MR * 4}, ${GEMM_NR * 4});
+          tile(ap + k0 * aStep, bp + jp * bPanel + k0 * bStep, cp + jp * ${GEMM_NR * 4}, ldc, acc, aRow, 1, 0, 0, 1, 0, 0, kl, aStep, bStep);
         }
       }
     } else if (mode === ${JOB.CONV}) {
