@@ -1,7 +1,7 @@
 import type { Conv2DGeometry } from '@flow/native';
 import { GEMM_MR, GEMM_NR } from './gemm-module';
 import type { GemmPool } from './gemm-pool';
-import { JOB, TASK_PANELS } from './tile-loop-source';
+import { FILTER_GRAD_GROUP, JOB, TASK_PANELS } from './tile-loop-source';
 
 /** One convolution in the engine's terms: an NHWC image, KH x KW taps, the output grid, NHWC throughout. */
 export interface ConvShape {
@@ -81,7 +81,8 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
 /**
  * dW[tap, ci, co] = sum over images and output pixels of x(tap, pixel, ci) * dy(pixel, co): x zero-padded
  * (channels to a multiple of GEMM_MR) and dy (channels to a multiple of GEMM_NR) in the shared memory; each
- * task is one GEMM_MR x GEMM_NR block of dW, its whole sum in registers, in a fixed order.
+ * task is up to 16 input channels of one tap against every output channel, summing a few output rows at a
+ * time (~256 pixels per call, so they stay in cache) in a fixed order.
  */
 export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array): void {
   const { N, C, KH, KW, CO, OH, OW } = s;
@@ -98,8 +99,8 @@ export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32A
   }
   const ciPanels = Cp / GEMM_MR;
   const nPanels = COp / GEMM_NR;
-  const total = KH * KW * ciPanels * nPanels;
-  gemm.runJob(JOB.FILTER_GRAD, [xo * 4, dyo * 4, co * 4, N, OH, OW, Hp, Wp, Cp, COp, s.SH, s.SW, s.DH, s.DW, KW, ciPanels, nPanels, COp * 4], total, 2 * N * OH * OW * KH * KW * C * CO);
+  const rows = Math.max(1, Math.floor(256 / OW));
+  gemm.runJob(JOB.FILTER_GRAD, [xo * 4, dyo * 4, co * 4, N, OH, OW, Hp, Wp, Cp, COp, s.SH, s.SW, s.DH, s.DW, KW, ciPanels, nPanels, COp * 4, rows], KH * KW * Math.ceil(ciPanels / FILTER_GRAD_GROUP), 2 * N * OH * OW * KH * KW * C * CO);
   for (let tap = 0; tap < KH * KW; tap++) {
     for (let ci = 0; ci < C; ci++) dw.set(mem.subarray(co + (tap * Cp + ci) * COp, co + (tap * Cp + ci) * COp + CO), (tap * C + ci) * CO);
   }

@@ -15,6 +15,9 @@ export const CTRL_BYTES = 256;
 /** B panels per task of a packed GEMM or a conv: one A panel meets up to this many B panels (128 columns of C). */
 export const TASK_PANELS = 16;
 
+/** Input-channel panels per filter-gradient task (16 channels of one tap). */
+export const FILTER_GRAD_GROUP = 4;
+
 /** Job kinds. */
 export const JOB = {
   /**
@@ -25,7 +28,7 @@ export const JOB = {
   PACKED: 0,
   /** Implicit-im2col conv from a zero-padded NHWC image: xBase, bBase, cBase, rowPanels, OH, OWpanels, jBlocks, nPanels, Hp, Wp, Cp, SH, SW, DH, DW, KH, KW, ldc. */
   CONV: 1,
-  /** Filter gradient from a zero-padded image and dy: xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc. */
+  /** Filter gradient from a zero-padded image and dy: xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc, rows per call. */
   FILTER_GRAD: 2,
 } as const;
 
@@ -64,11 +67,23 @@ function runTiles(I, tile, counter) {
           KH, DH * Wp * Cp * 4, KW * Cp * ${GEMM_NR * 4}, KW, DW * Cp * 4, Cp * ${GEMM_NR * 4}, Cp, 4, ${GEMM_NR * 4});
       }
     } else {
-      const [xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc] = q;
-      const rp = (t / nPanels) | 0, jp = t - rp * nPanels, tap = (rp / ciPanels) | 0, cip = rp - tap * ciPanels;
-      const kh = (tap / KW) | 0, kw = tap - kh * KW;
-      tile(xBase + ((kh * DH * Wp + kw * DW) * Cp + cip * ${GEMM_MR}) * 4, dyBase + jp * ${GEMM_NR * 4}, cBase + (tap * Cp + cip * ${GEMM_MR}) * ldc + jp * ${GEMM_NR * 4}, ldc, 0, 4,
-        N, Hp * Wp * Cp * 4, OH * OW * COp * 4, OH, SH * Wp * Cp * 4, OW * COp * 4, OW, SW * Cp * 4, COp * 4);
+      const [xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc, rows] = q;
+      const groups = Math.ceil(ciPanels / ${FILTER_GRAD_GROUP}), tap = (t / groups) | 0, g0 = (t - tap * groups) * ${FILTER_GRAD_GROUP};
+      const g1 = Math.min(ciPanels, g0 + ${FILTER_GRAD_GROUP}), kh = (tap / KW) | 0, kw = tap - kh * KW;
+      const a0 = xBase + (kh * DH * Wp + kw * DW) * Cp * 4, c0 = cBase + tap * Cp * ldc;
+      // A few output rows at a time against every (input, output) channel panel pair of the task, so those
+      // rows of x and dy stay in cache.
+      for (let n = 0; n < N; n++) {
+        for (let oy = 0; oy < OH; oy += rows) {
+          const nr = Math.min(rows, OH - oy), acc = n > 0 || oy > 0 ? 1 : 0;
+          const ap = a0 + (n * Hp * Wp + oy * SH * Wp) * Cp * 4, bp = dyBase + ((n * OH + oy) * OW) * COp * 4;
+          for (let cip = g0; cip < g1; cip++) {
+            for (let jp = 0; jp < nPanels; jp++) {
+              tile(ap + cip * ${GEMM_MR * 4}, bp + jp * ${GEMM_NR * 4}, c0 + cip * ${GEMM_MR} * ldc + jp * ${GEMM_NR * 4}, ldc, acc, 4, 1, 0, 0, nr, SH * Wp * Cp * 4, OW * COp * 4, OW, SW * Cp * 4, COp * 4);
+            }
+          }
+        }
+      }
     }
   }
 }
