@@ -116,6 +116,23 @@ describe('wasm kernels on worker threads', () => {
     results['2'][i].forEach((got, j) => expect(Buffer.from(got.buffer).equals(Buffer.from(results['1'][i][j].buffer))).toBe(true));
   });
 
+  it('dilated and strided forward convs (tfjs has no dilated-conv gradient) match cpu at 2 threads', async () => {
+    const rng2 = new Rng(5);
+    const x = normals(rng2, 2 * 13 * 11 * 5);
+    const f = normals(rng2, 3 * 2 * 5 * 9);
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => [
+        tf.conv2d(tf.tensor4d(x, [2, 13, 11, 5]), tf.tensor4d(f, [3, 2, 5, 9]), 1, 'same', 'NHWC', [2, 3]),
+        tf.conv2d(tf.tensor4d(x, [2, 13, 11, 5]), tf.tensor4d(f, [3, 2, 5, 9]), [2, 3], 'valid'),
+        tf.conv2d(tf.tensor4d(x, [2, 13, 11, 5]), tf.tensor4d(f, [3, 2, 5, 9]), 1, [[0, 0], [2, 1], [0, 3], [0, 0]]),
+      ].map((t) => Float32Array.from(t.dataSync())));
+    };
+    const cpu = await run('cpu');
+    await startWasmThreads(2);
+    (await run('wasm')).forEach((got, i) => expectClose(got, cpu[i], `conv ${i}`));
+  });
+
   it('the worker thread took part', () => {
     expect(wasmGemm().threads).toBe(2);
     expect(wasmGemm().workerTasks).toBeGreaterThan(0);

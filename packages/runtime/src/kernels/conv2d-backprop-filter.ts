@@ -24,7 +24,7 @@ function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backen
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
   const format = backend_util.convertConv2DDataFormat(dataFormat);
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
-  const g = convGeometry(info, 'Conv2DBackpropFilter');
+  const g = convGeometry(info, 'wasm Conv2DBackpropFilter');
   const out = backend.makeOutput(filterShape, 'float32');
   const dw = heapF32(backend, out);
   if (isEmptyConv(g)) {

@@ -28,7 +28,7 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
   const format = backend_util.convertConv2DDataFormat(dataFormat);
   const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, format);
-  const g = convGeometry(info, 'Conv2DBackpropInput');
+  const g = convGeometry(info, 'wasm Conv2DBackpropInput');
   const out = backend.makeOutput(inputShape, 'float32');
   const dx = heapF32(backend, out);
   dx.fill(0);
