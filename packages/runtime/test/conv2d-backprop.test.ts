@@ -65,7 +65,7 @@ describe('wasm Conv2DBackpropInput / Conv2DBackpropFilter vs cpu', () => {
     const f = normals(rng, c.kh * c.kw * c.cin * c.cout);
     const g = normals(rng, c.n * 3 * 4 * c.cout);
     const cpu = await gradsOn('cpu', c, x, f, g);
-    const prev = setConvChunkFloats(2 * 12 * (4 + 2 + 27 + 8)); // two images per chunk: chunks of 2, 2, 1
+    const prev = setConvChunkFloats(2 * 12 * (4 + 27 + 8)); // two images per chunk: chunks of 2, 2, 1
     try {
       const wasm = await gradsOn('wasm', c, x, f, g);
       expectClose(wasm.y, cpu.y, 'forward (chunked)');

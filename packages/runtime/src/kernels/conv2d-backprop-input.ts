@@ -8,7 +8,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { convGeometry, isEmptyConv } from '../native-kernels/conv-geometry';
-import { GEMM_MR, GEMM_NR, GEMM_UNROLL } from '../wasm-threads/gemm-module';
+import { GEMM_MR, GEMM_NR } from '../wasm-threads/gemm-module';
 import { wasmGemm } from '../wasm-threads/engine';
 import { imagesPerChunk, packPanels } from '../wasm-threads/pack-panels';
 import { convShape, implicitConv } from '../wasm-threads/implicit-conv';
@@ -49,7 +49,7 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
     implicitConv(gemm, dys, flipped, ws, (tap, co, ci) => ((T - 1 - tap) * C + ci) * CO + co, dx);
     return out;
   }
-  const chunk = imagesPerChunk(g.batchSize, plane * (CO + GEMM_UNROLL + K + GEMM_NR));
+  const chunk = imagesPerChunk(g.batchSize, plane * (CO + K + GEMM_NR));
   for (let n0 = 0; n0 < g.batchSize; n0 += chunk) {
     const nc = Math.min(chunk, g.batchSize - n0);
     const l = gemm.layout(1, nc * plane, K, CO);

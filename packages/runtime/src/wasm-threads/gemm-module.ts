@@ -12,8 +12,6 @@
 
 export const GEMM_MR = 4;
 export const GEMM_NR = 8;
-/** Packed depths are rounded up to a multiple of this (even k blocks). */
-export const GEMM_UNROLL = 2;
 /** The memory the module imports: shared, up to 32767 pages so that every byte offset fits an int32. */
 export const GEMM_MAX_PAGES = 32767;
 

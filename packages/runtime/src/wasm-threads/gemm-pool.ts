@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, GEMM_UNROLL, gemmModuleBytes } from './gemm-module';
+import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, gemmModuleBytes } from './gemm-module';
 import { CTRL, CTRL_BYTES, JOB, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE } from './tile-loop-source';
 import { webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
 
@@ -25,7 +25,7 @@ export interface GemmLayout {
   k: number;
   mPanels: number;
   nPanels: number;
-  /** Packed depth: k rounded up to the unroll. */
+  /** Depth of the packed panels (k). */
   kp: number;
   a: number;
   b: number;
@@ -115,7 +115,7 @@ export class GemmPool {
   layout(batch: number, m: number, n: number, k: number): GemmLayout {
     const mPanels = Math.ceil(m / GEMM_MR);
     const nPanels = Math.ceil(n / GEMM_NR);
-    const kp = Math.ceil(k / GEMM_UNROLL) * GEMM_UNROLL;
+    const kp = k;
     const aBatch = mPanels * GEMM_MR * kp;
     const bBatch = nPanels * GEMM_NR * kp;
     const ldc = nPanels * GEMM_NR;
