@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseBackendName, type BackendName, type ResolvedBackend } from './backend-name';
 import { BackendThreadsError, BackendUnavailableError } from './errors';
@@ -8,11 +9,12 @@ import type { NativeEngine } from './native-kernels/native-engine';
 import { explainSyncReads } from './explain-sync-reads';
 import { setupWebgpuGlobals } from './webgpu-globals';
 import { registerChunkedAddN } from './webgpu-kernels/add-n-chunked';
+import { startWasmThreads } from './wasm-threads/engine';
 
 export interface InitBackendOptions {
   /** How long `webgpu` waits for an adapter before giving up (ms). Default 3000 (`auto`: 1500). */
   adapterTimeoutMs?: number;
-  /** Threads of the `native` engine (default: env FLOW_THREADS, else every core). Other backends ignore it. */
+  /** Threads of the `native` and `wasm` engines (default: env FLOW_THREADS, else every core). Other backends ignore it. */
   threads?: number;
 }
 
@@ -75,8 +77,8 @@ async function activate(backend: ResolvedBackend, tfjsName: string): Promise<voi
   await tf.ready();
 }
 
-/** Threads for the native engine: the option, else env FLOW_THREADS (validated here), else undefined (every core). */
-function nativeThreads(opts: InitBackendOptions): number | undefined {
+/** Threads for the native or wasm engine: the option, else env FLOW_THREADS (validated here), else undefined (every core). */
+function engineThreads(opts: InitBackendOptions): number | undefined {
   const fromEnv = opts.threads === undefined && process.env.FLOW_THREADS ? process.env.FLOW_THREADS : undefined;
   const value = opts.threads ?? (fromEnv !== undefined ? Number(fromEnv) : undefined);
   if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
@@ -86,7 +88,7 @@ function nativeThreads(opts: InitBackendOptions): number | undefined {
 }
 
 async function tryNative(opts: InitBackendOptions): Promise<{ tfjsBackend: string; detail: string }> {
-  const threads = nativeThreads(opts);
+  const threads = engineThreads(opts);
   let engine: NativeEngine;
   try {
     engine = await import('@flow/native');
@@ -123,11 +125,19 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
     }
     case 'native':
       return tryNative(opts);
-    case 'wasm':
+    case 'wasm': {
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels();
       await activate(backend, 'wasm');
-      return { tfjsBackend: 'wasm' };
+      const threads = engineThreads(opts) ?? Math.max(1, availableParallelism());
+      let variant: string;
+      try {
+        variant = (await startWasmThreads(threads)).variant;
+      } catch (e) {
+        throw new BackendUnavailableError(backend, `starting the wasm GEMM engine failed: ${message(e)}`);
+      }
+      return { tfjsBackend: 'wasm', detail: `conv and matmul on the wasm GEMM engine (${variant}, ${threads} thread${threads === 1 ? '' : 's'} on shared memory)` };
+    }
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
       await activate(backend, 'cpu');
@@ -141,7 +151,8 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
  * Selects and initialises the TensorFlow.js backend. `name` defaults to env `FLOW_BACKEND`, else `auto`,
  * which tries tfjs-node-gpu, tfjs-node (optional peers), WebGPU (only where an adapter answers), native (the
  * wasm backend with @flow/native's multi-threaded conv/matmul, where its addon built), then wasm
- * (always present) and cpu. On wasm it registers this package's training kernels (registerWasmKernels).
+ * (always present) and cpu. On wasm it registers this package's training kernels (registerWasmKernels) and
+ * starts the wasm GEMM engine's worker threads (`threads`, else env FLOW_THREADS, else every core).
  * It also registers gradient rules (registerGradients: tfjs-core has none in Node).
  * An explicitly named backend that cannot run throws BackendUnavailableError (never falls back silently).
  */
@@ -149,8 +160,8 @@ export async function initBackend(name?: BackendName | string, opts: InitBackend
   const fromEnv = name === undefined && process.env.FLOW_BACKEND ? process.env.FLOW_BACKEND : undefined;
   registerGradients();
   const requested = parseBackendName(name ?? fromEnv ?? 'auto', fromEnv !== undefined ? 'FLOW_BACKEND' : 'backend');
-  // A thread count (option or FLOW_THREADS) is validated, and applied, on every call that may pick native.
-  const threads = requested === 'native' || requested === 'auto' ? nativeThreads(opts) : undefined;
+  // A thread count (option or FLOW_THREADS) is validated, and applied, on every call that may pick native or wasm.
+  const threads = requested === 'native' || requested === 'wasm' || requested === 'auto' ? engineThreads(opts) : undefined;
   if (current && current.requested === requested && tf.getBackend() === current.tfjsBackend && threads === undefined) return current;
   const order = requested === 'auto' ? AUTO_ORDER : [requested];
   const tried: BackendAttempt[] = [];

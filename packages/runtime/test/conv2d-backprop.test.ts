@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '@flow/random';
 import { registerWasmKernels } from '../src/register-wasm-kernels';
 import { registerGradients } from '../src/register-gradients';
-import { setConv2DBackpropFilterChunkFloats, setConv2DBackpropFilterConvTrick } from '../src/kernels/conv2d-backprop-filter';
+import { setConvChunkFloats } from '../src/wasm-threads/pack-panels';
 import { expectClose, normals } from './compare';
 
 type Pad = 'same' | 'valid' | number;
@@ -44,8 +44,7 @@ describe('wasm Conv2DBackpropInput / Conv2DBackpropFilter vs cpu', () => {
     await tf.setBackend('wasm');
   });
 
-  it.each(cases.flatMap((c) => [true, false].map((trick) => [`${trick ? 'conv-trick' : 'im2col'} ${JSON.stringify(c)}`, c, trick] as const)))('conv2d and its gradients, filter path %s', async (_label, c, trick) => {
-    setConv2DBackpropFilterConvTrick(trick);
+  it.each(cases.map((c) => [JSON.stringify(c), c] as const))('conv2d and its gradients %s', async (_label, c) => {
     const rng = new Rng(7 + c.h * 31 + c.cin);
     const x = normals(rng, c.n * c.h * c.w * c.cin);
     const f = normals(rng, c.kh * c.kw * c.cin * c.cout);
@@ -57,24 +56,23 @@ describe('wasm Conv2DBackpropInput / Conv2DBackpropFilter vs cpu', () => {
     expectClose(wasm.y, cpu.y, 'forward');
     expectClose(wasm.dx, cpu.dx, 'dx');
     expectClose(wasm.df, cpu.df, 'dfilter');
-    setConv2DBackpropFilterConvTrick(true);
   });
 
-  it('Conv2DBackpropFilter accumulates correctly over image chunks', async () => {
-    const c: Case = { n: 5, h: 6, w: 7, cin: 3, cout: 4, kh: 3, kw: 3, stride: 1, pad: 'same' };
+  it('the strided Conv2DBackpropInput scatters correctly over image chunks', async () => {
+    const c: Case = { n: 5, h: 6, w: 7, cin: 3, cout: 4, kh: 3, kw: 3, stride: 2, pad: 'same' };
     const rng = new Rng(99);
     const x = normals(rng, c.n * c.h * c.w * c.cin);
     const f = normals(rng, c.kh * c.kw * c.cin * c.cout);
-    const g = normals(rng, c.n * c.h * c.w * c.cout);
+    const g = normals(rng, c.n * 3 * 4 * c.cout);
     const cpu = await gradsOn('cpu', c, x, f, g);
-    const prev = setConv2DBackpropFilterChunkFloats(2 * 27 * 42); // two images per chunk: chunks of 2, 2, 1
-    const prevTrick = setConv2DBackpropFilterConvTrick(false);
+    const prev = setConvChunkFloats(2 * 12 * (4 + 27 + 8)); // two images per chunk: chunks of 2, 2, 1
     try {
       const wasm = await gradsOn('wasm', c, x, f, g);
+      expectClose(wasm.y, cpu.y, 'forward (chunked)');
+      expectClose(wasm.dx, cpu.dx, 'dx (chunked)');
       expectClose(wasm.df, cpu.df, 'dfilter (chunked)');
     } finally {
-      setConv2DBackpropFilterChunkFloats(prev);
-      setConv2DBackpropFilterConvTrick(prevTrick);
+      setConvChunkFloats(prev);
     }
   });
 

@@ -1,12 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendNameError, BackendUnavailableError, initBackend, parseBackendName } from '../src';
+import { stopWasmThreads } from '../src/wasm-threads/engine';
 import { nativeConv2DConfig } from '../src/native-kernels/conv2d';
 
 describe('initBackend', () => {
   const saved = process.env.FLOW_BACKEND;
+  afterAll(() => stopWasmThreads());
   afterEach(() => {
     if (saved === undefined) delete process.env.FLOW_BACKEND;
     else process.env.FLOW_BACKEND = saved;
+  });
+
+  it('wasm: threads from the option start the wasm GEMM engine on that many threads', async () => {
+    const info = await initBackend('wasm', { threads: 2 });
+    expect(info.reason).toMatch(/^wasm as requested: conv and matmul on the wasm GEMM engine \((relaxed-SIMD FMA|SIMD128), 2 threads on shared memory\)$/);
+    await expect(initBackend('wasm', { threads: 0 })).rejects.toThrow(/^threads: expected a positive integer, got '0'/);
+    await stopWasmThreads();
   });
 
   it('wasm: runs on wasm with the training kernels and gradients registered', async () => {

@@ -59,7 +59,7 @@ run directory
   --checkpoint-every N  (default ${D.checkpointEvery})   --keep-checkpoints N (default ${D.keepCheckpoints})   --log-every N (default ${D.logEvery})
   --ema-every N         write EMA snapshots every N steps (via @flow/ema; sigma_rel ${D.emaSigmaRels.join(', ')})
   --backend NAME        auto|native|wasm|cpu|webgpu|tensorflow|tensorflow-gpu (default: env FLOW_BACKEND, else auto;
-                        a resumed run defaults to the backend it started on; native uses env FLOW_THREADS
+                        a resumed run defaults to the backend it started on; native and wasm use env FLOW_THREADS
                         threads, default every core; keep it fixed for bit-for-bit resumes)
   --json                print {steps, initial_loss, final_loss, backend, seconds, images_per_second, ...}
   --quiet               no progress bar`;

@@ -1,23 +1,16 @@
-import {
-  BatchMatMul,
-  util,
-  type BatchMatMulAttrs,
-  type BatchMatMulInputs,
-  type KernelConfig,
-  type KernelFunc,
-  type TensorInfo,
-} from '@tensorflow/tfjs-core';
+import { BatchMatMul, type BatchMatMulAttrs, type BatchMatMulInputs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { matMulGeometry } from './mat-mul-geometry';
 import { batchIndex } from './batch-index';
-import { heapF32, matMulInto, transposeF32, type WasmBackendLike } from './wasm-native';
+import { GEMM_MR, GEMM_NR } from '../wasm-threads/gemm-module';
+import { wasmGemm } from '../wasm-threads/engine';
+import { packPanels, unpackRows } from '../wasm-threads/pack-panels';
+import { heapF32, type WasmBackendLike } from './wasm-native';
 
 /**
- * BatchMatMul on the wasm backend built on its one fast path: XNNPACK's GEMM, which tfjs-backend-wasm only
- * takes for an untransposed, batch-1 product (everything else, transposed operands or batches, runs a plain
- * loop at ~2 GFLOP/s). Transposed operands are transposed explicitly first (the native Transpose, O(size));
- * a batch of products runs as one GEMM per batch entry on copies of its slices (the right operand in a fresh
- * tensor each time: XNNPACK caches the packed right operand by tensor id); a shared right operand (batch 1)
- * folds the whole left batch into one GEMM.
+ * BatchMatMul on the threaded wasm engine: every product of the (broadcast) batch is copied into the shared
+ * memory (transposed operands are read through strides, or packed: no transpose pass) and the whole batch
+ * runs as one job, so small products (attention at the low resolutions: many heads x a few hundred tokens)
+ * share the threads too.
  */
 function batchMatMul(args: { inputs: BatchMatMulInputs; backend: unknown; attrs: BatchMatMulAttrs }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
@@ -25,53 +18,51 @@ function batchMatMul(args: { inputs: BatchMatMulInputs; backend: unknown; attrs:
   const b = args.inputs.b as TensorInfo;
   const { transposeA, transposeB } = args.attrs;
   const { m, k, n, aBatchShape, bBatchShape, outBatchShape, batch } = matMulGeometry(a, b, args.attrs, 'wasm');
-  const aBatch = util.sizeFromShape(aBatchShape);
-  const bBatch = util.sizeFromShape(bBatchShape);
   const out = backend.makeOutput([...outBatchShape, m, n], 'float32');
+  const os = heapF32(backend, out);
   if (batch * m * n === 0) return out;
   if (k === 0) {
-    heapF32(backend, out).fill(0);
+    os.fill(0);
     return out;
   }
-  const temps: TensorInfo[] = [];
-  try {
-    // Operands in plain layout: a as [aBatch, m, k], b as [bBatch, k, n].
-    const a3 = transposeA ? transposeF32(backend, a, [aBatch, k, m], [0, 2, 1]) : a;
-    if (a3 !== a) temps.push(a3);
-    const b3 = transposeB ? transposeF32(backend, b, [bBatch, n, k], [0, 2, 1]) : b;
-    if (b3 !== b) temps.push(b3);
-    if (bBatch === 1) {
-      // One right operand for every entry: a single GEMM over all aBatch * m rows (out has batch == aBatch rows).
-      matMulInto(backend, a3, [1, aBatch * m, k], b3, [1, k, n], out);
-      return out;
+  const as = heapF32(backend, a);
+  const bs = heapF32(backend, b);
+  const aAt = batchIndex(aBatchShape, outBatchShape);
+  const bAt = batchIndex(bBatchShape, outBatchShape);
+  const gemm = wasmGemm();
+  const mPanels = Math.ceil(m / GEMM_MR);
+  const nPanels = Math.ceil(n / GEMM_NR);
+  const ldc = nPanels * GEMM_NR;
+  // A is copied as it is (row-major, or k-major when transposed; whole row panels, the tail zero) and read
+  // with strides; B row-major with its rows padded to whole column panels, or packed when transposed.
+  const aBatch = Math.max(mPanels * GEMM_MR, m) * k;
+  const bBatch = transposeB ? nPanels * GEMM_NR * k : k * ldc;
+  const [ao, bo, co] = gemm.regions([batch * aBatch, batch * bBatch, batch * mPanels * GEMM_MR * ldc]);
+  const mem = gemm.floats();
+  for (let i = 0; i < batch; i++) {
+    const a0 = ao + i * aBatch;
+    mem.set(as.subarray(aAt(i) * m * k, (aAt(i) + 1) * m * k), a0);
+    mem.fill(0, a0 + m * k, a0 + aBatch);
+    const b0 = bo + i * bBatch;
+    const bs0 = bAt(i) * k * n;
+    if (transposeB) packPanels(bs, bs0, n, k, k, 1, mem, b0, GEMM_NR, k);
+    else if (ldc === n) mem.set(bs.subarray(bs0, bs0 + k * n), b0);
+    else {
+      mem.fill(0, b0, b0 + bBatch);
+      for (let kk = 0; kk < k; kk++) mem.set(bs.subarray(bs0 + kk * n, bs0 + (kk + 1) * n), b0 + kk * ldc);
     }
-    const aAt = batchIndex(aBatchShape, outBatchShape);
-    const bAt = batchIndex(bBatchShape, outBatchShape);
-    const aSingle = aBatch === 1;
-    const aPart = aSingle ? a3 : backend.makeOutput([1, m, k], 'float32');
-    if (!aSingle) temps.push(aPart);
-    const outPart = backend.makeOutput([1, m, n], 'float32');
-    temps.push(outPart);
-    for (let i = 0; i < batch; i++) {
-      // A fresh right operand per product (XNNPACK's packed-weights cache is keyed by tensor id; disposing drops it).
-      const bPart = backend.makeOutput([1, k, n], 'float32');
-      try {
-        const bi = bAt(i) * k * n;
-        heapF32(backend, bPart).set(heapF32(backend, b3).subarray(bi, bi + k * n));
-        if (!aSingle) {
-          const ai = aAt(i) * m * k;
-          heapF32(backend, aPart).set(heapF32(backend, a3).subarray(ai, ai + m * k));
-        }
-        matMulInto(backend, aPart, [1, m, k], bPart, [1, k, n], outPart);
-        heapF32(backend, out).set(heapF32(backend, outPart), i * m * n);
-      } finally {
-        backend.disposeData(bPart.dataId);
-      }
-    }
-    return out;
-  } finally {
-    for (const t of temps) backend.disposeData(t.dataId);
   }
+  const l = { batch, m, n, k, mPanels, nPanels, kp: k, a: ao, b: bo, c: co, aBatch, bBatch, cBatch: mPanels * GEMM_MR * ldc, ldc };
+  const strides = {
+    aRow: transposeA ? 4 : k * 4,
+    aStep: transposeA ? m * 4 : 4,
+    aPanel: GEMM_MR * (transposeA ? 4 : k * 4),
+    bStep: transposeB ? GEMM_NR * 4 : ldc * 4,
+    bPanel: transposeB ? GEMM_NR * 4 * k : GEMM_NR * 4,
+  };
+  gemm.run(l, false, strides);
+  for (let i = 0; i < batch; i++) unpackRows(mem, l.c + i * l.cBatch, ldc, m, n, os, i * m * n);
+  return out;
 }
 
 export const batchMatMulConfig: KernelConfig = {

@@ -7,13 +7,19 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { heapF32, idOf, native, type WasmBackendLike } from './wasm-native';
+import { convGeometry, isEmptyConv } from '../native-kernels/conv-geometry';
+import { GEMM_MR, GEMM_NR } from '../wasm-threads/gemm-module';
+import { wasmGemm } from '../wasm-threads/engine';
+import { imagesPerChunk, packPanels } from '../wasm-threads/pack-panels';
+import { convShape, implicitConv } from '../wasm-threads/implicit-conv';
+import { heapF32, type WasmBackendLike } from './wasm-native';
 
 /**
- * dx = the forward convolution of dy (zero-dilated by the stride, padded by KH-1-padTop etc.) with the filter
- * rotated 180 degrees and its channel axes swapped, run by the backend's own XNNPACK Conv2D at stride 1.
- * The built-in wasm Conv2DBackpropInput is a plain loop about 10x slower than its forward conv; this is as
- * fast as a forward conv of the same size (stride 1; for stride s the dilated input holds s^2-fold zeros).
+ * dx for a conv (NHWC) on the threaded wasm engine. Stride 1: the conv of dy with the rotated, channel-swapped
+ * filter (an implicit-im2col GEMM, wasm-threads/implicit-conv.ts; dx = implicitConv writes every element).
+ * Otherwise the patch gradients dP[m, k] = dy[m, co] . w[k, co]^T as one packed GEMM per chunk of images,
+ * scattered back (col2im) into dx in a fixed order on the calling thread, so the sums are the same for
+ * every thread count.
  */
 function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: unknown; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
@@ -21,60 +27,55 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
   const filter = args.inputs.filter as TensorInfo;
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
   const format = backend_util.convertConv2DDataFormat(dataFormat);
-  if (format !== 'channelsLast') throw new Error(`wasm Conv2DBackpropInput supports dataFormat 'NHWC' only, got '${dataFormat}'`);
   const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, format);
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels: CO } = info;
-  const { filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
-  const out = backend.makeOutput([N, H, W, C], 'float32');
-  if (N * H * W * C === 0) return out;
-  if (OH * OW * CO === 0) {
-    heapF32(backend, out).fill(0);
+  const g = convGeometry(info, 'wasm Conv2DBackpropInput');
+  const out = backend.makeOutput(inputShape, 'float32');
+  const dx = heapF32(backend, out);
+  dx.fill(0);
+  if (isEmptyConv(g)) return out;
+  const { inHeight: H, inWidth: W, inChannels: C, filterHeight: KH, filterWidth: KW, outHeight: OH, outWidth: OW, outChannels: CO } = g;
+  const plane = OH * OW;
+  const K = KH * KW * C;
+  const dys = heapF32(backend, dy);
+  const ws = heapF32(backend, filter);
+  const gemm = wasmGemm();
+  const s = convShape(g);
+  const pt = (KH - 1) * g.dilationHeight - g.padTop;
+  const pl = (KW - 1) * g.dilationWidth - g.padLeft;
+  if (g.strideHeight === 1 && g.strideWidth === 1 && pt >= 0 && pl >= 0) {
+    // Stride 1: dx is the conv of dy with the filter rotated 180 degrees and its channel axes swapped.
+    const T = KH * KW;
+    const flipped = { ...s, H: OH, W: OW, C: CO, CO: C, OH: H, OW: W, padTop: pt, padLeft: pl };
+    implicitConv(gemm, dys, flipped, ws, (tap, co, ci) => ((T - 1 - tap) * C + ci) * CO + co, dx);
     return out;
   }
-  // Leading pads of the equivalent forward conv; trailing pads make its output exactly H x W.
-  const pt = KH - 1 - info.padInfo.top;
-  const pl = KW - 1 - info.padInfo.left;
-  const pb = H + KH - 1 - pt - ((OH - 1) * SH + 1);
-  const pr = W + KW - 1 - pl - ((OW - 1) * SW + 1);
-
-  // Rotated, channel-swapped filter: f2[i, j, co, ci] = f[KH-1-i, KW-1-j, ci, co].
-  const f2 = backend.makeOutput([KH, KW, CO, C], 'float32');
-  const direct = SH === 1 && SW === 1 && pt >= 0 && pl >= 0 && pb >= 0 && pr >= 0;
-  // Strided or cropping cases: materialise dy dilated and padded into a buffer the conv reads with no padding.
-  const HP = H + KH - 1;
-  const WP = W + KW - 1;
-  const src = direct ? dy : backend.makeOutput([N, HP, WP, CO], 'float32');
-  try {
-    const f = heapF32(backend, filter);
-    const g = heapF32(backend, f2);
-    for (let i = 0; i < KH; i++)
-      for (let j = 0; j < KW; j++) {
-        const fo = ((KH - 1 - i) * KW + (KW - 1 - j)) * C * CO;
-        const go = (i * KW + j) * CO * C;
-        for (let ci = 0; ci < C; ci++) for (let co = 0; co < CO; co++) g[go + co * C + ci] = f[fo + ci * CO + co];
-      }
-    if (!direct) {
-      const d = heapF32(backend, dy);
-      const p = heapF32(backend, src);
-      p.fill(0);
-      for (let n = 0; n < N; n++)
-        for (let oy = 0; oy < OH; oy++) {
-          const y = pt + oy * SH;
-          if (y < 0 || y >= HP) continue;
-          for (let ox = 0; ox < OW; ox++) {
-            const x = pl + ox * SW;
-            if (x < 0 || x >= WP) continue;
-            const s = ((n * OH + oy) * OW + ox) * CO;
-            p.set(d.subarray(s, s + CO), ((n * HP + y) * WP + x) * CO);
+  const chunk = imagesPerChunk(g.batchSize, plane * (CO + K + GEMM_NR));
+  for (let n0 = 0; n0 < g.batchSize; n0 += chunk) {
+    const nc = Math.min(chunk, g.batchSize - n0);
+    const l = gemm.layout(1, nc * plane, K, CO);
+    const mem = gemm.floats();
+    packPanels(dys, n0 * plane * CO, nc * plane, CO, CO, 1, mem, l.a, GEMM_MR, l.kp);
+    packPanels(ws, 0, K, CO, CO, 1, mem, l.b, GEMM_NR, l.kp);
+    gemm.run(l);
+    for (let ni = 0; ni < nc; ni++) {
+      const img = (n0 + ni) * H * W * C;
+      for (let oy = 0; oy < OH; oy++) {
+        for (let ox = 0; ox < OW; ox++) {
+          const row = l.c + ((ni * OH + oy) * OW + ox) * l.ldc;
+          for (let kh = 0; kh < KH; kh++) {
+            const iy = oy * g.strideHeight + kh * g.dilationHeight - g.padTop;
+            if (iy < 0 || iy >= H) continue;
+            for (let kw = 0; kw < KW; kw++) {
+              const ix = ox * g.strideWidth + kw * g.dilationWidth - g.padLeft;
+              if (ix < 0 || ix >= W) continue;
+              const d = img + (iy * W + ix) * C;
+              const s = row + (kh * KW + kw) * C;
+              for (let ci = 0; ci < C; ci++) dx[d + ci] += mem[s + ci];
+            }
           }
         }
+      }
     }
-    const [inH, inW] = direct ? [OH, OW] : [HP, WP];
-    const [t, r, b, l] = direct ? [pt, pr, pb, pl] : [0, 0, 0, 0];
-    native(backend).conv2d(idOf(backend, src), N, inH, inW, idOf(backend, f2), KH, KW, t, r, b, l, 0, 1, 1, 1, 1, CO, C, idOf(backend, out));
-  } finally {
-    backend.disposeData(f2.dataId);
-    if (!direct) backend.disposeData(src.dataId);
   }
   return out;
 }

@@ -1,9 +1,9 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 import type { Conv2DGeometry } from '@flow/native';
 
-/** The native kernels' geometry from tfjs's Conv2DInfo (NHWC only: the layout the wasm backend keeps). */
+/** The native and wasm kernels' geometry from tfjs's Conv2DInfo (NHWC only: the layout the wasm backend keeps); `kernel` names the engine and kernel for the error. */
 export function convGeometry(info: backend_util.Conv2DInfo, kernel: string): Conv2DGeometry {
-  if (info.dataFormat !== 'channelsLast') throw new Error(`native ${kernel} supports dataFormat 'NHWC' only, got '${info.dataFormat}'`);
+  if (info.dataFormat !== 'channelsLast') throw new Error(`${kernel} supports dataFormat 'NHWC' only, got '${info.dataFormat}'`);
   return {
     batchSize: info.batchSize,
     inHeight: info.inHeight,

@@ -11,7 +11,7 @@ function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backen
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
   const format = backend_util.convertConv2DDataFormat(dataFormat);
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, format);
-  const g = convGeometry(info, 'Conv2DBackpropFilter');
+  const g = convGeometry(info, 'native Conv2DBackpropFilter');
   const out = backend.makeOutput(filterShape, 'float32');
   if (isEmptyConv(g)) {
     heapF32(backend, out).fill(0);

@@ -11,7 +11,7 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
   const format = backend_util.convertConv2DDataFormat(dataFormat);
   const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, format);
-  const g = convGeometry(info, 'Conv2DBackpropInput');
+  const g = convGeometry(info, 'native Conv2DBackpropInput');
   const out = backend.makeOutput(info.inShape, 'float32');
   if (isEmptyConv(g)) {
     heapF32(backend, out).fill(0);

@@ -11,7 +11,7 @@ function conv2d(args: { inputs: Conv2DInputs; backend: unknown; attrs: Conv2DAtt
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs;
   const format = backend_util.convertConv2DDataFormat(dataFormat);
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], strides, dilations, pad, dimRoundingMode, false, format);
-  const g = convGeometry(info, 'Conv2D');
+  const g = convGeometry(info, 'native Conv2D');
   const out = backend.makeOutput(info.outShape, 'float32');
   if (isEmptyConv(g)) {
     heapF32(backend, out).fill(0);

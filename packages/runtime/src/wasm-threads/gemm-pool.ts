@@ -1,0 +1,206 @@
+import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, gemmModuleBytes } from './gemm-module';
+import { CTRL, CTRL_BYTES, JOB, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE } from './tile-loop-source';
+import { webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
+
+const PAGE = 65536;
+/** k steps per block: an A panel slice (4 x 256 floats, 4 KiB) stays in L1 while it sweeps the task's B panels. */
+const KC = 256;
+/** Below this many flops a GEMM runs on the calling thread alone: waking the workers costs more than it saves. */
+let wakeFlops = 4e6;
+
+/** Sets the flops from which a GEMM wakes the workers; returns the previous value. Tests use 0 to thread small problems. */
+export function setWakeFlops(flops: number): number {
+  const prev = wakeFlops;
+  wakeFlops = flops;
+  return prev;
+}
+
+/** Where one (batched) GEMM's packed operands and result live in the shared memory, in float32 indices. */
+export interface GemmLayout {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  mPanels: number;
+  nPanels: number;
+  /** Depth of the packed panels (k). */
+  kp: number;
+  a: number;
+  b: number;
+  c: number;
+  aBatch: number;
+  bBatch: number;
+  cBatch: number;
+  /** Row stride of C (floats): nPanels * GEMM_NR. */
+  ldc: number;
+}
+
+type Tile = (...args: number[]) => void;
+type RunTiles = (ctrl: Int32Array, tile: Tile, counter?: number) => void;
+
+/**
+ * The threaded wasm GEMM: one shared WebAssembly.Memory, the microkernel instantiated on it by the calling
+ * thread and by `threads - 1` worker threads that sleep on an Atomics word between jobs. `run` is synchronous
+ * (tfjs kernels are): the caller packs operands into the memory, wakes the workers, takes tasks itself, and
+ * waits (Atomics.wait) until every worker has finished.
+ */
+export class GemmPool {
+  readonly threads: number;
+  readonly variant: string;
+  private readonly memory: SharedMemory;
+  private readonly ctrl: Int32Array;
+  private readonly tile: Tile;
+  private readonly runTiles: RunTiles;
+  private workers: Worker[] = [];
+  private ready: Promise<void>;
+  /** True once every worker sleeps on GEN: only then do jobs wake them (a worker counted before would hang the barrier). */
+  private live = false;
+  private view: Float32Array;
+
+  constructor(threads: number) {
+    const WA = webAssembly();
+    const { module, variant } = compileGemm();
+    this.variant = variant;
+    this.memory = new WA.Memory({ initial: 16, maximum: GEMM_MAX_PAGES, shared: true });
+    this.view = new Float32Array(this.memory.buffer);
+    this.ctrl = new Int32Array(this.memory.buffer, 0, CTRL_BYTES / 4);
+    this.tile = new WA.Instance(module, { env: { memory: this.memory } }).exports.tile as Tile;
+    this.runTiles = new Function(`${TILE_LOOP_SOURCE}\nreturn runTiles;`)() as RunTiles;
+    const starts: Promise<void>[] = [];
+    for (let i = 1; i < threads; i++) {
+      // The worker text is CommonJS; `--input-type=module` among the parent's flags would make it ESM.
+      const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv, workerData: { module, memory: this.memory } });
+      w.unref();
+      starts.push(new Promise<void>((resolve, reject) => {
+        w.once('message', () => resolve());
+        w.once('error', reject);
+      }));
+      this.workers.push(w);
+    }
+    this.threads = threads;
+    this.ready = Promise.all(starts).then(() => {
+      this.live = true;
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  /** Resolves when every worker has instantiated the kernel (jobs before then run on the calling thread). */
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  /**
+   * Places regions of the given sizes (floats) one after another in the shared memory, each 64-byte aligned
+   * and followed by 1 KiB of slack (kernels may read a little past a region into results they discard),
+   * growing the memory as needed. Returns their float offsets; earlier placements are invalidated.
+   */
+  regions(sizes: readonly number[]): number[] {
+    const offsets: number[] = [];
+    let at = CTRL_BYTES / 4;
+    for (const size of sizes) {
+      offsets.push(at);
+      at += Math.ceil((size + 256) / 16) * 16;
+    }
+    const bytes = at * 4;
+    if (bytes > GEMM_MAX_PAGES * PAGE) throw new Error(`wasm GEMM: ${(bytes / 2 ** 30).toFixed(2)} GiB of operands exceed the 2 GiB shared memory`);
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    return offsets;
+  }
+
+  /** Lays out a batched GEMM C[b] (m x n) = A[b] (m x k) . B[b] (k x n) with packed operands (pack-panels.ts). */
+  layout(batch: number, m: number, n: number, k: number): GemmLayout {
+    const mPanels = Math.ceil(m / GEMM_MR);
+    const nPanels = Math.ceil(n / GEMM_NR);
+    const kp = k;
+    const aBatch = mPanels * GEMM_MR * kp;
+    const bBatch = nPanels * GEMM_NR * kp;
+    const ldc = nPanels * GEMM_NR;
+    const cBatch = mPanels * GEMM_MR * ldc;
+    const [a, b, c] = this.regions([batch * aBatch, batch * bBatch, batch * cBatch]);
+    return { batch, m, n, k, mPanels, nPanels, kp, a, b, c, aBatch, bBatch, cBatch, ldc };
+  }
+
+  /** A float32 view of the whole memory (take it after `layout`: growth replaces the buffer). */
+  floats(): Float32Array {
+    if (this.view.buffer.byteLength !== this.memory.buffer.byteLength) this.view = new Float32Array(this.memory.buffer);
+    return this.view;
+  }
+
+  /**
+   * Runs the GEMM laid out by `layout`; `accumulate` adds to C instead of overwriting it. The operands are
+   * packed panels (pack-panels.ts) unless `strides` (bytes) say otherwise: A row r, step k at
+   * a + r*aRow + k*aStep, row panels aPanel apart; B step k at b + k*bStep, column panels bPanel apart.
+   */
+  run(l: GemmLayout, accumulate = false, strides?: { aRow: number; aStep: number; aPanel: number; bStep: number; bPanel: number }): void {
+    const jBlocks = Math.ceil(l.nPanels / TASK_PANELS);
+    const st = strides ?? { aRow: 4, aStep: GEMM_MR * 4, aPanel: GEMM_MR * 4 * l.kp, bStep: GEMM_NR * 4, bPanel: GEMM_NR * 4 * l.kp };
+    const params = [l.a * 4, l.b * 4, l.c * 4, l.mPanels, jBlocks, l.nPanels, l.kp, KC, l.ldc * 4, l.aBatch * 4, l.bBatch * 4, l.cBatch * 4, accumulate ? 1 : 0, st.aRow, st.aStep, st.aPanel, st.bStep, st.bPanel];
+    this.runJob(JOB.PACKED, params, l.batch * l.mPanels * jBlocks, 2 * l.batch * l.m * l.n * l.k);
+  }
+
+  /** Runs `total` tasks of a job (tile-loop-source.ts: JOB and its parameters), on the workers too when it has `flops` enough. */
+  runJob(mode: number, params: readonly number[], total: number, flops: number): void {
+    const I = this.ctrl;
+    I[CTRL.PARAMS] = mode;
+    for (let i = 0; i < params.length; i++) I[CTRL.PARAMS + 1 + i] = params[i];
+    I[CTRL.TOTAL] = total;
+    Atomics.store(I, CTRL.NEXT, 0);
+    const team = this.live && flops >= wakeFlops && total > 1 ? this.workers.length : 0;
+    if (team === 0) {
+      this.runTiles(I, this.tile);
+      return;
+    }
+    Atomics.store(I, CTRL.DONE, 0);
+    Atomics.add(I, CTRL.GEN, 1);
+    Atomics.notify(I, CTRL.GEN);
+    this.runTiles(I, this.tile);
+    let done: number;
+    while ((done = Atomics.load(I, CTRL.DONE)) < team) {
+      if (Atomics.wait(I, CTRL.DONE, done, 60_000) === 'timed-out' && Atomics.load(I, CTRL.DONE) === done) {
+        throw new Error(`wasm GEMM: ${team - done} worker thread(s) did not finish within a minute`);
+      }
+    }
+  }
+
+  /** Tasks the worker threads have taken so far (the rest ran on the calling thread). */
+  get workerTasks(): number {
+    return Atomics.load(this.ctrl, CTRL.WORKER_TASKS);
+  }
+
+  /** Stops the workers (the pool cannot run jobs on them afterwards). */
+  async close(): Promise<void> {
+    this.live = false;
+    Atomics.store(this.ctrl, CTRL.STOP, 1);
+    Atomics.add(this.ctrl, CTRL.GEN, 1);
+    Atomics.notify(this.ctrl, CTRL.GEN);
+    const ws = this.workers;
+    this.workers = [];
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
+
+let compiled: { module: CompiledModule; variant: string } | undefined;
+
+/** Relaxed SIMD (fused multiply-add) ships in Node 22; Node 20 has it behind a V8 flag, set before compiling. */
+function compileGemm(): { module: CompiledModule; variant: string } {
+  if (compiled) return compiled;
+  const WA = webAssembly();
+  const relaxed = gemmModuleBytes(true);
+  let fma = WA.validate(relaxed);
+  if (!fma) {
+    try {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      fma = WA.validate(relaxed);
+    } catch {
+      fma = false;
+    }
+  }
+  const bytes = fma ? relaxed : gemmModuleBytes(false);
+  if (!WA.validate(bytes)) throw new Error('this runtime lacks WebAssembly SIMD128 or threads (shared memory)');
+  compiled = { module: new WA.Module(bytes), variant: fma ? 'relaxed-SIMD FMA' : 'SIMD128' };
+  return compiled;
+}

@@ -1,0 +1,115 @@
+import type { Conv2DGeometry } from '@flow/native';
+import { GEMM_MR, GEMM_NR } from './gemm-module';
+import type { GemmPool } from './gemm-pool';
+import { FILTER_GRAD_GROUP, JOB, TASK_PANELS } from './tile-loop-source';
+
+/** One convolution in the engine's terms: an NHWC image, KH x KW taps, the output grid, NHWC throughout. */
+export interface ConvShape {
+  N: number;
+  H: number;
+  W: number;
+  C: number;
+  KH: number;
+  KW: number;
+  CO: number;
+  OH: number;
+  OW: number;
+  SH: number;
+  SW: number;
+  DH: number;
+  DW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
+
+/** Copies the image into the shared memory at `off` with `padTop`/`padLeft` zeros before and zeros after, channels padded to Cp. */
+function padImage(src: Float32Array, s: ConvShape, Hp: number, Wp: number, Cp: number, dst: Float32Array, off: number): void {
+  const { N, H, W, C } = s;
+  dst.fill(0, off, off + N * Hp * Wp * Cp);
+  for (let n = 0; n < N; n++) {
+    for (let y = 0; y < H; y++) {
+      const from = ((n * H + y) * W) * C;
+      const to = off + ((n * Hp + y + s.padTop) * Wp + s.padLeft) * Cp;
+      if (Cp === C) dst.set(src.subarray(from, from + W * C), to);
+      else for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) dst[to + x * Cp + c] = src[from + x * C + c];
+    }
+  }
+}
+
+/** Rows and columns of the padded image that cover every tap of `ow` output columns (and all OH rows). */
+function paddedSize(s: ConvShape, ow: number): [number, number] {
+  return [Math.max(s.padTop + s.H, (s.OH - 1) * s.SH + (s.KH - 1) * s.DH + 1), Math.max(s.padLeft + s.W, (ow - 1) * s.SW + (s.KW - 1) * s.DW + 1)];
+}
+
+/**
+ * y = conv(x, w) as an implicit-im2col GEMM: x is copied once, zero-padded, into the shared memory, the filter
+ * is packed into panels of GEMM_NR output channels, and each task computes GEMM_MR adjacent output pixels of
+ * one row against up to TASK_PANELS channel panels, reading its taps straight from the padded image.
+ * `weight(tap, ci, co)` is the filter's flat index of (tap = kh*KW + kw, ci, co), so callers can pass a
+ * rotated or transposed filter without copying it.
+ */
+export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, weight: (tap: number, ci: number, co: number) => number, y: Float32Array): void {
+  const { N, C, KH, KW, CO, OH, OW } = s;
+  const owPanels = Math.ceil(OW / GEMM_MR);
+  const owP = owPanels * GEMM_MR;
+  const [Hp, Wp] = paddedSize(s, owP);
+  const nPanels = Math.ceil(CO / GEMM_NR);
+  const COp = nPanels * GEMM_NR;
+  const kq = KH * KW * C;
+  const [xo, bo, co] = gemm.regions([N * Hp * Wp * C, nPanels * GEMM_NR * kq, N * OH * owP * COp]);
+  const mem = gemm.floats();
+  padImage(x, s, Hp, Wp, C, mem, xo);
+  mem.fill(0, bo, bo + nPanels * GEMM_NR * kq);
+  for (let tap = 0; tap < KH * KW; tap++) {
+    for (let ci = 0; ci < C; ci++) {
+      const row = (tap * C + ci) * GEMM_NR;
+      for (let o = 0; o < CO; o++) mem[bo + Math.floor(o / GEMM_NR) * GEMM_NR * kq + row + (o % GEMM_NR)] = w[weight(tap, ci, o)];
+    }
+  }
+  const jBlocks = Math.ceil(nPanels / TASK_PANELS);
+  const rowPanels = N * OH * owPanels;
+  gemm.runJob(JOB.CONV, [xo * 4, bo * 4, co * 4, rowPanels, OH, owPanels, jBlocks, nPanels, Hp, Wp, C, s.SH, s.SW, s.DH, s.DW, KH, KW, COp * 4], rowPanels * jBlocks, 2 * N * OH * OW * kq * CO);
+  for (let r = 0; r < N * OH; r++) {
+    const from = co + r * owP * COp;
+    if (COp === CO) y.set(mem.subarray(from, from + OW * CO), r * OW * CO);
+    else for (let ox = 0; ox < OW; ox++) y.set(mem.subarray(from + ox * COp, from + ox * COp + CO), (r * OW + ox) * CO);
+  }
+}
+
+/**
+ * dW[tap, ci, co] = sum over images and output pixels of x(tap, pixel, ci) * dy(pixel, co): x zero-padded
+ * (channels to a multiple of GEMM_MR) and dy (channels to a multiple of GEMM_NR) in the shared memory; each
+ * task is up to 16 input channels of one tap against every output channel, summing a few output rows at a
+ * time (~256 pixels per call, so they stay in cache) in a fixed order.
+ */
+export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array): void {
+  const { N, C, KH, KW, CO, OH, OW } = s;
+  const [Hp, Wp] = paddedSize(s, OW);
+  const Cp = roundUp(C, GEMM_MR);
+  const COp = roundUp(CO, GEMM_NR);
+  const [xo, dyo, co] = gemm.regions([N * Hp * Wp * Cp, N * OH * OW * COp, KH * KW * Cp * COp]);
+  const mem = gemm.floats();
+  padImage(x, s, Hp, Wp, Cp, mem, xo);
+  if (COp === CO) mem.set(dy.subarray(0, N * OH * OW * CO), dyo);
+  else {
+    mem.fill(0, dyo, dyo + N * OH * OW * COp);
+    for (let p = 0; p < N * OH * OW; p++) mem.set(dy.subarray(p * CO, (p + 1) * CO), dyo + p * COp);
+  }
+  const ciPanels = Cp / GEMM_MR;
+  const nPanels = COp / GEMM_NR;
+  const rows = Math.max(1, Math.floor(256 / OW));
+  gemm.runJob(JOB.FILTER_GRAD, [xo * 4, dyo * 4, co * 4, N, OH, OW, Hp, Wp, Cp, COp, s.SH, s.SW, s.DH, s.DW, KW, ciPanels, nPanels, COp * 4, rows], KH * KW * Math.ceil(ciPanels / FILTER_GRAD_GROUP), 2 * N * OH * OW * KH * KW * C * CO);
+  for (let tap = 0; tap < KH * KW; tap++) {
+    for (let ci = 0; ci < C; ci++) dw.set(mem.subarray(co + (tap * Cp + ci) * COp, co + (tap * Cp + ci) * COp + CO), (tap * C + ci) * CO);
+  }
+}
+
+/** The engine's shape of a conv from the geometry the native kernels share (conv-geometry.ts). */
+export function convShape(g: Conv2DGeometry): ConvShape {
+  return {
+    N: g.batchSize, H: g.inHeight, W: g.inWidth, C: g.inChannels, KH: g.filterHeight, KW: g.filterWidth, CO: g.outChannels,
+    OH: g.outHeight, OW: g.outWidth, SH: g.strideHeight, SW: g.strideWidth, DH: g.dilationHeight, DW: g.dilationWidth, padTop: g.padTop, padLeft: g.padLeft,
+  };
+}

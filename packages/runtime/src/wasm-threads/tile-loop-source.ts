@@ -1,0 +1,108 @@
+import { GEMM_MR, GEMM_NR } from './gemm-module';
+
+// Control block (int32 slots at the start of the shared memory) through which the calling thread hands a job
+// to the workers. The job's parameters are written before GEN is bumped and read after it changes.
+export const CTRL = {
+  GEN: 0, // job generation: workers sleep on it (Atomics.wait) and wake when it changes
+  DONE: 1, // workers that finished the current job
+  NEXT: 2, // next task index to take (Atomics.add)
+  TOTAL: 3, // tasks in the job
+  STOP: 4, // 1: workers exit
+  WORKER_TASKS: 5, // tasks the workers took, all jobs together (a statistic: tests check the workers take part)
+  PARAMS: 8, // the job: JOB.* below, then the mode's parameters (byte offsets and counts)
+} as const;
+export const CTRL_BYTES = 256;
+/** B panels per task of a packed GEMM or a conv: one A panel meets up to this many B panels (128 columns of C). */
+export const TASK_PANELS = 16;
+
+/** Input-channel panels per filter-gradient task (16 channels of one tap). */
+export const FILTER_GRAD_GROUP = 4;
+
+/** Job kinds. */
+export const JOB = {
+  /**
+   * C[b] = A[b] . B[b]: aBase, bBase, cBase, mPanels, jBlocks, nPanels, k, kc, ldc, aBatch, bBatch, cBatch, accumulate,
+   * then the operands' byte strides (aRow, aStep, aPanel, bStep, bPanel), so A and B may be packed panels or
+   * plain (transposed) row-major copies.
+   */
+  PACKED: 0,
+  /** Implicit-im2col conv from a zero-padded NHWC image: xBase, bBase, cBase, rowPanels, OH, OWpanels, jBlocks, nPanels, Hp, Wp, Cp, SH, SW, DH, DW, KH, KW, ldc. */
+  CONV: 1,
+  /** Filter gradient from a zero-padded image and dy: xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc, rows per call. */
+  FILTER_GRAD: 2,
+} as const;
+
+// The task loop, as JavaScript source so the same text runs in the workers (eval'd: no file to resolve from
+// ESM, CJS or jest) and on the calling thread (new Function). A task writes its own block of C and its result
+// depends only on its index, never on which thread takes it, so C is bit-identical for every thread count.
+export const TILE_LOOP_SOURCE = `
+function runTiles(I, tile, counter) {
+  const P = ${CTRL.PARAMS}, total = I[${CTRL.TOTAL}], mode = I[P];
+  const q = [];
+  for (let i = 1; i < 20; i++) q.push(I[P + i]);
+  for (;;) {
+    const t = Atomics.add(I, ${CTRL.NEXT}, 1);
+    if (t >= total) return;
+    if (counter) Atomics.add(I, counter, 1);
+    if (mode === ${JOB.PACKED}) {
+      const [aBase, bBase, cBase, mPanels, jBlocks, nPanels, kp, kc, ldc, aBatch, bBatch, cBatch, accum, aRow, aStep, aPanel, bStep, bPanel] = q;
+      const perBatch = mPanels * jBlocks;
+      const b = (t / perBatch) | 0, r = t - b * perBatch, ip = (r / jBlocks) | 0, j0 = (r - ip * jBlocks) * ${TASK_PANELS};
+      const j1 = Math.min(nPanels, j0 + ${TASK_PANELS});
+      const ap = aBase + b * aBatch + ip * aPanel, bp = bBase + b * bBatch, cp = cBase + b * cBatch + ip * ${GEMM_MR} * ldc;
+      for (let k0 = 0; k0 < kp; k0 += kc) {
+        const kl = Math.min(kc, kp - k0), acc = k0 > 0 ? 1 : accum;
+        for (let jp = j0; jp < j1; jp++) {
+          tile(ap + k0 * aStep, bp + jp * bPanel + k0 * bStep, cp + jp * ${GEMM_NR * 4}, ldc, acc, aRow, 1, 0, 0, 1, 0, 0, kl, aStep, bStep);
+        }
+      }
+    } else if (mode === ${JOB.CONV}) {
+      const [xBase, bBase, cBase, rowPanels, OH, OWpanels, jBlocks, nPanels, Hp, Wp, Cp, SH, SW, DH, DW, KH, KW, ldc] = q;
+      const rp = (t / jBlocks) | 0, j0 = (t - rp * jBlocks) * ${TASK_PANELS}, j1 = Math.min(nPanels, j0 + ${TASK_PANELS});
+      const n = (rp / (OH * OWpanels)) | 0, rest = rp - n * OH * OWpanels, oy = (rest / OWpanels) | 0, oxp = rest - oy * OWpanels;
+      const ap = xBase + ((n * Hp + oy * SH) * Wp + oxp * ${GEMM_MR} * SW) * Cp * 4;
+      const kq = KH * KW * Cp;
+      for (let jp = j0; jp < j1; jp++) {
+        tile(ap, bBase + jp * kq * ${GEMM_NR * 4}, cBase + rp * ${GEMM_MR} * ldc + jp * ${GEMM_NR * 4}, ldc, 0, SW * Cp * 4,
+          KH, DH * Wp * Cp * 4, KW * Cp * ${GEMM_NR * 4}, KW, DW * Cp * 4, Cp * ${GEMM_NR * 4}, Cp, 4, ${GEMM_NR * 4});
+      }
+    } else {
+      const [xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc, rows] = q;
+      const groups = Math.ceil(ciPanels / ${FILTER_GRAD_GROUP}), tap = (t / groups) | 0, g0 = (t - tap * groups) * ${FILTER_GRAD_GROUP};
+      const g1 = Math.min(ciPanels, g0 + ${FILTER_GRAD_GROUP}), kh = (tap / KW) | 0, kw = tap - kh * KW;
+      const a0 = xBase + (kh * DH * Wp + kw * DW) * Cp * 4, c0 = cBase + tap * Cp * ldc;
+      // A few output rows at a time against every (input, output) channel panel pair of the task, so those
+      // rows of x and dy stay in cache.
+      for (let n = 0; n < N; n++) {
+        for (let oy = 0; oy < OH; oy += rows) {
+          const nr = Math.min(rows, OH - oy), acc = n > 0 || oy > 0 ? 1 : 0;
+          const ap = a0 + (n * Hp * Wp + oy * SH * Wp) * Cp * 4, bp = dyBase + ((n * OH + oy) * OW) * COp * 4;
+          for (let cip = g0; cip < g1; cip++) {
+            for (let jp = 0; jp < nPanels; jp++) {
+              tile(ap + cip * ${GEMM_MR * 4}, bp + jp * ${GEMM_NR * 4}, c0 + cip * ${GEMM_MR} * ldc + jp * ${GEMM_NR * 4}, ldc, acc, 4, 1, 0, 0, nr, SH * Wp * Cp * 4, OW * COp * 4, OW, SW * Cp * 4, COp * 4);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+`;
+
+export const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+${TILE_LOOP_SOURCE}
+const { module, memory } = workerData;
+const tile = new WebAssembly.Instance(module, { env: { memory } }).exports.tile;
+const I = new Int32Array(memory.buffer, 0, ${CTRL_BYTES / 4});
+let seen = Atomics.load(I, ${CTRL.GEN});
+parentPort.postMessage('ready');
+for (;;) {
+  Atomics.wait(I, ${CTRL.GEN}, seen);
+  seen = Atomics.load(I, ${CTRL.GEN});
+  if (Atomics.load(I, ${CTRL.STOP}) === 1) break;
+  runTiles(I, tile, ${CTRL.WORKER_TASKS});
+  Atomics.add(I, ${CTRL.DONE}, 1);
+  Atomics.notify(I, ${CTRL.DONE});
+}
+`;

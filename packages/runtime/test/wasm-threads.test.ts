@@ -1,0 +1,140 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { setFlagsFromString } from 'node:v8';
+import { Rng } from '@flow/random';
+import { registerWasmKernels } from '../src/register-wasm-kernels';
+import { registerGradients } from '../src/register-gradients';
+import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, gemmModuleBytes } from '../src/wasm-threads/gemm-module';
+import { startWasmThreads, stopWasmThreads, wasmGemm } from '../src/wasm-threads/engine';
+import { setWakeFlops } from '../src/wasm-threads/gemm-pool';
+import { webAssembly } from '../src/wasm-threads/wasm-global';
+import { expectClose, normals } from './compare';
+
+// The threaded wasm engine: the microkernel in both variants against a float64 reference, and the kernels
+// (values and gradients) against the cpu backend at 1 and 2 threads, bit-identical across thread counts.
+// Tolerance (expectClose): 1e-4 of the largest reference entry plus 1e-5 (float32 sums of up to ~600 terms).
+
+describe('wasm GEMM microkernel', () => {
+  it.each([false, true])('fma=%s: a 4 x 8 tile over 10 packed steps, written then accumulated', (fma) => {
+    if (fma) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    const WA = webAssembly();
+    const bytes = gemmModuleBytes(fma);
+    expect(WA.validate(bytes)).toBe(true);
+    const memory = new WA.Memory({ initial: 1, maximum: GEMM_MAX_PAGES, shared: true });
+    const tile = new WA.Instance(new WA.Module(bytes), { env: { memory } }).exports.tile as (...a: number[]) => void;
+    const f = new Float32Array(memory.buffer);
+    const rng = new Rng(3);
+    const kc = 10;
+    const ldc = 12; // C rows padded to 12 floats: the tile must not touch columns 8..11
+    const a = normals(rng, GEMM_MR * kc); // packed: step k holds the MR row values
+    const b = normals(rng, GEMM_NR * kc); // packed: step k holds the NR column values
+    f.set(a, 0);
+    f.set(b, 256);
+    f.fill(7, 1024, 1024 + GEMM_MR * ldc);
+    tile(0, 256 * 4, 1024 * 4, ldc * 4, 0, 4, 1, 0, 0, 1, 0, 0, kc, GEMM_MR * 4, GEMM_NR * 4);
+    const ref = new Float64Array(GEMM_MR * GEMM_NR);
+    for (let r = 0; r < GEMM_MR; r++) for (let c = 0; c < GEMM_NR; c++) for (let k = 0; k < kc; k++) ref[r * GEMM_NR + c] += a[k * GEMM_MR + r] * b[k * GEMM_NR + c];
+    const got = (): Float32Array => Float32Array.from({ length: GEMM_MR * GEMM_NR }, (_, i) => f[1024 + Math.floor(i / GEMM_NR) * ldc + (i % GEMM_NR)]);
+    expectClose(got(), ref, 'tile', 1e-6, 1e-6);
+    for (let r = 0; r < GEMM_MR; r++) for (let c = GEMM_NR; c < ldc; c++) expect(f[1024 + r * ldc + c]).toBe(7);
+    tile(0, 256 * 4, 1024 * 4, ldc * 4, 1, 4, 1, 0, 0, 1, 0, 0, kc, GEMM_MR * 4, GEMM_NR * 4);
+    expectClose(got(), ref.map((v) => 2 * v), 'accumulated tile', 1e-6, 1e-6);
+  });
+});
+
+interface ConvCase {
+  n: number; h: number; w: number; cin: number; cout: number; k: number; stride: number; pad: 'same' | 'valid';
+}
+
+function convGrads(c: ConvCase, x: Float32Array, f: Float32Array, g: Float32Array): Float32Array[] {
+  return tf.tidy(() => {
+    const xt = tf.tensor4d(x, [c.n, c.h, c.w, c.cin]);
+    const ft = tf.tensor4d(f, [c.k, c.k, c.cin, c.cout]);
+    const y = tf.conv2d(xt, ft, c.stride, c.pad);
+    const gt = tf.tensor(g, y.shape);
+    const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), gt)))([xt, ft]);
+    return [y, dx, df].map((t) => Float32Array.from(t.dataSync()));
+  });
+}
+
+function attention(q: Float32Array, k: Float32Array, v: Float32Array, shape: [number, number, number]): Float32Array[] {
+  return tf.tidy(() => {
+    const [qt, kt, vt] = [q, k, v].map((d) => tf.tensor3d(d, shape));
+    const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.matMul(tf.softmax(tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, false, true)), c as tf.Tensor3D));
+    const y = tf.matMul(tf.softmax(tf.matMul(qt, kt, false, true)), vt);
+    const grads = tf.grads(f)([qt, kt, vt]);
+    return [y, ...grads].map((t) => Float32Array.from(t.dataSync()));
+  });
+}
+
+describe('wasm kernels on worker threads', () => {
+  // Every GEMM wakes the workers (setWakeFlops(0)), so small shapes exercise the threaded path.
+  const conv: ConvCase[] = [
+    { n: 3, h: 16, w: 12, cin: 8, cout: 20, k: 3, stride: 1, pad: 'same' },
+    { n: 2, h: 17, w: 15, cin: 6, cout: 36, k: 3, stride: 2, pad: 'valid' },
+  ];
+  const rng = new Rng(11);
+  const convData = conv.map((c) => {
+    const x = normals(rng, c.n * c.h * c.w * c.cin);
+    const f = normals(rng, c.k * c.k * c.cin * c.cout);
+    const oh = c.pad === 'same' ? Math.ceil(c.h / c.stride) : Math.ceil((c.h - c.k + 1) / c.stride);
+    const ow = c.pad === 'same' ? Math.ceil(c.w / c.stride) : Math.ceil((c.w - c.k + 1) / c.stride);
+    return { x, f, g: normals(rng, c.n * oh * ow * c.cout) };
+  });
+  const attShape: [number, number, number] = [6, 40, 24]; // (batch x heads, tokens, channels per head)
+  const att = [0, 1, 2].map(() => normals(rng, attShape[0] * attShape[1] * attShape[2]));
+
+  const results: Record<string, Float32Array[][]> = {};
+  let prevWake = 0;
+  beforeAll(async () => {
+    prevWake = setWakeFlops(0);
+    registerWasmKernels();
+    registerGradients();
+    await tf.setBackend('cpu');
+    results.cpu = [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), attention(att[0], att[1], att[2], attShape)];
+    await tf.setBackend('wasm');
+    for (const threads of [1, 2]) {
+      await startWasmThreads(threads);
+      results[threads] = [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), attention(att[0], att[1], att[2], attShape)];
+    }
+  });
+  afterAll(async () => {
+    setWakeFlops(prevWake);
+    await stopWasmThreads();
+  });
+
+  const names = [...conv.map((c) => `conv ${JSON.stringify(c)}`), `attention ${attShape}`];
+  const parts = [['y', 'dx', 'dfilter'], ['y', 'dx', 'dfilter'], ['y', 'dq', 'dk', 'dv']];
+  it.each(names.map((n, i) => [n, i] as const))('%s: values and gradients match cpu at 1 and 2 threads', (_n, i) => {
+    for (const threads of ['1', '2']) {
+      results[threads][i].forEach((got, j) => expectClose(got, results.cpu[i][j], `${threads} threads ${parts[i][j]}`));
+    }
+  });
+
+  it.each(names.map((n, i) => [n, i] as const))('%s: bit-identical at 1 and 2 threads', (_n, i) => {
+    results['2'][i].forEach((got, j) => expect(Buffer.from(got.buffer).equals(Buffer.from(results['1'][i][j].buffer))).toBe(true));
+  });
+
+  it('dilated and strided forward convs (tfjs has no dilated-conv gradient) match cpu at 2 threads', async () => {
+    const rng2 = new Rng(5);
+    const x = normals(rng2, 2 * 13 * 11 * 5);
+    const f = normals(rng2, 3 * 2 * 5 * 9);
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => [
+        tf.conv2d(tf.tensor4d(x, [2, 13, 11, 5]), tf.tensor4d(f, [3, 2, 5, 9]), 1, 'same', 'NHWC', [2, 3]),
+        tf.conv2d(tf.tensor4d(x, [2, 13, 11, 5]), tf.tensor4d(f, [3, 2, 5, 9]), [2, 3], 'valid'),
+        tf.conv2d(tf.tensor4d(x, [2, 13, 11, 5]), tf.tensor4d(f, [3, 2, 5, 9]), 1, [[0, 0], [2, 1], [0, 3], [0, 0]]),
+      ].map((t) => Float32Array.from(t.dataSync())));
+    };
+    const cpu = await run('cpu');
+    await startWasmThreads(2);
+    (await run('wasm')).forEach((got, i) => expectClose(got, cpu[i], `conv ${i}`));
+  });
+
+  it('the worker thread took part', () => {
+    expect(wasmGemm().threads).toBe(2);
+    expect(wasmGemm().workerTasks).toBeGreaterThan(0);
+  });
+});
