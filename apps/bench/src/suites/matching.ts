@@ -80,19 +80,28 @@ async function exactCase(ms: number, d: number, peer: PythonPeer | null, tmp: st
     err(`  scipy  ms=${ms} d=${d}: cost ${p.cost.toFixed(2)} s, assign ${p.assign.toFixed(2)} s`);
   }
   const require = createRequire(path.join(repoRoot(), 'apps/bench/package.json'));
-  if (opts.munkres) {
-    const m = require('munkres') as { munkres?: (m: number[][]) => [number, number][]; default?: (m: number[][]) => [number, number][] };
+  // The JS Hungarian peers are dev dependencies: absent from an offline bundle, their columns stay empty.
+  const optional = <T>(name: string): T | null => {
+    try {
+      return require(name) as T;
+    } catch {
+      row.note = [row.note, `${name} not installed`].filter(Boolean).join('; ');
+      return null;
+    }
+  };
+  const m = opts.munkres ? optional<{ munkres?: (m: number[][]) => [number, number][]; default?: (m: number[][]) => [number, number][] }>('munkres') : null;
+  if (m) {
     const fn = m.munkres ?? m.default!;
     const mat = Array.from({ length: ms }, (_, i) => Array.from(c.cost.subarray(i * ms, (i + 1) * ms)));
     const t1 = performance.now();
     fn(mat);
     row.munkres = (performance.now() - t1) / 1000;
   }
-  if (opts.munkresJs) {
-    const fn = require('munkres-js') as (m: number[][]) => [number, number][];
+  const munkresJs = opts.munkresJs ? optional<(m: number[][]) => [number, number][]>('munkres-js') : null;
+  if (munkresJs) {
     const mat = Array.from({ length: ms }, (_, i) => Array.from(c.cost.subarray(i * ms, (i + 1) * ms)));
     const t1 = performance.now();
-    fn(mat);
+    munkresJs(mat);
     row.munkresJs = (performance.now() - t1) / 1000;
   }
   return row;
