@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendNameError, BackendUnavailableError, initBackend, parseBackendName } from '../src';
 import { stopWasmThreads } from '../src/wasm-threads/engine';
 import { nativeConv2DConfig } from '../src/native-kernels/conv2d';
+import { nativeMpSiluConfig } from '../src/native-kernels/mp-silu';
+import { WASM_FUSED_KERNELS } from '../src/wasm-fused/wasm-fused-kernels';
 
 describe('initBackend', () => {
   const saved = process.env.FLOW_BACKEND;
@@ -82,11 +84,18 @@ describe('initBackend', () => {
     expect(info.reason).toMatch(/^native as requested: wasm backend with conv, matmul and fused EDM2 ops in @flow\/native: OpenBLAS \S+, 1 thread$/);
     expect(native.getNativeThreads()).toBe(1);
     expect(tf.getKernel('Conv2D', 'wasm')).toBe(nativeConv2DConfig);
+    expect(tf.getKernel('FlowMpSilu', 'wasm')).toBe(nativeMpSiluConfig);
     const y = tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same');
     expect(Array.from(y.dataSync())).toEqual([4, 6, 4, 6, 9, 6, 4, 6, 4]);
     await initBackend('wasm');
     expect(tf.getKernel('Conv2D', 'wasm')).not.toBe(nativeConv2DConfig);
+    // The fused EDM2 kernels switch to their TypeScript loops, and back to C on native.
+    for (const k of WASM_FUSED_KERNELS) expect(tf.getKernel(k.kernelName, 'wasm')).toBe(k);
     expect(Array.from(tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same').dataSync())).toEqual([4, 6, 4, 6, 9, 6, 4, 6, 4]);
+    await initBackend('native', { threads: 1 });
+    expect(tf.getKernel('FlowMpSilu', 'wasm')).toBe(nativeMpSiluConfig);
+    await initBackend('wasm');
+    expect(tf.getKernel('FlowMpSilu', 'wasm')).toBe(WASM_FUSED_KERNELS.find((k) => k.kernelName === 'FlowMpSilu'));
     native.setNativeThreads(before);
   });
 

@@ -8,13 +8,13 @@ import { effectiveWeight, forcedNormalized } from './mp-conv';
 import { createEdm2Unet } from './edm2-unet';
 import { defaultUnetConfig } from './config';
 
-// The fused kernels of the runtime's native engine (mp_silu, normalize over the last axis, weight normalisation,
-// mp_cat, mp_sum, the modulated activation, 2x2 resampling) against the composite
+// The fused kernels of the runtime's native engine (C) and wasm engine (TypeScript) (mp_silu, normalize over the
+// last axis, weight normalisation, mp_cat, mp_sum, the modulated activation, 2x2 resampling) against the composite
 // on the cpu backend, values and gradients. Tolerance: |fused - cpu| <= 1e-5 (1 + |cpu|) per element for the ops
 // (float32 sums in another order); the whole network's loss and weight gradients within 1e-4 of their scale.
 const available = isNativeAvailable();
-if (!available) console.warn(`fused mp_silu test skipped: ${nativeUnavailableReason()}`);
-const suite = available ? describe : describe.skip;
+if (!available) console.warn(`fused ops on the native engine skipped: ${nativeUnavailableReason()}`);
+const engines = available ? ['native', 'wasm'] : ['wasm'];
 
 function worstRelative(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
@@ -22,7 +22,7 @@ function worstRelative(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-suite('fused ops on the native engine', () => {
+describe.each(engines)('fused ops on the %s engine', (engine) => {
   const data = new Rng(3).fillNormal(new Float32Array(2 * 9 * 9 * 16));
   const dyData = new Rng(4).fillNormal(new Float32Array(data.length));
 
@@ -37,17 +37,15 @@ suite('fused ops on the native engine', () => {
     });
   }
 
-  it('matches the composite on cpu, values and gradient; plain wasm falls back to the composite', async () => {
+  it('matches the composite on cpu, values and gradient', async () => {
     const cpu = await on('cpu');
-    const native = await on('native');
-    expect(native.fused).toBe(true);
+    const got = await on(engine);
+    expect(got.fused).toBe(true);
     expect(cpu.fused).toBe(false);
-    for (const [a, b, label] of [[native.y, cpu.y, 'value'], [native.dx, cpu.dx, 'gradient']] as const) {
+    for (const [a, b, label] of [[got.y, cpu.y, 'value'], [got.dx, cpu.dx, 'gradient']] as const) {
       const worst = worstRelative(a, b);
       if (!(worst <= 1e-5)) throw new Error(`${label}: worst relative difference ${worst}`);
     }
-    const wasm = await on('wasm');
-    expect(wasm.fused).toBe(false);
   });
 
   it('normalize over the last axis (pixel norm, attention heads) matches the composite, values and gradient', async () => {
@@ -61,10 +59,10 @@ suite('fused ops on the native engine', () => {
       });
     };
     const cpu = await run('cpu');
-    const native = await run('native');
-    expect(native.fused).toBe(true);
-    expect(worstRelative(native.y, cpu.y)).toBeLessThanOrEqual(1e-5);
-    expect(worstRelative(native.dx, cpu.dx)).toBeLessThanOrEqual(1e-5);
+    const got = await run(engine);
+    expect(got.fused).toBe(true);
+    expect(worstRelative(got.y, cpu.y)).toBeLessThanOrEqual(1e-5);
+    expect(worstRelative(got.dx, cpu.dx)).toBeLessThanOrEqual(1e-5);
   });
 
   it('weight normalisation with its scale (number and tensor gain), forced normalisation, mp_cat and mp_sum match the composite, values and gradients', async () => {
@@ -92,11 +90,11 @@ suite('fused ops on the native engine', () => {
       });
     };
     const cpu = await run('cpu');
-    const native = await run('native');
-    expect(native.fused).toBe(true);
+    const got = await run(engine);
+    expect(got.fused).toBe(true);
     expect(cpu.fused).toBe(false);
     const labels = ['weight', 'forced', 'mpCat', 'mpSum', 'dweight', 'dweight 2-D', 'dgain', 'dcat a', 'dcat b', 'dsum b'];
-    native.outs.forEach((o, i) => {
+    got.outs.forEach((o, i) => {
       const worst = worstRelative(o, cpu.outs[i]);
       if (!(worst <= 1e-5)) throw new Error(`${labels[i]}: worst relative difference ${worst}`);
     });
@@ -118,11 +116,11 @@ suite('fused ops on the native engine', () => {
       });
     };
     const cpu = await run('cpu');
-    const native = await run('native');
-    expect(native.fused).toBe(true);
+    const got = await run(engine);
+    expect(got.fused).toBe(true);
     expect(cpu.fused).toBe(false);
     ['modulated', 'down', 'up', 'dx', 'dc'].forEach((label, i) => {
-      const worst = worstRelative(native.outs[i], cpu.outs[i]);
+      const worst = worstRelative(got.outs[i], cpu.outs[i]);
       if (!(worst <= 1e-5)) throw new Error(`${label}: worst relative difference ${worst}`);
     });
   });
@@ -142,13 +140,13 @@ suite('fused ops on the native engine', () => {
       return out;
     };
     const cpu = await run('cpu');
-    const native = await run('native');
-    expect(Math.abs(native.loss - cpu.loss)).toBeLessThanOrEqual(1e-4 * Math.abs(cpu.loss));
-    expect(native.grads.length).toBe(cpu.grads.length);
+    const got = await run(engine);
+    expect(Math.abs(got.loss - cpu.loss)).toBeLessThanOrEqual(1e-4 * Math.abs(cpu.loss));
+    expect(got.grads.length).toBe(cpu.grads.length);
     cpu.grads.forEach((g, j) => {
       let scale = 0;
       let diff = 0;
-      const n = native.grads[j];
+      const n = got.grads[j];
       for (let i = 0; i < g.length; i++) {
         scale = Math.max(scale, Math.abs(g[i]));
         diff = Math.max(diff, Math.abs(n[i] - g[i]));

@@ -1,5 +1,6 @@
-import type { KernelConfig, KernelFunc, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, type WasmBackendLike } from '../kernels/wasm-native';
+import { bindEngine, type FusedEngine } from './fused-engine';
 import { nativeEngine } from './native-engine';
 
 /** Kernel name of EDM2's modulated activation, mp_silu(x * s) with x [n, ..., c] and per-image scales s [n, c] (inputs `x`, `s`). */
@@ -14,19 +15,19 @@ export function modGeometry(name: string, x: TensorInfo, s: TensorInfo): { hw: n
 }
 
 /** One pass instead of Reshape, Multiply and FlowMpSilu. */
-function mpSiluMod(args: { inputs: NamedTensorInfoMap; backend: unknown }): TensorInfo {
+export function mpSiluMod(engine: FusedEngine, args: { inputs: NamedTensorInfoMap; backend: unknown; attrs: NamedAttrMap }): TensorInfo {
   const backend = args.backend as WasmBackendLike;
   const x = args.inputs.x as TensorInfo;
   const s = args.inputs.s as TensorInfo;
   if (x.dtype !== 'float32' || s.dtype !== 'float32') throw new Error(`${MP_SILU_MOD}: float32 inputs expected`);
   const { hw, c } = modGeometry(MP_SILU_MOD, x, s);
   const out = backend.makeOutput(x.shape, 'float32');
-  if (x.shape.every((d) => d > 0)) nativeEngine().mpSiluMod(heapF32(backend, x), heapF32(backend, s), hw, c, heapF32(backend, out));
+  if (x.shape.every((d) => d > 0)) engine.mpSiluMod(heapF32(backend, x), heapF32(backend, s), hw, c, heapF32(backend, out));
   return out;
 }
 
 export const nativeMpSiluModConfig: KernelConfig = {
   kernelName: MP_SILU_MOD,
   backendName: 'wasm',
-  kernelFunc: mpSiluMod as unknown as KernelFunc,
+  kernelFunc: bindEngine(mpSiluMod, nativeEngine),
 };
