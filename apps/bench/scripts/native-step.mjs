@@ -2,7 +2,7 @@
 // figures in packages/runtime/README.md ("native" engine). After a build:
 //   node apps/bench/scripts/native-step.mjs native mnist-fast 16 [--profile] [--reps=N] [--no-fused] [--drop=KERNEL,...]
 // Besides wall time it prints the process's CPU time per pass (user + system, all threads), which a busy
-// machine disturbs far less. --no-fused drops the native engine's fused kernels (mp_silu, normalize, clip grad, weight norm, mp_cat, mp_sum).
+// machine disturbs far less. --no-fused drops the fused EDM2 kernels (mp_silu(+mod), normalize, clip grad, weight norm, mp_cat, mp_sum, 2x resampling; native and wasm engines).
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '@flow/random';
@@ -14,7 +14,7 @@ const profile = process.argv.includes('--profile');
 const reps = Number(process.argv.find((a) => a.startsWith('--reps='))?.slice(7) ?? 5);
 const batch = Number(batchArg);
 const info = await initBackend(backend);
-if (process.argv.includes('--no-fused')) for (const k of ['FlowMpSilu', 'FlowMpSiluGrad', 'FlowRowNormalize', 'FlowRowNormalizeGrad', 'FlowClipByValueGrad', 'FlowWeightNorm', 'FlowWeightNormGrad', 'FlowMpCat', 'FlowMpCatGrad', 'FlowMpSum']) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
+if (process.argv.includes('--no-fused')) for (const k of ['FlowMpSilu', 'FlowMpSiluGrad', 'FlowRowNormalize', 'FlowRowNormalizeGrad', 'FlowClipByValueGrad', 'FlowWeightNorm', 'FlowWeightNormGrad', 'FlowMpCat', 'FlowMpCatGrad', 'FlowMpSum', 'FlowMpSiluMod', 'FlowMpSiluModGrad', 'FlowDown2x', 'FlowUp2x']) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
 // --drop=K1,K2 drops just those kernels (A/B of one fusion in the same run).
 const drop = process.argv.find((a) => a.startsWith('--drop='))?.slice(7).split(',') ?? [];
 for (const k of drop) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
