@@ -86,3 +86,21 @@ describe('every command with an output file checks it before working', () => {
     expect(r.err).toBe(`flow fid: --save-stats ${out}: cannot be written: the folder ${join(dir, 'missing')} does not exist\n`);
   });
 });
+
+describe('--threads', () => {
+  test('a thread count that is not a positive integer is bad usage, refused before the run folder is made', async () => {
+    const out = join(dir, 'threads-run');
+    const r = await runCaptured(['train', '--dataset', 'two-mode-2d', '--model', 'mlp', '--steps', '2', '--out', out, '--backend', 'wasm', '--threads', '0']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('flow train: --threads must be >= 1, got 0\n');
+    expect(readdirSync(dir)).not.toContain('threads-run');
+  });
+
+  test('flow train --threads 1 runs the wasm engine on one thread and says so', async () => {
+    const out = join(dir, 'threads-one');
+    const r = await runCaptured(['train', '--dataset', 'two-mode-2d', '--model', 'mlp', '--steps', '2', '--batch', '8', '--out', out, '--backend', 'wasm', '--threads', '1', '--quiet', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/flow train: backend wasm \(.*1 thread on shared memory\)/);
+    expect((JSON.parse(r.out) as { backend: string }).backend).toBe('wasm');
+  });
+});

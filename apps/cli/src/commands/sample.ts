@@ -9,6 +9,7 @@ import { guidedIdentity, loadVelocityModel, RunDirectory, sampleModel, shardRang
 import { classChoiceOption } from '../class-choice-option';
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
+import { THREADS_HELP, threadsOption } from '../threads-option';
 import { MEMORY_LIMIT_HELP, memoryLimitOption } from '../memory-limit-option';
 import { log, printJobJson as printJson } from '../print-json';
 import { UsageError } from '../usage-error';
@@ -47,6 +48,7 @@ good checkpoint). .npy output: float32 samples in the dataset's own coordinates 
   --labels-out FILE  with --class: the class of each sample, int32 .npy of shape (K',)
   --force            use a Bespoke file made for another model (or another class / guidance)
   --backend NAME     auto|native|wasm|cpu|webgpu|tensorflow|tensorflow-gpu
+  ${THREADS_HELP}
   ${MEMORY_LIMIT_HELP}
   --json             print {solver, nfe, count, first_row, seconds, backend, out, identity, step, ema,
                      class, guidance, labels_out}`;
@@ -114,6 +116,7 @@ export const sampleCommand: Command = {
       guidance: { type: 'string' },
       'labels-out': { type: 'string' },
       backend: { type: 'string' },
+      threads: { type: 'string' },
       json: { type: 'boolean' },
       'memory-limit': { type: 'string' },
     });
@@ -142,7 +145,7 @@ export const sampleCommand: Command = {
     if (!isBespoke && solverName !== 'dopri5' && nfe === undefined) throw new UsageError(`flow sample: --nfe is required for --solver ${solverName}`);
     const run = new RunDirectory(dir);
     const config = run.readConfig();
-    const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND ?? config.backend);
+    const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND ?? config.backend, threadsOption('sample', values.threads));
     log(`flow sample: backend ${info.backend} (${info.reason})`);
     const emaSigma = numberOption('sample', 'ema', values.ema, { min: 0 });
     if (emaSigma !== undefined && values.weights !== undefined) throw new UsageError('flow sample: give --weights or --ema, not both');

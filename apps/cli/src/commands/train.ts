@@ -4,6 +4,7 @@ import { resume, RunDirectory, train, TRAIN_DEFAULTS, TRAINING_COUPLINGS, type T
 import type { Command } from '../command';
 import { numberOption, parseOptions, requireOption } from '../parse-options';
 import { memoryLimitOption } from '../memory-limit-option';
+import { threadsOption } from '../threads-option';
 import { log, printJobJson as printJson } from '../print-json';
 import { UsageError } from '../usage-error';
 
@@ -59,8 +60,9 @@ run directory
   --checkpoint-every N  (default ${D.checkpointEvery})   --keep-checkpoints N (default ${D.keepCheckpoints})   --log-every N (default ${D.logEvery})
   --ema-every N         write EMA snapshots every N steps (via @flow/ema; sigma_rel ${D.emaSigmaRels.join(', ')})
   --backend NAME        auto|native|wasm|cpu|webgpu|tensorflow|tensorflow-gpu (default: env FLOW_BACKEND, else auto;
-                        a resumed run defaults to the backend it started on; native and wasm use env FLOW_THREADS
-                        threads, default every core; keep it fixed for bit-for-bit resumes)
+                        a resumed run defaults to the backend it started on)
+  --threads N           threads of the native and wasm engines (default: env FLOW_THREADS, else every core;
+                        keep it fixed for bit-for-bit resumes); other backends ignore it
   --json                print {steps, initial_loss, final_loss, backend, seconds, images_per_second, ...}
   --quiet               no progress bar`;
 
@@ -112,6 +114,7 @@ export const trainCommand: Command = {
       labels: { type: 'string' },
       'label-dropout': { type: 'string' },
       backend: { type: 'string' },
+      threads: { type: 'string' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean' },
       'memory-limit': { type: 'string' },
@@ -125,7 +128,7 @@ export const trainCommand: Command = {
     let engine = '';
     if (values.resume !== undefined) {
       const config = new RunDirectory(values.resume).readConfig();
-      const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND ?? config.backend);
+      const info = await initBackend(values.backend ?? process.env.FLOW_BACKEND ?? config.backend, threadsOption('train', values.threads));
       engine = info.backend;
       log(`flow train: backend ${info.backend} (${info.reason})`);
       summary = await resume(values.resume, steps, hooks, info.backend);
@@ -147,7 +150,7 @@ export const trainCommand: Command = {
         }
         if (typeof modelOptions !== 'object' || modelOptions === null || Array.isArray(modelOptions)) throw new UsageError('flow train: --model-options expects a JSON object');
       }
-      const info = await initBackend(values.backend);
+      const info = await initBackend(values.backend, threadsOption('train', values.threads));
       engine = info.backend;
       log(`flow train: backend ${info.backend} (${info.reason})`);
       const options: TrainOptions = {
