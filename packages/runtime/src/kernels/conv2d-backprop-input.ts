@@ -1,5 +1,4 @@
 import {
-  backend_util,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type Conv2DBackpropInputInputs,
@@ -7,7 +6,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { convGeometry, isEmptyConv } from '../native-kernels/conv-geometry';
+import { conv2DBackpropInputSetup } from '../native-kernels/conv-setup';
 import { GEMM_MR, GEMM_NR } from '../wasm-threads/gemm-module';
 import { wasmGemm } from '../wasm-threads/engine';
 import { imagesPerChunk, packPanels } from '../wasm-threads/pack-panels';
@@ -22,17 +21,10 @@ import { heapF32, type WasmBackendLike } from './wasm-native';
  * every thread count.
  */
 function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend: unknown; attrs: Conv2DBackpropInputAttrs }): TensorInfo {
-  const backend = args.backend as WasmBackendLike;
-  const dy = args.inputs.dy as TensorInfo;
-  const filter = args.inputs.filter as TensorInfo;
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs;
-  const format = backend_util.convertConv2DDataFormat(dataFormat);
-  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, format);
-  const g = convGeometry(info, 'wasm Conv2DBackpropInput');
-  const out = backend.makeOutput(inputShape, 'float32');
+  const { backend, g, out, empty, dy, filter } = conv2DBackpropInputSetup(args, 'wasm');
+  if (empty) return out;
   const dx = heapF32(backend, out);
-  dx.fill(0);
-  if (isEmptyConv(g)) return out;
+  dx.fill(0); // col2im below accumulates into it
   const { inHeight: H, inWidth: W, inChannels: C, filterHeight: KH, filterWidth: KW, outHeight: OH, outWidth: OW, outChannels: CO } = g;
   const plane = OH * OW;
   const K = KH * KW * C;
