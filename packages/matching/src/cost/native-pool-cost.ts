@@ -1,4 +1,4 @@
-import { LiveColumns } from './live-columns';
+import { PackedPool } from './packed-pool';
 import { loadNativeGemm, type NativePoolPieces } from './native-gemm';
 import type { PoolCost, PoolDistances } from './pool-cost';
 import { poolCostFromDotProducts } from './pool-cost-from-dot';
@@ -21,30 +21,25 @@ export async function createNativePoolCost(cols: number, dim: number, maxRows: n
 
 function nativePoolCost(name: string, p: NativePoolPieces, cols: number, dim: number, maxRows: number): PoolCost {
   const mean = new Float64Array(dim);
-  const pool = new Float32Array(cols * dim);
-  const nz = new Float64Array(cols);
+  const packed = new PackedPool(name, cols, dim, maxRows);
+  const { rows: pool, norms: nz, live } = packed;
   const xc = new Float32Array(maxRows * dim);
   const nx = new Float64Array(maxRows);
   const out = new Float32Array(maxRows * cols);
   const free = new Int32Array(cols);
   const pick = new Int32Array(maxRows);
-  const live = new LiveColumns(cols);
-  const move = (from: number, to: number): void => {
-    pool.copyWithin(to * dim, from * dim, (from + 1) * dim);
-    nz[to] = nz[from]!;
-  };
   return {
     name,
     async setPool(src: Float32Array): Promise<void> {
-      if (src.length !== cols * dim) throw new Error(`${name}: pool has ${src.length} values, expected ${cols} x ${dim}`);
+      packed.checkPool(src);
       p.centre(src, cols, dim, true, mean, pool, nz);
       live.reset();
     },
     retire(indices: Int32Array, count: number): void {
-      live.retire(indices, count, move);
+      packed.retire(indices, count);
     },
     async distances(x: Float32Array, rows: number): Promise<PoolDistances> {
-      if (!(rows >= 1 && rows <= maxRows) || x.length < rows * dim) throw new Error(`${name}: expected 1..${maxRows} rows of ${dim} values, got ${rows} rows in ${x.length} values`);
+      packed.checkRows(x, rows);
       const n = live.count;
       if (n > 0) {
         p.centre(x.subarray(0, rows * dim), rows, dim, false, mean, xc, nx);

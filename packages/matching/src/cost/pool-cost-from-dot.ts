@@ -1,5 +1,5 @@
 import { centreRows, dotsToDistances } from './centred-gemm';
-import { LiveColumns } from './live-columns';
+import { PackedPool } from './packed-pool';
 import type { PoolCost, PoolCostFactory, PoolDistances } from './pool-cost';
 
 /**
@@ -17,19 +17,14 @@ export type PoolDotProducts = (x: Float32Array, rows: number, pool: Float32Array
 export function poolCostFromDotProducts(name: string, dot: PoolDotProducts): PoolCostFactory {
   return async (cols: number, dim: number, maxRows: number): Promise<PoolCost> => {
     const mean = new Float64Array(dim);
-    const pool = new Float32Array(cols * dim);
-    const nz = new Float64Array(cols);
+    const packed = new PackedPool(name, cols, dim, maxRows);
+    const { rows: pool, norms: nz, live } = packed;
     const xc = new Float32Array(maxRows * dim);
     const out = new Float32Array(maxRows * cols);
-    const live = new LiveColumns(cols);
-    const move = (from: number, to: number): void => {
-      pool.copyWithin(to * dim, from * dim, (from + 1) * dim);
-      nz[to] = nz[from]!;
-    };
     return {
       name,
       async setPool(src: Float32Array): Promise<void> {
-        if (src.length !== cols * dim) throw new Error(`${name}: pool has ${src.length} values, expected ${cols} x ${dim}`);
+        packed.checkPool(src);
         mean.fill(0);
         for (let o = 0; o < src.length; o += dim) for (let k = 0; k < dim; k++) mean[k] += src[o + k]!;
         for (let k = 0; k < dim; k++) mean[k] /= cols;
@@ -37,10 +32,10 @@ export function poolCostFromDotProducts(name: string, dot: PoolDotProducts): Poo
         live.reset();
       },
       retire(indices: Int32Array, count: number): void {
-        live.retire(indices, count, move);
+        packed.retire(indices, count);
       },
       async distances(x: Float32Array, rows: number): Promise<PoolDistances> {
-        if (!(rows >= 1 && rows <= maxRows) || x.length < rows * dim) throw new Error(`${name}: expected 1..${maxRows} rows of ${dim} values, got ${rows} rows in ${x.length} values`);
+        packed.checkRows(x, rows);
         const nx = new Float64Array(rows);
         centreRows(x, rows, dim, mean, nx, xc);
         const n = live.count;
