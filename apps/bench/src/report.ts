@@ -29,6 +29,11 @@ export function writeSuiteReport(suite: string, markdown: string): string {
   return target;
 }
 
+/** The head of a suite's report: title, the command that wrote it, the machine, a load warning if any, the inputs. */
+export function reportHead(title: string, command: string, machine: string, warning: string | null | undefined, inputs: string): string[] {
+  return [`# ${title}`, '', `Command: \`${command}\``, '', machine, '', ...(warning ? [warning, ''] : []), inputs, ''];
+}
+
 /** Prints the machine and the peer found (or why its columns are skipped); returns both for the report. */
 export function announceContext(): { machine: string; peer: PythonPeer | null } {
   const machine = describeMachine();

@@ -3,7 +3,7 @@ import { describeMachine } from '../machine';
 import { nativePeak } from '../peak/native-peak';
 import { measurePeak, peakThreadCounts, peakVariants } from '../peak/peak-fma';
 import { PEAK_SHAPE } from '../peak/peak-kernel-binary';
-import { loadWarning, writeSuiteReport } from '../report';
+import { loadWarning, reportHead, writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 
@@ -56,15 +56,7 @@ export const peakSuite: Suite = {
       writeSuiteReport(
         'peak',
         [
-          '# flow-bench peak',
-          '',
-          `Command: \`flow-bench peak ${args.join(' ')}${quick ? ' --quick' : ''}\``,
-          '',
-          machine,
-          '',
-          ...(warning ? [warning, ''] : []),
-          inputs,
-          '',
+          ...reportHead('flow-bench peak', `flow-bench peak ${args.join(' ')}${quick ? ' --quick' : ''}`, machine, warning, inputs),
           'The ceiling a wasm engine can reach on this machine: float32 multiply-adds with no memory traffic.',
           '',
           table,

@@ -5,7 +5,7 @@ import { BACKEND_NAMES, BackendUnavailableError, initBackend, measureMatmulGflop
 import { countFlops, countParameters, createEdm2Unet, getUnetPreset, unetPresetNames } from '@flow/unet-edm2';
 import { describeMachine } from '../machine';
 import { findPythonPeer, runPython } from '../python-peer';
-import { loadWarning, writeSuiteReport } from '../report';
+import { loadWarning, reportHead, writeSuiteReport } from '../report';
 import type { Suite } from '../suite';
 import { markdownTable, type Cell } from '../table';
 import { measurePeak, peakVariants } from '../peak/peak-fma';
@@ -299,15 +299,7 @@ export const trainSuite: Suite = {
     }
     if (write) {
       const md = [
-        `# flow-bench train${only ? ` (${only.join(', ')})` : ''}${torchVersion ? ' vs PyTorch' : ''}`,
-        '',
-        `Command: \`flow-bench train ${args.join(' ')}${quick ? ' --quick' : ''}\``,
-        '',
-        machine,
-        '',
-        ...(warning ? [warning, ''] : []),
-        inputs,
-        '',
+        ...reportHead(`flow-bench train${only ? ` (${only.join(', ')})` : ''}${torchVersion ? ' vs PyTorch' : ''}`, `flow-bench train ${args.join(' ')}${quick ? ' --quick' : ''}`, machine, warning, inputs),
         'Throughput of the EDM2 magnitude-preserving U-Net (`@flow/unet-edm2`) per TensorFlow.js backend: one',
         'forward pass (velocity prediction with preconditioning), and one forward+backward pass (loss and the',
         'gradients of every weight, what a training step costs before the optimiser). "of backend matmul" compares',
