@@ -1,6 +1,6 @@
 // U-Net step throughput on one backend, with an optional per-kernel time profile: the measurement behind the
 // figures in packages/runtime/README.md ("native" engine). After a build:
-//   node apps/bench/scripts/native-step.mjs native mnist-fast 16 [--profile] [--reps=N] [--no-fused] [--drop=KERNEL,...]
+//   node apps/bench/scripts/native-step.mjs native mnist-fast 16 [--profile] [--reps=N] [--no-fused] [--drop=KERNEL,...] [--ab=KERNEL,...]
 // Besides wall time it prints the process's CPU time per pass (user + system, all threads), which a busy
 // machine disturbs far less. --no-fused drops the fused EDM2 kernels (mp_silu(+mod), normalize, clip grad, weight norm, mp_cat, mp_sum, 2x resampling; native and wasm engines).
 import { loadavg } from 'node:os';
@@ -18,6 +18,16 @@ if (process.argv.includes('--no-fused')) for (const k of ['FlowMpSilu', 'FlowMpS
 // --drop=K1,K2 drops just those kernels (A/B of one fusion in the same run).
 const drop = process.argv.find((a) => a.startsWith('--drop='))?.slice(7).split(',') ?? [];
 for (const k of drop) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
+// --ab=K1,K2 times every pass with and without those kernels in alternation, in one process: the host's speed
+// drifts by tens of percent over minutes, so only interleaved runs compare fairly.
+const abConfigs = (process.argv.find((a) => a.startsWith('--ab='))?.slice(5).split(',') ?? []).map((k) => tf.getKernel(k, 'wasm')).filter(Boolean);
+const setWith = (on) => {
+  for (const c of abConfigs) {
+    const has = tf.getKernel(c.kernelName, 'wasm') !== undefined;
+    if (on && !has) tf.registerKernel(c);
+    if (!on && has) tf.unregisterKernel(c.kernelName, 'wasm');
+  }
+};
 console.error(`backend: ${info.reason}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const config = getUnetPreset(preset).config;
 const net = createEdm2Unet(config, { seed: 0 });
@@ -35,7 +45,28 @@ const passes = {
     return [value, ...Object.values(grads)];
   },
 };
-for (const [pass, fn] of Object.entries(passes)) {
+if (abConfigs.length === 0) {
+  for (const [pass, fn] of Object.entries(passes)) await timePass(pass, fn);
+} else {
+  for (const [pass, fn] of Object.entries(passes)) {
+    const best = { with: Infinity, without: Infinity };
+    for (let r = 0; r <= reps; r++) {
+      for (const v of ['with', 'without']) {
+        setWith(v === 'with');
+        const t0 = performance.now();
+        const out = fn();
+        await Promise.all(out.map((o) => o.data()));
+        const dt = (performance.now() - t0) / 1000;
+        out.forEach((o) => o.dispose());
+        if (r > 0) best[v] = Math.min(best[v], dt);
+      }
+    }
+    setWith(true);
+    console.log(`${backend} ${preset} batch ${batch} ${pass}, A/B of ${abConfigs.map((c) => c.kernelName).join(',')}: with ${(best.with * 1e3).toFixed(1)} ms, without ${(best.without * 1e3).toFixed(1)} ms (without / with ${(best.without / best.with).toFixed(3)})`);
+  }
+}
+
+async function timePass(pass, fn) {
   let best = Infinity;
   let bestCpu = Infinity;
   for (let r = 0; r <= reps; r++) {

@@ -18,15 +18,18 @@ describe('committed wasm kernel', () => {
   });
 
   test('the check fails on a binary that differs by one byte', () => {
+    // The same depth below a copy of tools/ as in the repository (the script imports ../../../tools/wasm-embed.mjs).
     const tmp = mkdtempSync(path.join(tmpdir(), 'flow-wasm-'));
+    const copy = path.join(tmp, 'packages/matching');
     try {
-      for (const d of ['scripts', 'wasm']) cpSync(path.join(pkg, d), path.join(tmp, d), { recursive: true });
-      symlinkSync(path.join(pkg, 'node_modules'), path.join(tmp, 'node_modules'), 'junction');
-      mkdirSync(path.join(tmp, 'src/cost'), { recursive: true });
+      cpSync(path.join(pkg, '../../tools/wasm-embed.mjs'), path.join(tmp, 'tools/wasm-embed.mjs'));
+      for (const d of ['scripts', 'wasm']) cpSync(path.join(pkg, d), path.join(copy, d), { recursive: true });
+      symlinkSync(path.join(pkg, 'node_modules'), path.join(copy, 'node_modules'), 'junction');
+      mkdirSync(path.join(copy, 'src/cost'), { recursive: true });
       const ts = readFileSync(path.join(pkg, 'src/cost/wasm-kernel-binary.ts'), 'utf8');
       const at = ts.indexOf("WASM_KERNEL_SIMD = '") + 40;
-      writeFileSync(path.join(tmp, 'src/cost/wasm-kernel-binary.ts'), ts.slice(0, at) + (ts[at] === 'A' ? 'B' : 'A') + ts.slice(at + 1));
-      const r = check(tmp);
+      writeFileSync(path.join(copy, 'src/cost/wasm-kernel-binary.ts'), ts.slice(0, at) + (ts[at] === 'A' ? 'B' : 'A') + ts.slice(at + 1));
+      const r = check(copy);
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('differs from a fresh build: src/cost/wasm-kernel-binary.ts');
     } finally {

@@ -1,0 +1,40 @@
+import { webAssembly } from '../wasm-threads/wasm-global';
+import { ELEMENTWISE_WASM } from './elementwise-binary';
+
+/** The exports of wasm/generate-elementwise-wat.mjs's module (byte offsets; counts in f32x4 vectors / pixels, >= 1). */
+export interface ElementwiseExports {
+  mp_silu(x: number, y: number, n: number): void;
+  mp_silu_grad(x: number, dy: number, dx: number, n: number): void;
+  mp_silu_mod(x: number, s: number, y: number, pixels: number, c4: number): void;
+  mp_silu_mod_grad(x: number, s: number, dy: number, dx: number, ds: number, pixels: number, c4: number): void;
+  mp_sum(a: number, b: number, y: number, n: number, ca: number, cb: number): void;
+  clip_grad(x: number, dy: number, dx: number, n: number, lo: number, hi: number): void;
+  scale_rows(src: number, dst: number, rows: number, n4: number, srcStride: number, dstStride: number, scale: number): void;
+  row_normalize(x: number, y: number, rows: number, c4: number, eps: number, rc: number): void;
+  row_normalize_grad(x: number, dy: number, dx: number, rows: number, c4: number, eps: number, rc: number): void;
+}
+
+/** What the tfjs wasm backend exposes of its Emscripten module: the heap's WebAssembly.Memory. */
+interface TfjsWasmModule {
+  asm?: { memory?: object };
+}
+
+const instances = new WeakMap<object, ElementwiseExports>();
+
+/**
+ * The kernels instantiated on the tfjs wasm backend's own heap (`backend.wasm.asm.memory`, an Emscripten
+ * detail of tfjs-backend-wasm 4.x), so they run in place on tensors; undefined where the backend does not
+ * expose its memory (the TypeScript loops run then).
+ */
+export function heapElementwise(backend: unknown): ElementwiseExports | undefined {
+  const memory = (backend as { wasm?: TfjsWasmModule } | undefined)?.wasm?.asm?.memory;
+  if (!memory) return undefined;
+  let ew = instances.get(memory);
+  if (!ew) {
+    const WA = webAssembly();
+    const module = new WA.Module(new Uint8Array(Buffer.from(ELEMENTWISE_WASM, 'base64')));
+    ew = new WA.Instance(module, { env: { memory: memory as never } }).exports as unknown as ElementwiseExports;
+    instances.set(memory, ew);
+  }
+  return ew;
+}

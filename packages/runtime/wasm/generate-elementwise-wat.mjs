@@ -1,0 +1,239 @@
+// Generates the WebAssembly text of the wasm engine's elementwise SIMD kernels (EDM2's mp_silu family), which
+// run in place on the tfjs wasm backend's heap on the calling thread: the GEMM worker pool's shared memory would
+// need the operands copied in and out, which on 2 cores cost more than the second thread saves.
+// A generator rather than a .wat by hand because the vector sigmoid is spelled out inline in each loop, twice
+// (two independent vectors per iteration hide the polynomial's latency); scripts/build-wasm.mjs assembles the
+// text with wabt and embeds the binary.
+//
+// Exports (byte offsets and counts are i32; n, pixels and c4 count f32x4 vectors / pixels, all >= 1):
+//   mp_silu(x, y, n)                                y = z sigmoid(z) / 0.596, z = x
+//   mp_silu_grad(x, dy, dx, n)                      dx = dy sigmoid(z) (1 + z (1 - sigmoid(z))) / 0.596
+//   mp_silu_mod(x, s, y, pixels, c4)                z = x s[channel] over pixels x c4 vectors, y as mp_silu
+//   mp_silu_mod_grad(x, s, dy, dx, ds, pixels, c4)  g = dy mp_silu'(z), dx = g s, ds[channel] = sum of g x
+//                                                   over these pixels in float64 (ds: c4 x 4 f64, overwritten)
+//   mp_sum(a, b, y, n, ca, cb)                      y = ca a + cb b
+//   clip_grad(x, dy, dx, n, lo, hi)                 dx = dy where lo <= x <= hi, else 0 (NaN x: 0)
+//   scale_rows(src, dst, rows, n4, srcStride, dstStride, scale)  dst row = scale src row (n4 vectors; strides in
+//                                                   bytes): mp_cat and its gradient, two calls each
+//   row_normalize(x, y, rows, c4, eps, rc)          per row of c4 vectors: y = x / (eps + |x| rc), |x| in float64
+//   row_normalize_grad(x, dy, dx, rows, c4, eps, rc)  dx = dy / d - x (dy . x) rc / (d^2 |x|), d = eps + |x| rc
+//
+// exp(v) is Cody-Waite range reduction (k = nearest(v log2 e), r = v - k ln2 in two parts), then Cephes'
+// degree-5 minimax polynomial for exp(r) on |r| <= ln2/2 (about 1 ulp), scaled by 2^k; v is clamped to
+// [-87.3, 88] so that 2^k stays a normal float. Rounding and 2^k both come from one add of 1.5 * 2^23 + 127:
+// the sum's low mantissa bits are then k + 127, which shifted left by 23 are the float 2^k. NaN propagates (pmin/pmax keep their
+// first operand when the comparison fails). V8 does not hoist v128 constants out of loops, so every
+// constant is a local set before the loop.
+
+const LOG2E = 1.4426950408889634;
+const LN2_HI = 0.693359375; // 9 significant bits: k * LN2_HI is exact for |k| <= 127
+const LN2_LO = -2.1219444005469057e-4;
+const SCALE = 1 / 0.596;
+// exp(r) ~ 1 + r + r^2 P(r), P from Cephes expf.c.
+const EXP_P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+const UNROLL = 2;
+
+const MAGIC = 12582912 + 127; // 1.5 * 2^23 (round to integer) + the exponent bias
+
+const CONSTANTS = {
+  one: 1, hi: 88, lo: -87.3, log2e: LOG2E, ln2hi: LN2_HI, ln2lo: LN2_LO, scale: SCALE, magic: MAGIC,
+  ...Object.fromEntries(EXP_P.map((v, i) => [`p${i}`, v])),
+};
+const get = (name) => `(local.get $${name})`;
+const K = (name) => get(`c_${name}`);
+const constantLocals = () => Object.keys(CONSTANTS).map((k) => `c_${k} v128`);
+const setConstants = () => [
+  ...Object.entries(CONSTANTS).map(([k, v]) => `(local.set $c_${k} (v128.const f32x4 ${v} ${v} ${v} ${v}))`),
+];
+
+/** Instructions leaving sigmoid(z) in $sg<u> (z in $z<u>); scratch locals $v<u> $t<u> $k<u> $r<u> $p<u>. */
+function sigmoid(u) {
+  const L = (n) => get(`${n}${u}`);
+  const set = (n, e) => `(local.set $${n}${u} ${e})`;
+  return [
+    set('v', `(f32x4.pmax (f32x4.pmin (f32x4.neg ${L('z')}) ${K('hi')}) ${K('lo')})`),
+    set('t', `(f32x4.add (f32x4.mul ${L('v')} ${K('log2e')}) ${K('magic')})`),
+    set('k', `(f32x4.sub ${L('t')} ${K('magic')})`),
+    set('r', `(f32x4.sub (f32x4.sub ${L('v')} (f32x4.mul ${L('k')} ${K('ln2hi')})) (f32x4.mul ${L('k')} ${K('ln2lo')}))`),
+    set('p', K('p0')),
+    ...EXP_P.slice(1).map((_, i) => set('p', `(f32x4.add (f32x4.mul ${L('p')} ${L('r')}) ${K(`p${i + 1}`)})`)),
+    // 1 + r + r^2 P(r), times 2^k
+    set('p', `(f32x4.add (f32x4.add (f32x4.mul (f32x4.mul ${L('p')} ${L('r')}) ${L('r')}) ${L('r')}) ${K('one')})`),
+    set('p', `(f32x4.mul ${L('p')} (i32x4.shl ${L('t')} (i32.const 23)))`),
+    set('sg', `(f32x4.div ${K('one')} (f32x4.add ${K('one')} ${L('p')}))`),
+  ];
+}
+
+/** g<u> = dy sigmoid(z) (1 + z (1 - sigmoid(z))) / 0.596, after sigmoid(u). */
+const siluGrad = (u, dy) =>
+  `(local.set $g${u} (f32x4.mul (f32x4.mul (f32x4.mul ${dy} ${get(`sg${u}`)}) (f32x4.add ${K('one')} (f32x4.mul ${get(`z${u}`)} (f32x4.sub ${K('one')} ${get(`sg${u}`)})))) ${K('scale')}))`;
+const siluOut = (u) => `(f32x4.mul (f32x4.mul ${get(`z${u}`)} ${get(`sg${u}`)}) ${K('scale')})`;
+const vecLocals = (u) => ['z', 'sg', 'v', 't', 'k', 'r', 'p', 'g'].map((n) => `${n}${u} v128`);
+const allVecLocals = () => Array.from({ length: UNROLL }, (_, u) => vecLocals(u)).flat();
+const advance = (ptrs, bytes) => ptrs.map((q) => `(local.set $${q} (i32.add ${get(q)} (i32.const ${bytes})))`);
+const load = (ptr, u) => `(v128.load offset=${16 * u} ${get(ptr)})`;
+
+/**
+ * A loop over `counter` vectors: UNROLL at a time (body(u) for u < UNROLL, vectors at offset 16u), then the
+ * remainder one at a time. Each body step reads and writes through pointers advanced by `ptrs` (16 bytes a vector).
+ */
+function vectorLoop(label, counter, ptrs, body) {
+  const step = (units) => [...Array.from({ length: units }, (_, u) => body(u)).flat(), ...advance(ptrs, 16 * units)];
+  return [
+    `(block $${label}_done`,
+    `  (loop $${label}`,
+    `    (br_if $${label}_done (i32.lt_u ${get(counter)} (i32.const ${UNROLL})))`,
+    ...step(UNROLL).map((l) => `    ${l}`),
+    `    (local.set $${counter} (i32.sub ${get(counter)} (i32.const ${UNROLL})))`,
+    `    (br $${label})))`,
+    `(block $${label}_rest`,
+    `  (loop $${label}_one`,
+    `    (br_if $${label}_rest (i32.eqz ${get(counter)}))`,
+    ...step(1).map((l) => `    ${l}`),
+    `    (local.set $${counter} (i32.sub ${get(counter)} (i32.const 1)))`,
+    `    (br $${label}_one)))`,
+  ];
+}
+
+function func(name, params, locals, body) {
+  const head = `  (func (export "${name}") ${params.map((q) => `(param $${q} i32)`).join(' ')}`;
+  const decl = `    ${locals.map((l) => `(local $${l})`).join(' ')}`;
+  return [head, decl, ...[...setConstants(), ...body].map((l) => `    ${l}`), '  )'].join('\n');
+}
+
+const perPixel = (label, inner) => [
+  `(loop $${label}`,
+  ...inner.map((l) => `  ${l}`),
+  `  (br_if $${label} (local.tee $pixels (i32.sub ${get('pixels')} (i32.const 1)))))`,
+];
+
+function mpSilu() {
+  return func('mp_silu', ['x', 'y', 'n'], [...constantLocals(), ...allVecLocals()],
+    vectorLoop('l', 'n', ['x', 'y'], (u) => [`(local.set $z${u} ${load('x', u)})`, ...sigmoid(u), `(v128.store offset=${16 * u} ${get('y')} ${siluOut(u)})`]));
+}
+
+function mpSiluGrad() {
+  return func('mp_silu_grad', ['x', 'dy', 'dx', 'n'], [...constantLocals(), ...allVecLocals()],
+    vectorLoop('l', 'n', ['x', 'dy', 'dx'], (u) => [`(local.set $z${u} ${load('x', u)})`, ...sigmoid(u), siluGrad(u, load('dy', u)), `(v128.store offset=${16 * u} ${get('dx')} ${get(`g${u}`)})`]));
+}
+
+function mpSiluMod() {
+  return func('mp_silu_mod', ['x', 's', 'y', 'pixels', 'c4'], ['sp i32', 'j i32', ...constantLocals(), ...allVecLocals()], perPixel('px', [
+    `(local.set $sp ${get('s')}) (local.set $j ${get('c4')})`,
+    ...vectorLoop('c', 'j', ['x', 'y', 'sp'], (u) => [`(local.set $z${u} (f32x4.mul ${load('x', u)} ${load('sp', u)}))`, ...sigmoid(u), `(v128.store offset=${16 * u} ${get('y')} ${siluOut(u)})`]),
+  ]));
+}
+
+function mpSiluModGrad() {
+  // ds partial: 4 f64 (32 bytes) per f32x4 of channels; dp advances 32 bytes a vector, so it is bumped apart.
+  const body = (u) => [
+    `(local.set $x${u} ${load('x', u)})`,
+    `(local.set $s${u} ${load('sp', u)})`,
+    `(local.set $z${u} (f32x4.mul ${get(`x${u}`)} ${get(`s${u}`)}))`,
+    ...sigmoid(u),
+    siluGrad(u, load('dy', u)),
+    `(v128.store offset=${16 * u} ${get('dx')} (f32x4.mul ${get(`g${u}`)} ${get(`s${u}`)}))`,
+    `(local.set $g${u} (f32x4.mul ${get(`g${u}`)} ${get(`x${u}`)}))`,
+    `(v128.store offset=${32 * u} ${get('dp')} (f64x2.add (v128.load offset=${32 * u} ${get('dp')}) (f64x2.promote_low_f32x4 ${get(`g${u}`)})))`,
+    `(v128.store offset=${32 * u + 16} ${get('dp')} (f64x2.add (v128.load offset=${32 * u + 16} ${get('dp')}) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${get(`g${u}`)} ${get(`g${u}`)}))))`,
+  ];
+  const loop = vectorLoop('c', 'j', ['x', 'dy', 'dx', 'sp'], body).map((l) =>
+    // the ds pointer moves twice as fast as the f32 pointers
+    l.replace(/\(local\.set \$sp \(i32\.add \(local\.get \$sp\) \(i32\.const (\d+)\)\)\)/, (m, b) => `${m} (local.set $dp (i32.add ${get('dp')} (i32.const ${2 * Number(b)})))`));
+  const xs = Array.from({ length: UNROLL }, (_, u) => [`x${u} v128`, `s${u} v128`]).flat();
+  return func('mp_silu_mod_grad', ['x', 's', 'dy', 'dx', 'ds', 'pixels', 'c4'], ['sp i32', 'dp i32', 'j i32', ...xs, ...constantLocals(), ...allVecLocals()], [
+    `(local.set $dp ${get('ds')}) (local.set $j ${get('c4')})`,
+    `(loop $zero (v128.store ${get('dp')} (v128.const i64x2 0 0)) (v128.store offset=16 ${get('dp')} (v128.const i64x2 0 0))`,
+    `  (local.set $dp (i32.add ${get('dp')} (i32.const 32))) (br_if $zero (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    ...perPixel('px', [`(local.set $sp ${get('s')}) (local.set $dp ${get('ds')}) (local.set $j ${get('c4')})`, ...loop]),
+  ]);
+}
+
+/** A function over n vectors of float32 operands with float32 scalar parameters, without the sigmoid's constants. */
+function plain(name, ptrs, scalars, body) {
+  const head = `  (func (export "${name}") ${ptrs.map((q) => `(param $${q} i32)`).join(' ')} (param $n i32) ${scalars.map((q) => `(param $${q} f32)`).join(' ')}`;
+  const decl = `    ${[...scalars.map((q) => `(local $v_${q} v128)`), '(local $a0 v128) (local $a1 v128)'].join(' ')}`;
+  const splat = scalars.map((q) => `(local.set $v_${q} (f32x4.splat ${get(q)}))`);
+  return [head, decl, ...[...splat, ...vectorLoop('l', 'n', ptrs, body)].map((l) => `    ${l}`), '  )'].join('\n');
+}
+
+const mpSum = () => plain('mp_sum', ['a', 'b', 'y'], ['ca', 'cb'], (u) => [
+  `(v128.store offset=${16 * u} ${get('y')} (f32x4.add (f32x4.mul ${load('a', u)} ${get('v_ca')}) (f32x4.mul ${load('b', u)} ${get('v_cb')})))`,
+]);
+
+const clipGrad = () => plain('clip_grad', ['x', 'dy', 'dx'], ['lo', 'hi'], (u) => [
+  `(local.set $a${u} ${load('x', u)})`,
+  `(v128.store offset=${16 * u} ${get('dx')} (v128.and ${load('dy', u)} (v128.and (f32x4.ge ${get(`a${u}`)} ${get('v_lo')}) (f32x4.le ${get(`a${u}`)} ${get('v_hi')}))))`,
+]);
+
+function scaleRows() {
+  return [
+    '  (func (export "scale_rows") (param $src i32) (param $dst i32) (param $rows i32) (param $n4 i32) (param $ss i32) (param $ds i32) (param $scale f32)',
+    '    (local $ps i32) (local $pd i32) (local $j i32) (local $v_scale v128)',
+    `    (local.set $v_scale (f32x4.splat ${get('scale')}))`,
+    '    (loop $row',
+    `      (local.set $ps ${get('src')}) (local.set $pd ${get('dst')}) (local.set $j ${get('n4')})`,
+    '      (loop $l',
+    `        (v128.store ${get('pd')} (f32x4.mul (v128.load ${get('ps')}) ${get('v_scale')}))`,
+    `        (local.set $ps (i32.add ${get('ps')} (i32.const 16))) (local.set $pd (i32.add ${get('pd')} (i32.const 16)))`,
+    `        (br_if $l (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    `      (local.set $src (i32.add ${get('src')} ${get('ss')})) (local.set $dst (i32.add ${get('dst')} ${get('ds')}))`,
+    `      (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
+    '  )',
+  ].join('\n');
+}
+
+/** Adds x*y of one f32x4 (four float64 products) into the f64x2 accumulators $acc_lo, $acc_hi. */
+const addProducts = (acc, xv, yv) => {
+  const hi = (v) => `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v}))`;
+  return [
+    `(local.set $${acc}_lo (f64x2.add ${get(`${acc}_lo`)} (f64x2.mul (f64x2.promote_low_f32x4 ${xv}) (f64x2.promote_low_f32x4 ${yv}))))`,
+    `(local.set $${acc}_hi (f64x2.add ${get(`${acc}_hi`)} (f64x2.mul ${hi(xv)} ${hi(yv)})))`,
+  ];
+};
+const total = (acc) => `(f64.add (f64.add (f64x2.extract_lane 0 ${get(`${acc}_lo`)}) (f64x2.extract_lane 1 ${get(`${acc}_lo`)})) (f64.add (f64x2.extract_lane 0 ${get(`${acc}_hi`)}) (f64x2.extract_lane 1 ${get(`${acc}_hi`)})))`;
+
+/** Row-wise normalize (grad: with dy and dx) over `rows` rows of c4 vectors; float64 sums like the TypeScript loops. */
+function rowNormalize(grad) {
+  const ptrs = grad ? ['x', 'dy', 'dx'] : ['x', 'y'];
+  const params = [...ptrs.map((q) => `(param $${q} i32)`), '(param $rows i32) (param $c4 i32) (param $eps f64) (param $rc f64)'].join(' ');
+  const locals = ['(local $j i32) (local $px i32) (local $pdy i32)', '(local $ss_lo v128) (local $ss_hi v128) (local $dot_lo v128) (local $dot_hi v128) (local $xv v128)',
+    '(local $norm f64) (local $invd f64) (local $k f64) (local $vinvd v128) (local $vk v128)'].join(' ');
+  const zero = '(v128.const i64x2 0 0)';
+  const sums = [
+    `(local.set $ss_lo ${zero}) (local.set $ss_hi ${zero}) (local.set $dot_lo ${zero}) (local.set $dot_hi ${zero})`,
+    `(local.set $px ${get('x')}) (local.set $pdy ${grad ? get('dy') : get('x')}) (local.set $j ${get('c4')})`,
+    '(loop $sum',
+    `  (local.set $xv (v128.load ${get('px')}))`,
+    ...addProducts('ss', get('xv'), get('xv')).map((l) => `  ${l}`),
+    ...(grad ? addProducts('dot', `(v128.load ${get('pdy')})`, get('xv')).map((l) => `  ${l}`) : []),
+    `  (local.set $px (i32.add ${get('px')} (i32.const 16))) (local.set $pdy (i32.add ${get('pdy')} (i32.const 16)))`,
+    `  (br_if $sum (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    `(local.set $norm (f64.sqrt ${total('ss')}))`,
+    `(local.set $invd (f64.div (f64.const 1) (f64.add ${get('eps')} (f64.mul ${get('norm')} ${get('rc')}))))`,
+    `(local.set $vinvd (f32x4.splat (f32.demote_f64 ${get('invd')})))`,
+  ];
+  const k = grad ? [
+    `(local.set $k (select (f64.div (f64.mul (f64.mul (f64.mul ${total('dot')} ${get('invd')}) ${get('invd')}) ${get('rc')}) ${get('norm')}) (f64.const 0) (f64.gt ${get('norm')} (f64.const 0))))`,
+    `(local.set $vk (f32x4.splat (f32.demote_f64 ${get('k')})))`,
+  ] : [];
+  const write = grad
+    ? `(v128.store ${get('dx')} (f32x4.sub (f32x4.mul (v128.load ${get('dy')}) ${get('vinvd')}) (f32x4.mul (v128.load ${get('x')}) ${get('vk')})))`
+    : `(v128.store ${get('y')} (f32x4.mul (v128.load ${get('x')}) ${get('vinvd')}))`;
+  const body = [
+    '(loop $row',
+    ...[...sums, ...k].map((l) => `  ${l}`),
+    `  (local.set $j ${get('c4')})`,
+    '  (loop $out',
+    `    ${write}`,
+    ...advance(ptrs, 16).map((l) => `    ${l}`),
+    `    (br_if $out (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    `  (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
+  ];
+  return [`  (func (export "${grad ? 'row_normalize_grad' : 'row_normalize'}") ${params}`, `    ${locals}`, ...body.map((l) => `    ${l}`), '  )'].join('\n');
+}
+
+/** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
+export function elementwiseWat() {
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), rowNormalize(false), rowNormalize(true), ')'].join('\n');
+}
