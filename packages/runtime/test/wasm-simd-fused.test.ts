@@ -9,10 +9,12 @@ import { mpCatGrad } from '../src/wasm-fused/mp-cat-grad';
 import { mpSum } from '../src/wasm-fused/mp-sum';
 import { rowNormalize } from '../src/wasm-fused/row-normalize';
 import { rowNormalizeGrad } from '../src/wasm-fused/row-normalize-grad';
+import { colNormalize } from '../src/wasm-fused/weight-norm';
+import { colNormalizeGrad } from '../src/wasm-fused/weight-norm-grad';
 
 // The fused EDM2 kernels that run as vector-SIMD wasm in place on the tfjs wasm heap
 // (wasm/generate-elementwise-wat.mjs), run as the registered kernels: the mp_silu family against float64
-// references; mp_sum, the clip gradient, mp_cat and normalize against the TypeScript loops (float64 arithmetic),
+// references; mp_sum, the clip gradient, mp_cat, normalize and weight normalisation against the TypeScript loops (float64 arithmetic),
 // within 1e-6 (1 + |ref|). Tolerance: 2e-6 (1 + |ref|) per element (a
 // polynomial exp of ~1 ulp, then float32 products); ds (float64 sums of up to 900 float32 terms g x, each as
 // exact as g, whose errors need not cancel): 1e-6 of 1 + the sum of the terms' magnitudes.
@@ -106,5 +108,25 @@ describe('fused EDM2 kernels as SIMD wasm on the tfjs heap', () => {
     for (const k of ['sum', 'clip', 'norm', 'normGrad', 'cat', 'catGrad'] as const) expect(worst(got[k], want[k])).toBeLessThanOrEqual(1e-6);
     expect(got.clip[1]).toBe(0);
     expect(got.clip[2]).toBe(dy[2]);
+  });
+
+  // [3, 3, cin, cout] conv weights (fan-in 9 cin) and a [fanIn, cout] dense one; 6 columns: the TypeScript loops.
+  it.each([[[3, 3, 8, 16]], [[5, 12]], [[2, 6]]])('weight normalisation and its gradient, w %j', (shape) => {
+    const rng = new Rng(shape.reduce((a, b) => a * b, 7));
+    const size = shape.reduce((a, b) => a * b, 1);
+    const cols = shape[shape.length - 1];
+    const w = rng.fillNormal(new Float32Array(size));
+    for (let r = 0; r < size / cols; r++) w[r * cols + 1] = 0; // an all-zero column (its gradient's second term is 0)
+    const dy = rng.fillNormal(new Float32Array(size));
+    const attrs = { eps: 1e-4, scale: 0.7 };
+    const got = tf.tidy(() => [
+      (tf.engine().runKernel('FlowWeightNorm', { w: tf.tensor(w, shape) }, attrs as never) as tf.Tensor).dataSync() as Float32Array,
+      (tf.engine().runKernel('FlowWeightNormGrad', { w: tf.tensor(w, shape), dy: tf.tensor(dy, shape) }, attrs as never) as tf.Tensor).dataSync() as Float32Array,
+    ]);
+    const want = [new Float32Array(size), new Float32Array(size)];
+    colNormalize(w, size / cols, 1e-4, 0.7, want[0]);
+    colNormalizeGrad(w, dy, size / cols, 1e-4, 0.7, want[1]);
+    expect(worst(got[0], want[0])).toBeLessThanOrEqual(1e-6);
+    expect(worst(got[1], want[1])).toBeLessThanOrEqual(1e-6);
   });
 });

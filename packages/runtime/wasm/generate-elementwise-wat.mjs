@@ -15,6 +15,9 @@
 //   clip_grad(x, dy, dx, n, lo, hi)                 dx = dy where lo <= x <= hi, else 0 (NaN x: 0)
 //   scale_rows(src, dst, rows, n4, srcStride, dstStride, scale)  dst row = scale src row (n4 vectors; strides in
 //                                                   bytes): mp_cat and its gradient, two calls each
+//   col_sums(w, dy, acc, rows, c4, dot)             per column of w [rows, c4 vectors]: acc[0..c) = sum of w^2,
+//                                                   and with dot != 0 acc[c..2c) = sum of dy w (float64, rows in order)
+//   col_scale(w, dy, a, b, y, rows, c4)             y = w a[col] - dy b[col] (a, b: float32 per column; dy may be 0 with b 0)
 //   row_normalize(x, y, rows, c4, eps, rc)          per row of c4 vectors: y = x / (eps + |x| rc), |x| in float64
 //   row_normalize_grad(x, dy, dx, rows, c4, eps, rc)  dx = dy / d - x (dy . x) rc / (d^2 |x|), d = eps + |x| rc
 //
@@ -183,6 +186,57 @@ function scaleRows() {
   ].join('\n');
 }
 
+/** Weight normalisation's column sums: rows outer, a float64 running sum per column (as @flow/native). */
+function colSums() {
+  const zero = '(v128.const i64x2 0 0)';
+  const hi = (v) => `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v}))`;
+  const lo = (v) => `(f64x2.promote_low_f32x4 ${v})`;
+  const acc = (offset, v) => [
+    `(v128.store offset=${offset} ${get('pa')} (f64x2.add (v128.load offset=${offset} ${get('pa')}) ${v}))`,
+  ];
+  return [
+    '  (func (export "col_sums") (param $w i32) (param $dy i32) (param $acc i32) (param $rows i32) (param $c4 i32) (param $dot i32)',
+    '    (local $pa i32) (local $j i32) (local $wv v128) (local $dv v128) (local $dotOff i32)',
+    `    (local.set $dotOff (i32.shl ${get('c4')} (i32.const 5)))`,
+    `    (local.set $pa ${get('acc')}) (local.set $j (i32.shl ${get('c4')} (i32.const 1)))`,
+    `    (loop $zero (v128.store ${get('pa')} ${zero}) (v128.store offset=16 ${get('pa')} ${zero}) (local.set $pa (i32.add ${get('pa')} (i32.const 32)))`,
+    `      (br_if $zero (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    '    (loop $row',
+    `      (local.set $pa ${get('acc')}) (local.set $j ${get('c4')})`,
+    '      (loop $col',
+    `        (local.set $wv (v128.load ${get('w')}))`,
+    ...acc(0, `(f64x2.mul ${lo(get('wv'))} ${lo(get('wv'))})`).map((l) => `        ${l}`),
+    ...acc(16, `(f64x2.mul ${hi(get('wv'))} ${hi(get('wv'))})`).map((l) => `        ${l}`),
+    `        (if ${get('dot')} (then`,
+    `          (local.set $dv (v128.load ${get('dy')}))`,
+    `          (local.set $pa (i32.add ${get('pa')} ${get('dotOff')}))`,
+    ...acc(0, `(f64x2.mul ${lo(get('dv'))} ${lo(get('wv'))})`).map((l) => `          ${l}`),
+    ...acc(16, `(f64x2.mul ${hi(get('dv'))} ${hi(get('wv'))})`).map((l) => `          ${l}`),
+    `          (local.set $pa (i32.sub ${get('pa')} ${get('dotOff')}))`,
+    `          (local.set $dy (i32.add ${get('dy')} (i32.const 16)))))`,
+    `        (local.set $w (i32.add ${get('w')} (i32.const 16))) (local.set $pa (i32.add ${get('pa')} (i32.const 32)))`,
+    `        (br_if $col (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    `      (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
+    '  )',
+  ].join('\n');
+}
+
+/** y = w a[col] - dy b[col] over [rows, c4 vectors]. */
+function colScale() {
+  return [
+    '  (func (export "col_scale") (param $w i32) (param $dy i32) (param $a i32) (param $b i32) (param $y i32) (param $rows i32) (param $c4 i32)',
+    '    (local $pa i32) (local $pb i32) (local $j i32)',
+    '    (loop $row',
+    `      (local.set $pa ${get('a')}) (local.set $pb ${get('b')}) (local.set $j ${get('c4')})`,
+    '      (loop $col',
+    `        (v128.store ${get('y')} (f32x4.sub (f32x4.mul (v128.load ${get('w')}) (v128.load ${get('pa')})) (f32x4.mul (v128.load ${get('dy')}) (v128.load ${get('pb')}))))`,
+    ...advance(['w', 'dy', 'y', 'pa', 'pb'], 16).map((l) => `        ${l}`),
+    `        (br_if $col (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    `      (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
+    '  )',
+  ].join('\n');
+}
+
 /** Adds x*y of one f32x4 (four float64 products) into the f64x2 accumulators $acc_lo, $acc_hi. */
 const addProducts = (acc, xv, yv) => {
   const hi = (v) => `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 ${v} ${v}))`;
@@ -235,5 +289,5 @@ function rowNormalize(grad) {
 
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
 export function elementwiseWat() {
-  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), rowNormalize(false), rowNormalize(true), ')'].join('\n');
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), ')'].join('\n');
 }

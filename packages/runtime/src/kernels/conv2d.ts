@@ -13,7 +13,7 @@ function conv2d(args: { inputs: Conv2DInputs; backend: unknown; attrs: Conv2DAtt
   if (empty) return out;
   const CO = g.outChannels;
   const C = g.inChannels;
-  implicitConv(wasmGemm(), heapF32(backend, x), convShape(g), heapF32(backend, filter), (tap, ci, co) => (tap * C + ci) * CO + co, heapF32(backend, out));
+  implicitConv(wasmGemm(), heapF32(backend, x), convShape(g), heapF32(backend, filter), (tap, ci) => (tap * C + ci) * CO, 1, heapF32(backend, out));
   return out;
 }
 

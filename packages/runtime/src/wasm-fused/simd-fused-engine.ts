@@ -2,7 +2,7 @@ import { findBackend } from '@tensorflow/tfjs-core';
 import type { FusedEngine } from '../native-kernels/fused-engine';
 import type { WasmBackendLike } from '../kernels/wasm-native';
 import { clipByValueGrad } from './clip-by-value-grad';
-import { heapElementwise } from './elementwise-module';
+import { heapElementwise, type ElementwiseExports } from './elementwise-module';
 import { mpCat } from './mp-cat';
 import { mpCatGrad } from './mp-cat-grad';
 import { mpSum } from './mp-sum';
@@ -12,6 +12,8 @@ import { mpSiluMod } from './mp-silu-mod';
 import { mpSiluModGrad } from './mp-silu-mod-grad';
 import { rowNormalize } from './row-normalize';
 import { rowNormalizeGrad } from './row-normalize-grad';
+import { colNormalize } from './weight-norm';
+import { colNormalizeGrad } from './weight-norm-grad';
 
 const wasmBackend = (): WasmBackendLike | undefined => findBackend('wasm') as unknown as WasmBackendLike | undefined;
 
@@ -19,10 +21,10 @@ const wasmBackend = (): WasmBackendLike | undefined => findBackend('wasm') as un
  * The fused EDM2 loops as vector-SIMD wasm (wasm/generate-elementwise-wat.mjs) in place on the tfjs wasm heap,
  * on the calling thread: the mp_silu family (a vector exp makes these 1.5-2.5x faster than tfjs's SIMD Sigmoid
  * plus Multiplys; the TypeScript loops, on V8's Math.exp, were slower than those), mp_sum, the clip gradient,
- * mp_cat and normalize with their gradients. Sub-vector tails, rows that are not whole vectors, and a backend without an
+ * mp_cat, normalize and weight normalisation with their gradients. Sub-vector tails, rows that are not whole vectors, and a backend without an
  * exposed heap run the TypeScript loops.
  */
-export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSiluMod' | 'mpSiluModGrad' | 'mpSum' | 'clipByValueGrad' | 'mpCat' | 'mpCatGrad' | 'rowNormalize' | 'rowNormalizeGrad'> = {
+export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSiluMod' | 'mpSiluModGrad' | 'mpSum' | 'clipByValueGrad' | 'mpCat' | 'mpCatGrad' | 'rowNormalize' | 'rowNormalizeGrad' | 'colNormalize' | 'colNormalizeGrad'> = {
   mpSilu(x, y) {
     const ew = heapElementwise(wasmBackend());
     const n4 = ew ? x.length >> 2 : 0;
@@ -92,6 +94,31 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
     ew.scale_rows(dy.byteOffset, da.byteOffset, rows, na / 4, row, na * 4, ca);
     ew.scale_rows(dy.byteOffset + na * 4, db.byteOffset, rows, nb / 4, row, nb * 4, cb);
   },
+  colNormalize(w, fanIn, eps, s, y) {
+    const cols = w.length / fanIn;
+    const [wo, yo] = [w.byteOffset, y.byteOffset];
+    if (!columnsOnHeap(w, fanIn, (ew, acc, a, b) => {
+      ew.col_sums(wo, 0, acc.byteOffset, fanIn, cols / 4, 0);
+      const invSqrtN = 1 / Math.sqrt(fanIn);
+      for (let j = 0; j < cols; j++) [a[j], b[j]] = [s / (eps + Math.sqrt(acc[j]) * invSqrtN), 0];
+      ew.col_scale(wo, wo, a.byteOffset, b.byteOffset, yo, fanIn, cols / 4);
+    })) colNormalize(w, fanIn, eps, s, y);
+  },
+  colNormalizeGrad(w, dy, fanIn, eps, s, dw) {
+    const cols = w.length / fanIn;
+    const [wo, dyo, dwo] = [w.byteOffset, dy.byteOffset, dw.byteOffset];
+    if (!columnsOnHeap(w, fanIn, (ew, acc, a, b) => {
+      ew.col_sums(wo, dyo, acc.byteOffset, fanIn, cols / 4, 1);
+      const invSqrtN = 1 / Math.sqrt(fanIn);
+      for (let j = 0; j < cols; j++) {
+        const norm = Math.sqrt(acc[j]);
+        const invD = 1 / (eps + norm * invSqrtN);
+        a[j] = s * invD;
+        b[j] = norm > 0 ? (s * acc[cols + j] * invD * invD * invSqrtN) / norm : 0;
+      }
+      ew.col_scale(dyo, wo, a.byteOffset, b.byteOffset, dwo, fanIn, cols / 4);
+    })) colNormalizeGrad(w, dy, fanIn, eps, s, dw);
+  },
   rowNormalize(x, c, eps, y) {
     const ew = heapElementwise(wasmBackend());
     if (!ew || c % 4 !== 0 || x.length === 0) return rowNormalize(x, c, eps, y);
@@ -103,3 +130,23 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
     ew.row_normalize_grad(x.byteOffset, dy.byteOffset, dx.byteOffset, x.length / c, c / 4, eps, 1 / Math.sqrt(c));
   },
 };
+
+/**
+ * Runs `body` with the heap kernels and per-column scratch on the heap (float64 sums for 2 x cols, float32 a and b
+ * for cols each) when w [fanIn, cols] has whole vectors of columns; false (nothing run) otherwise. Allocating the
+ * scratch can grow the heap, which detaches the caller's views: callers take byte offsets before.
+ */
+function columnsOnHeap(w: Float32Array, fanIn: number, body: (ew: ElementwiseExports, acc: Float64Array, a: Float32Array, b: Float32Array) => void): boolean {
+  const backend = wasmBackend();
+  const ew = heapElementwise(backend);
+  const cols = w.length / fanIn;
+  if (!backend || !ew || cols % 4 !== 0 || cols === 0) return false;
+  const scratch = backend.makeOutput([6 * cols], 'float32');
+  try {
+    const mem = backend.typedArrayFromHeap(scratch) as Float32Array;
+    body(ew, new Float64Array(mem.buffer, mem.byteOffset, 2 * cols), mem.subarray(4 * cols, 5 * cols), mem.subarray(5 * cols, 6 * cols));
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+  return true;
+}
