@@ -84,7 +84,11 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   }
   const jBlocks = Math.ceil(nPanels / TASK_PANELS);
   const rowPanels = N * OH * owPanels;
-  gemm.runJob(JOB.CONV, [xo * 4, bo * 4, co * 4, rowPanels, OH, owPanels, jBlocks, nPanels, Hp, Wp, C, s.SH, s.SW, s.DH, s.DW, KH, KW, COp * 4], rowPanels * jBlocks, 2 * N * OH * OW * kq * CO);
+  // Row panels per task: enough work per task (~0.5 MFLOP) that taking one (an atomic add, JS bookkeeping) is
+  // cheap beside it, while leaving dozens of tasks per thread to balance.
+  const group = Math.max(1, Math.min(Math.floor(rowPanels / 64), Math.ceil(5e5 / (2 * GEMM_MR * kq * Math.min(COp, TASK_PANELS * GEMM_NR)))));
+  const tasks = Math.ceil(rowPanels / group) * jBlocks;
+  gemm.runJob(JOB.CONV, [xo * 4, bo * 4, co * 4, rowPanels, OH, owPanels, jBlocks, nPanels, Hp, Wp, C, s.SH, s.SW, s.DH, s.DW, KH, KW, COp * 4, group], tasks, 2 * N * OH * OW * kq * CO);
   if (COp === CO && owP === OW) y.set(mem.subarray(co, co + N * OH * OW * CO));
   else {
     for (let r = 0; r < N * OH; r++) {

@@ -26,7 +26,10 @@ export const JOB = {
    * plain (transposed) row-major copies.
    */
   PACKED: 0,
-  /** Implicit-im2col conv from a zero-padded NHWC image: xBase, bBase, cBase, rowPanels, OH, OWpanels, jBlocks, nPanels, Hp, Wp, Cp, SH, SW, DH, DW, KH, KW, ldc. */
+  /**
+   * Implicit-im2col conv from a zero-padded NHWC image: xBase, bBase, cBase, rowPanels, OH, OWpanels, jBlocks, nPanels,
+   * Hp, Wp, Cp, SH, SW, DH, DW, KH, KW, ldc, group (row panels per task).
+   */
   CONV: 1,
   /** Filter gradient from a zero-padded image and dy: xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc, rows per call. */
   FILTER_GRAD: 2,
@@ -57,14 +60,18 @@ function runTiles(I, tile, counter) {
         }
       }
     } else if (mode === ${JOB.CONV}) {
-      const [xBase, bBase, cBase, rowPanels, OH, OWpanels, jBlocks, nPanels, Hp, Wp, Cp, SH, SW, DH, DW, KH, KW, ldc] = q;
-      const rp = (t / jBlocks) | 0, j0 = (t - rp * jBlocks) * ${TASK_PANELS}, j1 = Math.min(nPanels, j0 + ${TASK_PANELS});
-      const n = (rp / (OH * OWpanels)) | 0, rest = rp - n * OH * OWpanels, oy = (rest / OWpanels) | 0, oxp = rest - oy * OWpanels;
-      const ap = xBase + ((n * Hp + oy * SH) * Wp + oxp * ${GEMM_MR} * SW) * Cp * 4;
+      const [xBase, bBase, cBase, rowPanels, OH, OWpanels, jBlocks, nPanels, Hp, Wp, Cp, SH, SW, DH, DW, KH, KW, ldc, group] = q;
+      const g = (t / jBlocks) | 0, j0 = (t - g * jBlocks) * ${TASK_PANELS}, j1 = Math.min(nPanels, j0 + ${TASK_PANELS});
       const kq = KH * KW * Cp;
+      // Filter panel outer, the group's row panels inner: one panel (kq x 8 floats) stays in L1/L2 while it meets them all.
+      const rp0 = g * group, rp1 = Math.min(rowPanels, rp0 + group);
       for (let jp = j0; jp < j1; jp++) {
-        tile(ap, bBase + jp * kq * ${GEMM_NR * 4}, cBase + rp * ${GEMM_MR} * ldc + jp * ${GEMM_NR * 4}, ldc, 0, SW * Cp * 4,
-          KH, DH * Wp * Cp * 4, KW * Cp * ${GEMM_NR * 4}, KW, DW * Cp * 4, Cp * ${GEMM_NR * 4}, Cp, 4, ${GEMM_NR * 4});
+        for (let rp = rp0; rp < rp1; rp++) {
+          const n = (rp / (OH * OWpanels)) | 0, rest = rp - n * OH * OWpanels, oy = (rest / OWpanels) | 0, oxp = rest - oy * OWpanels;
+          const ap = xBase + ((n * Hp + oy * SH) * Wp + oxp * ${GEMM_MR} * SW) * Cp * 4;
+          tile(ap, bBase + jp * kq * ${GEMM_NR * 4}, cBase + rp * ${GEMM_MR} * ldc + jp * ${GEMM_NR * 4}, ldc, 0, SW * Cp * 4,
+            KH, DH * Wp * Cp * 4, KW * Cp * ${GEMM_NR * 4}, KW, DW * Cp * 4, Cp * ${GEMM_NR * 4}, Cp, 4, ${GEMM_NR * 4});
+        }
       }
     } else {
       const [xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc, rows] = q;
