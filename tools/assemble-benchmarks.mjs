@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join(root, 'docs', 'benchmarks');
-const order = ['matching', 'matching-greedy', 'solvers', 'train', 'train-pytorch', 'train-pytorch-1thread', 'train-wasm-fused-simd', 'peak', 'train-webgpu', 'fid', 'ema'];
+const order = ['matching', 'matching-greedy', 'solvers', 'train', 'train-pytorch', 'train-pytorch-1thread', 'peak', 'train-webgpu', 'fid', 'ema'];
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.md'))
   .sort((a, b) => (order.indexOf(a.slice(0, -3)) + 1 || 99) - (order.indexOf(b.slice(0, -3)) + 1 || 99));
