@@ -21,8 +21,8 @@ const wasmBackend = (): WasmBackendLike | undefined => findBackend('wasm') as un
  * The fused EDM2 loops as vector-SIMD wasm (wasm/generate-elementwise-wat.mjs) in place on the tfjs wasm heap,
  * on the calling thread: the mp_silu family (a vector exp makes these 1.5-2.5x faster than tfjs's SIMD Sigmoid
  * plus Multiplys; the TypeScript loops, on V8's Math.exp, were slower than those), mp_sum, the clip gradient,
- * mp_cat, normalize and weight normalisation with their gradients. Sub-vector tails, rows that are not whole vectors, and a backend without an
- * exposed heap run the TypeScript loops.
+ * mp_cat, normalize and weight normalisation with their gradients. Sub-vector tails, rows that are not whole
+ * vectors, and a backend without an exposed heap run the TypeScript loops.
  */
 export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSiluMod' | 'mpSiluModGrad' | 'mpSum' | 'clipByValueGrad' | 'mpCat' | 'mpCatGrad' | 'rowNormalize' | 'rowNormalizeGrad' | 'colNormalize' | 'colNormalizeGrad'> = {
   mpSilu(x, y) {
@@ -46,22 +46,15 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
     const backend = wasmBackend();
     const ew = heapElementwise(backend);
     if (!backend || !ew || c % 4 !== 0) return mpSiluModGrad(x, s, dy, hw, c, dx, ds);
-    // One image's float64 sums need c doubles of scratch on the heap: a temporary tensor. Allocating can
-    // grow the heap, which detaches the views, so take byte offsets first and views of the heap after.
+    // Offsets first: allocating the scratch can grow the heap, which detaches the views.
     const [xo, so, dyo, dxo, dso] = [x.byteOffset, s.byteOffset, dy.byteOffset, dx.byteOffset, ds.byteOffset];
-    const images = s.length / c;
-    const scratch = backend.makeOutput([2 * c], 'float32');
-    try {
-      const acc = backend.typedArrayFromHeap(scratch) as Float32Array;
-      const sums = new Float64Array(acc.buffer, acc.byteOffset, c);
-      for (let i = 0; i < images; i++) {
-        ew.mp_silu_mod_grad(xo + i * hw * c * 4, so + i * c * 4, dyo + i * hw * c * 4, dxo + i * hw * c * 4, acc.byteOffset, hw, c / 4);
-        const out = new Float32Array(acc.buffer, dso + i * c * 4, c);
-        for (let j = 0; j < c; j++) out[j] = sums[j];
+    withScratch(backend, 2 * c, (mem) => {
+      const sums = new Float64Array(mem.buffer, mem.byteOffset, c);
+      for (let i = 0; i < s.length / c; i++) {
+        ew.mp_silu_mod_grad(xo + i * hw * c * 4, so + i * c * 4, dyo + i * hw * c * 4, dxo + i * hw * c * 4, mem.byteOffset, hw, c / 4);
+        new Float32Array(mem.buffer, dso + i * c * 4, c).set(sums);
       }
-    } finally {
-      backend.disposeData(scratch.dataId);
-    }
+    });
   },
   mpSum(a, b, ca, cb, y) {
     const ew = heapElementwise(wasmBackend());
@@ -141,12 +134,16 @@ function columnsOnHeap(w: Float32Array, fanIn: number, body: (ew: ElementwiseExp
   const ew = heapElementwise(backend);
   const cols = w.length / fanIn;
   if (!backend || !ew || cols % 4 !== 0 || cols === 0) return false;
-  const scratch = backend.makeOutput([6 * cols], 'float32');
+  withScratch(backend, 6 * cols, (mem) => body(ew, new Float64Array(mem.buffer, mem.byteOffset, 2 * cols), mem.subarray(4 * cols, 5 * cols), mem.subarray(5 * cols, 6 * cols)));
+  return true;
+}
+
+/** Runs `body` with `floats` float32 of scratch on the wasm heap (a temporary tensor, freed after). */
+function withScratch(backend: WasmBackendLike, floats: number, body: (mem: Float32Array) => void): void {
+  const scratch = backend.makeOutput([floats], 'float32');
   try {
-    const mem = backend.typedArrayFromHeap(scratch) as Float32Array;
-    body(ew, new Float64Array(mem.buffer, mem.byteOffset, 2 * cols), mem.subarray(4 * cols, 5 * cols), mem.subarray(5 * cols, 6 * cols));
+    body(backend.typedArrayFromHeap(scratch) as Float32Array);
   } finally {
     backend.disposeData(scratch.dataId);
   }
-  return true;
 }
