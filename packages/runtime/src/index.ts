@@ -2,6 +2,7 @@ export { BACKEND_NAMES, parseBackendName, type BackendName, type ResolvedBackend
 export { BackendNameError, BackendThreadsError, BackendUnavailableError } from './errors';
 export { initBackend, type BackendAttempt, type BackendInfo, type InitBackendOptions } from './init-backend';
 export { measureMatmulGflops, type MatmulGflops } from './measure-matmul-gflops';
+export { measureMicrokernelGflops, type MicrokernelGflops } from './measure-microkernel-gflops';
 export { randomNormalTensor, randomUniformTensor, type RngLike } from './random-tensor';
 export { registerWasmKernels, WASM_KERNELS } from './register-wasm-kernels';
 export { NATIVE_KERNELS } from './register-native-kernels';

@@ -35,6 +35,8 @@ const cases: Case[] = [
   { n: 2, h: 5, w: 6, cin: 2, cout: 3, kh: 3, kw: 3, stride: 1, pad: 2 },
   { n: 2, h: 8, w: 8, cin: 16, cout: 8, kh: 4, kw: 4, stride: 2, pad: 'same' },
   { n: 1, h: 1, w: 1, cin: 3, cout: 4, kh: 3, kw: 3, stride: 1, pad: 'same' },
+  // Whole and partial filter panels (8 channels) in both the forward and the flipped (input gradient) packing.
+  { n: 2, h: 6, w: 5, cin: 12, cout: 20, kh: 3, kw: 3, stride: 1, pad: 'same' },
 ];
 
 describe('wasm Conv2DBackpropInput / Conv2DBackpropFilter vs cpu', () => {

@@ -36,9 +36,8 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
   const pl = (KW - 1) * g.dilationWidth - g.padLeft;
   if (g.strideHeight === 1 && g.strideWidth === 1 && pt >= 0 && pl >= 0) {
     // Stride 1: dx is the conv of dy with the filter rotated 180 degrees and its channel axes swapped.
-    const T = KH * KW;
     const flipped = { ...s, H: OH, W: OW, C: CO, CO: C, OH: H, OW: W, padTop: pt, padLeft: pl };
-    implicitConv(gemm, dys, flipped, ws, (tap, co) => (T - 1 - tap) * C * CO + co, CO, dx);
+    implicitConv(gemm, dys, flipped, ws, 'flipped', dx);
     return out;
   }
   const chunk = imagesPerChunk(g.batchSize, plane * (CO + K + GEMM_NR));

@@ -11,9 +11,7 @@ import { heapF32 } from './wasm-native';
 function conv2d(args: { inputs: Conv2DInputs; backend: unknown; attrs: Conv2DAttrs }): TensorInfo {
   const { backend, g, out, empty, x, filter } = conv2DSetup(args, 'wasm');
   if (empty) return out;
-  const CO = g.outChannels;
-  const C = g.inChannels;
-  implicitConv(wasmGemm(), heapF32(backend, x), convShape(g), heapF32(backend, filter), (tap, ci) => (tap * C + ci) * CO, 1, heapF32(backend, out));
+  implicitConv(wasmGemm(), heapF32(backend, x), convShape(g), heapF32(backend, filter), 'hwio', heapF32(backend, out));
   return out;
 }
 

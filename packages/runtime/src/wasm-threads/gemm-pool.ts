@@ -186,7 +186,7 @@ export class GemmPool {
 let compiled: { module: CompiledModule; variant: string } | undefined;
 
 /** Relaxed SIMD (fused multiply-add) ships in Node 22; Node 20 has it behind a V8 flag, set before compiling. */
-function compileGemm(): { module: CompiledModule; variant: string } {
+export function compileGemm(): { module: CompiledModule; variant: string } {
   if (compiled) return compiled;
   const WA = webAssembly();
   const relaxed = gemmModuleBytes(true);

@@ -56,13 +56,56 @@ function paddedSize(s: ConvShape, ow: number): [number, number] {
 }
 
 /**
+ * How a conv's filter is laid out: `hwio`, the tensor itself (KH x KW x C x CO); `flipped`, an HWIO filter of the
+ * transposed conv (KH x KW x CO x C) read rotated by 180 degrees with its channel axes swapped, which makes the
+ * stride-1 input gradient a plain conv of dy.
+ */
+export type ConvFilter = 'hwio' | 'flipped';
+
+/**
+ * Packs the filter into panels of GEMM_NR output channels, panel p at bo + p * GEMM_NR * kq, step k = tap * C + ci
+ * within it (GEMM_NR floats a step; channels past CO are zero). Each source run is read in order: a filter of
+ * 256 x 256 channels packs ~2.5x faster than through a per-element index function.
+ */
+function packFilter(w: Float32Array, s: ConvShape, filter: ConvFilter, mem: Float32Array, bo: number): void {
+  const { C, CO } = s;
+  const taps = s.KH * s.KW;
+  const kq = taps * C;
+  const panelFloats = GEMM_NR * kq;
+  const full = Math.floor(CO / GEMM_NR);
+  if (full * GEMM_NR < CO) mem.fill(0, bo + full * panelFloats, bo + (full + 1) * panelFloats);
+  if (filter === 'hwio') {
+    // Step k's CO values are contiguous: w[k * CO + co].
+    for (let k = 0, src = 0; k < kq; k++, src += CO) {
+      let d = bo + k * GEMM_NR;
+      let o = 0;
+      for (; o < full * GEMM_NR; o += GEMM_NR, d += panelFloats) {
+        const f = src + o;
+        mem[d] = w[f]; mem[d + 1] = w[f + 1]; mem[d + 2] = w[f + 2]; mem[d + 3] = w[f + 3];
+        mem[d + 4] = w[f + 4]; mem[d + 5] = w[f + 5]; mem[d + 6] = w[f + 6]; mem[d + 7] = w[f + 7];
+      }
+      for (let r = 0; o < CO; o++, r++) mem[d + r] = w[src + o];
+    }
+    return;
+  }
+  // Flipped: value (tap, ci, co) = w[((taps - 1 - tap) * CO + co) * C + ci], contiguous over ci.
+  for (let tap = 0; tap < taps; tap++) {
+    for (let o = 0; o < CO; o++) {
+      const src = ((taps - 1 - tap) * CO + o) * C;
+      const d = bo + Math.floor(o / GEMM_NR) * panelFloats + tap * C * GEMM_NR + (o % GEMM_NR);
+      for (let c = 0; c < C; c++) mem[d + c * GEMM_NR] = w[src + c];
+    }
+  }
+}
+
+/**
  * y = conv(x, w) as an implicit-im2col GEMM: x is copied once, zero-padded, into the shared memory, the filter
  * is packed into panels of GEMM_NR output channels, and each task computes GEMM_MR adjacent output pixels of
  * one row against up to TASK_PANELS channel panels, reading its taps straight from the padded image.
- * The filter's flat index of (tap = kh*KW + kw, ci, co) is `weightBase(tap, ci) + co * coStride`, so callers
- * can pass a rotated or transposed filter without copying it.
+ * (Reading an HWIO filter in place, CO floats per step, measured up to 1.8x slower at 256 channels: the
+ * 1 KiB stride maps every step to the same L1 sets.)
  */
-export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, weightBase: (tap: number, ci: number) => number, coStride: number, y: Float32Array): void {
+export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, filter: ConvFilter, y: Float32Array): void {
   const { N, C, KH, KW, CO, OH, OW } = s;
   const owPanels = Math.ceil(OW / GEMM_MR);
   const owP = owPanels * GEMM_MR;
@@ -73,15 +116,7 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   const [xo, bo, co] = gemm.regions([N * Hp * Wp * C, nPanels * GEMM_NR * kq, N * OH * owP * COp]);
   const mem = gemm.floats();
   padImage(x, s, Hp, Wp, C, mem, xo);
-  mem.fill(0, bo, bo + nPanels * GEMM_NR * kq);
-  for (let tap = 0; tap < KH * KW; tap++) {
-    for (let ci = 0; ci < C; ci++) {
-      const base = weightBase(tap, ci);
-      for (let p = 0, o = 0, dst = bo + (tap * C + ci) * GEMM_NR; p < nPanels; p++, dst += GEMM_NR * kq) {
-        for (let r = 0; r < GEMM_NR && o < CO; r++, o++) mem[dst + r] = w[base + o * coStride];
-      }
-    }
-  }
+  packFilter(w, s, filter, mem, bo);
   const jBlocks = Math.ceil(nPanels / TASK_PANELS);
   const rowPanels = N * OH * owPanels;
   // Row panels per task: enough work per task (~0.5 MFLOP) that taking one (an atomic add, JS bookkeeping) is
