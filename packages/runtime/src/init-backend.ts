@@ -10,6 +10,7 @@ import { explainSyncReads } from './explain-sync-reads';
 import { setupWebgpuGlobals } from './webgpu-globals';
 import { registerChunkedAddN } from './webgpu-kernels/add-n-chunked';
 import { startWasmThreads } from './wasm-threads/engine';
+import { shareNextTfjsWasmHeap, sharedHeapOf } from './wasm-threads/shared-heap';
 
 export interface InitBackendOptions {
   /** How long `webgpu` waits for an adapter before giving up (ms). Default 3000 (`auto`: 1500). */
@@ -128,15 +129,25 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
     case 'wasm': {
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels();
-      await activate(backend, 'wasm');
+      // tfjs-wasm's heap becomes a shared memory the engine works on in place, if this call is what first
+      // initialises the backend (FLOW_WASM_SHARED_HEAP=0 keeps tfjs's own heap: operands are copied then).
+      const initialised = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm !== undefined;
+      const restore = initialised || process.env.FLOW_WASM_SHARED_HEAP === '0' ? undefined : shareNextTfjsWasmHeap();
+      try {
+        await activate(backend, 'wasm');
+      } finally {
+        restore?.();
+      }
       const threads = engineThreads(opts) ?? Math.max(1, availableParallelism());
+      const heap = sharedHeapOf(tf.backend());
       let variant: string;
       try {
-        variant = (await startWasmThreads(threads)).variant;
+        variant = (await startWasmThreads(threads, heap)).variant;
       } catch (e) {
         throw new BackendUnavailableError(backend, `starting the wasm GEMM engine failed: ${message(e)}`);
       }
-      return { tfjsBackend: 'wasm', detail: `conv and matmul on the wasm GEMM engine (${variant}, ${threads} thread${threads === 1 ? '' : 's'} on shared memory)` };
+      const where = heap ? "tfjs's heap, shared" : 'shared memory, operands copied';
+      return { tfjsBackend: 'wasm', detail: `conv and matmul on the wasm GEMM engine (${variant}, ${threads} thread${threads === 1 ? '' : 's'} on ${where})` };
     }
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');

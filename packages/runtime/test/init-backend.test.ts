@@ -15,7 +15,9 @@ describe('initBackend', () => {
 
   it('wasm: threads from the option start the wasm GEMM engine on that many threads', async () => {
     const info = await initBackend('wasm', { threads: 2 });
-    expect(info.reason).toMatch(/^wasm as requested: conv and matmul on the wasm GEMM engine \((relaxed-SIMD FMA|SIMD128), 2 threads on shared memory\)$/);
+    expect(info.reason).toMatch(/^wasm as requested: conv and matmul on the wasm GEMM engine \((relaxed-SIMD FMA|SIMD128), 2 threads on tfjs's heap, shared\)$/);
+    // The wasm backend was first initialised by that call: its heap is a shared memory the engine works on.
+    expect((tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer).toBeInstanceOf(SharedArrayBuffer);
     await expect(initBackend('wasm', { threads: 0 })).rejects.toThrow(/^threads: expected a positive integer, got '0'/);
     await stopWasmThreads();
   });

@@ -8,11 +8,14 @@ import { registerGradients } from '../src/register-gradients';
 import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, gemmModuleBytes } from '../src/wasm-threads/gemm-module';
 import { startWasmThreads, stopWasmThreads, wasmGemm } from '../src/wasm-threads/engine';
 import { setWakeFlops } from '../src/wasm-threads/gemm-pool';
+import { shareNextTfjsWasmHeap, sharedHeapOf } from '../src/wasm-threads/shared-heap';
 import { webAssembly } from '../src/wasm-threads/wasm-global';
 import { expectClose, normals } from './compare';
 
 // The threaded wasm engine: the microkernel in both variants against a float64 reference, and the kernels
-// (values and gradients) against the cpu backend at 1 and 2 threads, bit-identical across thread counts.
+// (values and gradients) against the cpu backend at 1 and 2 threads, bit-identical across thread counts, and
+// on tfjs's heap made shared (operands read and results written in place where their layout allows) as on the
+// engine's own memory (every operand copied).
 // Tolerance (expectClose): 1e-4 of the largest reference entry plus 1e-5 (float32 sums of up to ~600 terms).
 
 describe('wasm GEMM microkernel', () => {
@@ -73,6 +76,9 @@ describe('wasm kernels on worker threads', () => {
   const conv: ConvCase[] = [
     { n: 3, h: 16, w: 12, cin: 8, cout: 20, k: 3, stride: 1, pad: 'same' },
     { n: 2, h: 17, w: 15, cin: 6, cout: 36, k: 3, stride: 2, pad: 'valid' },
+    // In place on the shared heap: x, y, dy, dx and dW of a 1x1 conv; y, dy and dW of a 3x3 one.
+    { n: 2, h: 8, w: 8, cin: 8, cout: 16, k: 1, stride: 1, pad: 'same' },
+    { n: 2, h: 8, w: 12, cin: 4, cout: 8, k: 3, stride: 1, pad: 'same' },
   ];
   const rng = new Rng(11);
   const convData = conv.map((c) => {
@@ -82,7 +88,9 @@ describe('wasm kernels on worker threads', () => {
     const ow = c.pad === 'same' ? Math.ceil(c.w / c.stride) : Math.ceil((c.w - c.k + 1) / c.stride);
     return { x, f, g: normals(rng, c.n * oh * ow * c.cout) };
   });
-  const attShape: [number, number, number] = [6, 40, 24]; // (batch x heads, tokens, channels per head)
+  // (batch x heads, tokens, channels per head): 40 rows and 40 / 24 columns fill whole blocks, so on the shared
+  // heap every product reads A and B and writes C in place.
+  const attShape: [number, number, number] = [6, 40, 24];
   const att = [0, 1, 2].map(() => normals(rng, attShape[0] * attShape[1] * attShape[2]));
 
   const results: Record<string, Float32Array[][]> = {};
@@ -93,11 +101,18 @@ describe('wasm kernels on worker threads', () => {
     registerGradients();
     await tf.setBackend('cpu');
     results.cpu = [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), attention(att[0], att[1], att[2], attShape)];
+    const restore = shareNextTfjsWasmHeap();
     await tf.setBackend('wasm');
+    restore();
+    const heap = sharedHeapOf(tf.backend());
+    if (!heap) throw new Error('the wasm backend did not come up on a shared heap');
+    const run = () => [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), attention(att[0], att[1], att[2], attShape)];
     for (const threads of [1, 2]) {
-      await startWasmThreads(threads);
-      results[threads] = [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), attention(att[0], att[1], att[2], attShape)];
+      await startWasmThreads(threads, heap);
+      results[threads] = run();
     }
+    await startWasmThreads(2);
+    results.copied = run();
   });
   afterAll(async () => {
     setWakeFlops(prevWake);
@@ -105,15 +120,16 @@ describe('wasm kernels on worker threads', () => {
   });
 
   const names = [...conv.map((c) => `conv ${JSON.stringify(c)}`), `attention ${attShape}`];
-  const parts = [['y', 'dx', 'dfilter'], ['y', 'dx', 'dfilter'], ['y', 'dq', 'dk', 'dv']];
-  it.each(names.map((n, i) => [n, i] as const))('%s: values and gradients match cpu at 1 and 2 threads', (_n, i) => {
-    for (const threads of ['1', '2']) {
+  const parts = [...conv.map(() => ['y', 'dx', 'dfilter']), ['y', 'dq', 'dk', 'dv']];
+  it.each(names.map((n, i) => [n, i] as const))('%s: values and gradients match cpu at 1 and 2 threads, in place and copied', (_n, i) => {
+    for (const threads of ['1', '2', 'copied']) {
       results[threads][i].forEach((got, j) => expectClose(got, results.cpu[i][j], `${threads} threads ${parts[i][j]}`));
     }
   });
 
-  it.each(names.map((n, i) => [n, i] as const))('%s: bit-identical at 1 and 2 threads', (_n, i) => {
+  it.each(names.map((n, i) => [n, i] as const))('%s: bit-identical at 1 and 2 threads, in place and copied', (_n, i) => {
     results['2'][i].forEach((got, j) => expect(Buffer.from(got.buffer).equals(Buffer.from(results['1'][i][j].buffer))).toBe(true));
+    results.copied[i].forEach((got, j) => expect(Buffer.from(got.buffer).equals(Buffer.from(results['1'][i][j].buffer))).toBe(true));
   });
 
   it('dilated and strided forward convs (tfjs has no dilated-conv gradient) match cpu at 2 threads', async () => {

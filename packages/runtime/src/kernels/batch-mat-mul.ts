@@ -33,16 +33,35 @@ function batchMatMul(args: { inputs: BatchMatMulInputs; backend: unknown; attrs:
   const mPanels = Math.ceil(m / GEMM_MR);
   const nPanels = Math.ceil(n / GEMM_NR);
   const ldc = nPanels * GEMM_NR;
+  // On tfjs's shared heap an operand is read where it is when its rows fill whole panels and its batch walks
+  // at one stride (every product its own matrix, or one matrix for all), and C is written straight into the
+  // output when its blocks tile it exactly; anything else is copied as below.
+  const onHeap = gemm.sharesHeapWith(backend);
+  const strideOf = (at: (i: number) => number, size: number): number | undefined => {
+    const step = batch > 1 ? at(1) - at(0) : 0;
+    if (step !== 0 && step !== 1) return undefined;
+    for (let i = 0; i < batch; i++) if (at(i) !== at(0) + i * step) return undefined;
+    return at(0) === 0 ? step * size : undefined;
+  };
+  const aStride = onHeap && m % GEMM_MR === 0 ? strideOf(aAt, m * k) : undefined;
+  const bStride = onHeap && !transposeB && n % GEMM_NR === 0 ? strideOf(bAt, k * n) : undefined;
+  const cInPlace = onHeap && m % GEMM_MR === 0 && n % GEMM_NR === 0;
   // A is copied as it is (row-major, or k-major when transposed; whole row panels, the tail zero) and read
   // with strides; B row-major with its rows padded to whole column panels, or packed when transposed.
-  const aBatch = Math.max(mPanels * GEMM_MR, m) * k;
-  const bBatch = transposeB ? nPanels * GEMM_NR * k : k * ldc;
-  const [ao, bo, co] = gemm.regions([batch * aBatch, batch * bBatch, batch * mPanels * GEMM_MR * ldc]);
+  const aBatch = aStride ?? Math.max(mPanels * GEMM_MR, m) * k;
+  const bBatch = bStride ?? (transposeB ? nPanels * GEMM_NR * k : k * ldc);
+  const [ar, br, cr] = gemm.regions([aStride === undefined ? batch * aBatch : 0, bStride === undefined ? batch * bBatch : 0, cInPlace ? 0 : batch * mPanels * GEMM_MR * ldc]);
   const mem = gemm.floats();
+  const ao = aStride === undefined ? ar : as.byteOffset / 4;
+  const bo = bStride === undefined ? br : bs.byteOffset / 4;
+  const co = cInPlace ? os.byteOffset / 4 : cr;
   for (let i = 0; i < batch; i++) {
-    const a0 = ao + i * aBatch;
-    mem.set(as.subarray(aAt(i) * m * k, (aAt(i) + 1) * m * k), a0);
-    mem.fill(0, a0 + m * k, a0 + aBatch);
+    if (aStride === undefined) {
+      const a0 = ao + i * aBatch;
+      mem.set(as.subarray(aAt(i) * m * k, (aAt(i) + 1) * m * k), a0);
+      mem.fill(0, a0 + m * k, a0 + aBatch);
+    }
+    if (bStride !== undefined) continue;
     const b0 = bo + i * bBatch;
     const bs0 = bAt(i) * k * n;
     if (transposeB) packPanels(bs, bs0, n, k, k, 1, mem, b0, GEMM_NR, k);
@@ -61,6 +80,7 @@ function batchMatMul(args: { inputs: BatchMatMulInputs; backend: unknown; attrs:
     bPanel: transposeB ? GEMM_NR * 4 * k : GEMM_NR * 4,
   };
   gemm.run(l, false, strides);
+  if (cInPlace) return out;
   for (let i = 0; i < batch; i++) unpackRows(mem, l.c + i * l.cBatch, ldc, m, n, os, i * m * n);
   return out;
 }

@@ -19,7 +19,8 @@ import { heapF32 } from './wasm-native';
 function conv2DBackpropFilter(args: { inputs: Conv2DBackpropFilterInputs; backend: unknown; attrs: Conv2DBackpropFilterAttrs }): TensorInfo {
   const { backend, g, out, empty, x, dy } = conv2DBackpropFilterSetup(args, 'wasm');
   if (empty) return out;
-  implicitFilterGrad(wasmGemm(), heapF32(backend, x), heapF32(backend, dy), convShape(g), heapF32(backend, out));
+  const gemm = wasmGemm();
+  implicitFilterGrad(gemm, heapF32(backend, x), heapF32(backend, dy), convShape(g), heapF32(backend, out), gemm.sharesHeapWith(backend));
   return out;
 }
 

@@ -24,7 +24,6 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
   const { backend, g, out, empty, dy, filter } = conv2DBackpropInputSetup(args, 'wasm');
   if (empty) return out;
   const dx = heapF32(backend, out);
-  dx.fill(0); // col2im below accumulates into it
   const { inHeight: H, inWidth: W, inChannels: C, filterHeight: KH, filterWidth: KW, outHeight: OH, outWidth: OW, outChannels: CO } = g;
   const plane = OH * OW;
   const K = KH * KW * C;
@@ -37,9 +36,10 @@ function conv2DBackpropInput(args: { inputs: Conv2DBackpropInputInputs; backend:
   if (g.strideHeight === 1 && g.strideWidth === 1 && pt >= 0 && pl >= 0) {
     // Stride 1: dx is the conv of dy with the filter rotated 180 degrees and its channel axes swapped.
     const flipped = { ...s, H: OH, W: OW, C: CO, CO: C, OH: H, OW: W, padTop: pt, padLeft: pl };
-    implicitConv(gemm, dys, flipped, ws, 'flipped', dx);
+    implicitConv(gemm, dys, flipped, ws, 'flipped', dx, gemm.sharesHeapWith(backend));
     return out;
   }
+  dx.fill(0); // col2im below accumulates into it
   const chunk = imagesPerChunk(g.batchSize, plane * (CO + K + GEMM_NR));
   for (let n0 = 0; n0 < g.batchSize; n0 += chunk) {
     const nc = Math.min(chunk, g.batchSize - n0);

@@ -11,7 +11,8 @@ import { heapF32 } from './wasm-native';
 function conv2d(args: { inputs: Conv2DInputs; backend: unknown; attrs: Conv2DAttrs }): TensorInfo {
   const { backend, g, out, empty, x, filter } = conv2DSetup(args, 'wasm');
   if (empty) return out;
-  implicitConv(wasmGemm(), heapF32(backend, x), convShape(g), heapF32(backend, filter), 'hwio', heapF32(backend, out));
+  const gemm = wasmGemm();
+  implicitConv(gemm, heapF32(backend, x), convShape(g), heapF32(backend, filter), 'hwio', heapF32(backend, out), gemm.sharesHeapWith(backend));
   return out;
 }
 

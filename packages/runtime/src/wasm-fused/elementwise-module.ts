@@ -1,3 +1,4 @@
+import { importMemoryAsShared } from '../wasm-threads/shared-heap';
 import { webAssembly } from '../wasm-threads/wasm-global';
 import { ELEMENTWISE_WASM } from './elementwise-binary';
 
@@ -34,7 +35,10 @@ export function heapElementwise(backend: unknown): ElementwiseExports | undefine
   let ew = instances.get(memory);
   if (!ew) {
     const WA = webAssembly();
-    const module = new WA.Module(new Uint8Array(Buffer.from(ELEMENTWISE_WASM, 'base64')));
+    const bytes = new Uint8Array(Buffer.from(ELEMENTWISE_WASM, 'base64'));
+    // A shared heap (shared-heap.ts) can only be imported as shared: the same code, the import retyped.
+    const shared = (memory as { buffer?: unknown }).buffer instanceof SharedArrayBuffer;
+    const module = new WA.Module(shared ? importMemoryAsShared(bytes) : bytes);
     ew = new WA.Instance(module, { env: { memory: memory as never } }).exports as unknown as ElementwiseExports;
     instances.set(memory, ew);
   }

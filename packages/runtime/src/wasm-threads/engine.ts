@@ -1,4 +1,5 @@
 import { GemmPool } from './gemm-pool';
+import type { WasmHeap } from './shared-heap';
 
 let pool: GemmPool | undefined;
 
@@ -8,11 +9,14 @@ export function wasmGemm(): GemmPool {
   return pool;
 }
 
-/** Starts (or restarts with another size) the pool of `threads` threads (the calling one included) and waits until its workers are up. */
-export async function startWasmThreads(threads: number): Promise<GemmPool> {
-  if (pool?.threads !== threads) {
+/**
+ * Starts (or restarts with another size or heap) the pool of `threads` threads (the calling one included), on
+ * tfjs's shared heap when `heap` is given, and waits until its workers are up.
+ */
+export async function startWasmThreads(threads: number, heap?: WasmHeap): Promise<GemmPool> {
+  if (pool?.threads !== threads || pool.heap?.memory !== heap?.memory) {
     const old = pool;
-    pool = new GemmPool(threads);
+    pool = new GemmPool(threads, heap);
     if (old) await old.close();
   }
   await pool.whenReady();

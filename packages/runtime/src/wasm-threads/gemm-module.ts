@@ -15,7 +15,8 @@ export const GEMM_NR = 8;
 /** The memory the module imports: shared, up to 32767 pages so that every byte offset fits an int32. */
 export const GEMM_MAX_PAGES = 32767;
 
-const uleb = (v: number): number[] => {
+/** Unsigned LEB128, as WebAssembly encodes counts, sizes and indices. */
+export const uleb = (v: number): number[] => {
   const out: number[] = [];
   do {
     let b = v & 0x7f;

@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, gemmModuleBytes } from './gemm-module';
+import { sharedHeapOf, type WasmHeap } from './shared-heap';
 import { CTRL, CTRL_BYTES, JOB, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE } from './tile-loop-source';
 import { webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
 
@@ -44,7 +45,9 @@ type RunTiles = (ctrl: Int32Array, tile: Tile, counter?: number) => void;
  * The threaded wasm GEMM: one shared WebAssembly.Memory, the microkernel instantiated on it by the calling
  * thread and by `threads - 1` worker threads that sleep on an Atomics word between jobs. `run` is synchronous
  * (tfjs kernels are): the caller packs operands into the memory, wakes the workers, takes tasks itself, and
- * waits (Atomics.wait) until every worker has finished.
+ * waits (Atomics.wait) until every worker has finished. On tfjs's heap made shared (shared-heap.ts) the pool
+ * keeps its control block and scratch in blocks from tfjs's allocator, and kernels read and write tensors in
+ * place where the layouts allow (`sharesHeapWith`); otherwise it owns its memory and operands are copied.
  */
 export class GemmPool {
   readonly threads: number;
@@ -58,21 +61,35 @@ export class GemmPool {
   /** True once every worker sleeps on GEN: only then do jobs wake them (a worker counted before would hang the barrier). */
   private live = false;
   private view: Float32Array;
+  /** tfjs's shared heap the pool lives on, else undefined (its own memory). */
+  readonly heap: WasmHeap | undefined;
+  /** Byte offset of the control block, and of the heap blocks the pool took (freed on close). */
+  private readonly ctrlAt: number;
+  private ctrlBlock = 0;
+  private scratchBlock = 0;
+  private scratchBytes = 0;
 
-  constructor(threads: number) {
+  constructor(threads: number, heap?: WasmHeap) {
     const WA = webAssembly();
     const { module, variant } = compileGemm();
     this.variant = variant;
-    this.memory = new WA.Memory({ initial: 16, maximum: GEMM_MAX_PAGES, shared: true });
+    this.heap = heap;
+    this.memory = heap?.memory ?? new WA.Memory({ initial: 16, maximum: GEMM_MAX_PAGES, shared: true });
+    if (heap) {
+      this.ctrlBlock = heap.malloc(CTRL_BYTES + 64);
+      if (this.ctrlBlock === 0) throw new Error('wasm GEMM: the heap has no room for the control block');
+      this.ctrlAt = roundUp(this.ctrlBlock, 64);
+    } else this.ctrlAt = 0;
     this.view = new Float32Array(this.memory.buffer);
-    this.ctrl = new Int32Array(this.memory.buffer, 0, CTRL_BYTES / 4);
+    this.ctrl = new Int32Array(this.memory.buffer, this.ctrlAt, CTRL_BYTES / 4);
+    this.ctrl.fill(0);
     this.tile = new WA.Instance(module, { env: { memory: this.memory } }).exports.tile as Tile;
     this.runTiles = new Function(`${TILE_LOOP_SOURCE}\nreturn runTiles;`)() as RunTiles;
     const starts: Promise<void>[] = [];
     for (let i = 1; i < threads; i++) {
       // The worker text is CommonJS; `--input-type=module` among the parent's flags would make it ESM.
       const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv, workerData: { module, memory: this.memory } });
+      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv, workerData: { module, memory: this.memory, ctrl: this.ctrlAt } });
       w.unref();
       starts.push(new Promise<void>((resolve, reject) => {
         w.once('message', () => resolve());
@@ -99,16 +116,35 @@ export class GemmPool {
    */
   regions(sizes: readonly number[]): number[] {
     const offsets: number[] = [];
-    let at = CTRL_BYTES / 4;
+    let at = 0;
     for (const size of sizes) {
       offsets.push(at);
       at += Math.ceil((size + 256) / 16) * 16;
     }
     const bytes = at * 4;
-    if (bytes > GEMM_MAX_PAGES * PAGE) throw new Error(`wasm GEMM: ${(bytes / 2 ** 30).toFixed(2)} GiB of operands exceed the 2 GiB shared memory`);
-    const have = this.memory.buffer.byteLength;
-    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
-    return offsets;
+    if (bytes + CTRL_BYTES > GEMM_MAX_PAGES * PAGE) throw new Error(`wasm GEMM: ${(bytes / 2 ** 30).toFixed(2)} GiB of operands exceed the 2 GiB shared memory`);
+    let base: number;
+    if (this.heap) {
+      if (bytes > this.scratchBytes) {
+        if (this.scratchBlock !== 0) this.heap.free(this.scratchBlock);
+        // A quarter more than asked, so a slowly growing sequence of jobs does not reallocate every time.
+        const want = Math.ceil((bytes * 1.25) / 64) * 64;
+        this.scratchBlock = this.heap.malloc(want + 64);
+        this.scratchBytes = this.scratchBlock === 0 ? 0 : want;
+        if (this.scratchBlock === 0) throw new Error(`wasm GEMM: no room on the wasm heap for ${(bytes / 2 ** 20).toFixed(0)} MiB of operands (the shared heap holds at most 2 GiB)`);
+      }
+      base = roundUp(this.scratchBlock, 64) / 4;
+    } else {
+      base = CTRL_BYTES / 4;
+      const have = this.memory.buffer.byteLength;
+      if (bytes + CTRL_BYTES > have) this.memory.grow(Math.ceil((bytes + CTRL_BYTES - have) / PAGE));
+    }
+    return offsets.map((o) => o + base);
+  }
+
+  /** Whether the pool lives on this tfjs backend's heap, so kernels may hand it tensors' own offsets. */
+  sharesHeapWith(backend: unknown): boolean {
+    return this.heap !== undefined && sharedHeapOf(backend)?.memory === this.memory;
   }
 
   /** Lays out a batched GEMM C[b] (m x n) = A[b] (m x k) . B[b] (k x n) with packed operands (pack-panels.ts). */
@@ -180,8 +216,16 @@ export class GemmPool {
     const ws = this.workers;
     this.workers = [];
     await Promise.all(ws.map((w) => w.terminate()));
+    if (this.heap) {
+      if (this.scratchBlock !== 0) this.heap.free(this.scratchBlock);
+      this.heap.free(this.ctrlBlock);
+      this.scratchBlock = 0;
+      this.scratchBytes = 0;
+    }
   }
 }
+
+const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
 let compiled: { module: CompiledModule; variant: string } | undefined;
 

@@ -105,7 +105,7 @@ function packFilter(w: Float32Array, s: ConvShape, filter: ConvFilter, mem: Floa
  * (Reading an HWIO filter in place, CO floats per step, measured up to 1.8x slower at 256 channels: the
  * 1 KiB stride maps every step to the same L1 sets.)
  */
-export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, filter: ConvFilter, y: Float32Array): void {
+export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, filter: ConvFilter, y: Float32Array, onHeap = false): void {
   const { N, C, KH, KW, CO, OH, OW } = s;
   const owPanels = Math.ceil(OW / GEMM_MR);
   const owP = owPanels * GEMM_MR;
@@ -113,9 +113,15 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   const nPanels = Math.ceil(CO / GEMM_NR);
   const COp = nPanels * GEMM_NR;
   const kq = KH * KW * C;
-  const [xo, bo, co] = gemm.regions([N * Hp * Wp * C, nPanels * GEMM_NR * kq, N * OH * owP * COp]);
+  // On tfjs's shared heap: an image that needs no padding is read where it is, and whole output blocks are
+  // written straight into y.
+  const xInPlace = onHeap && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
+  const yInPlace = onHeap && COp === CO && owP === OW;
+  const [xr, bo, cr] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, nPanels * GEMM_NR * kq, yInPlace ? 0 : N * OH * owP * COp]);
   const mem = gemm.floats();
-  padImage(x, s, Hp, Wp, C, mem, xo);
+  const xo = xInPlace ? x.byteOffset / 4 : xr;
+  const co = yInPlace ? y.byteOffset / 4 : cr;
+  if (!xInPlace) padImage(x, s, Hp, Wp, C, mem, xo);
   packFilter(w, s, filter, mem, bo);
   const jBlocks = Math.ceil(nPanels / TASK_PANELS);
   const rowPanels = N * OH * owPanels;
@@ -124,6 +130,7 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   const group = Math.max(1, Math.min(Math.floor(rowPanels / 64), Math.ceil(5e5 / (2 * GEMM_MR * kq * Math.min(COp, TASK_PANELS * GEMM_NR)))));
   const tasks = Math.ceil(rowPanels / group) * jBlocks;
   gemm.runJob(JOB.CONV, [xo * 4, bo * 4, co * 4, rowPanels, OH, owPanels, jBlocks, nPanels, Hp, Wp, C, s.SH, s.SW, s.DH, s.DW, KH, KW, COp * 4, group], tasks, 2 * N * OH * OW * kq * CO);
+  if (yInPlace) return;
   if (COp === CO && owP === OW) y.set(mem.subarray(co, co + N * OH * OW * CO));
   else {
     for (let r = 0; r < N * OH; r++) {
@@ -140,16 +147,24 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
  * task is up to 16 input channels of one tap against every output channel, summing a few output rows at a
  * time (~256 pixels per call, so they stay in cache) in a fixed order.
  */
-export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array): void {
+export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array, onHeap = false): void {
   const { N, C, KH, KW, CO, OH, OW } = s;
   const [Hp, Wp] = paddedSize(s, OW);
   const Cp = roundUp(C, GEMM_MR);
   const COp = roundUp(CO, GEMM_NR);
-  const [xo, dyo, co] = gemm.regions([N * Hp * Wp * Cp, N * OH * OW * COp, KH * KW * Cp * COp]);
+  // On tfjs's shared heap, operands whose layout is already the kernel's are read (dW written) in place.
+  const xInPlace = onHeap && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0 && Cp === C;
+  const dyInPlace = onHeap && COp === CO;
+  const dwInPlace = onHeap && Cp === C && COp === CO;
+  const [xr, dyr, cr] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * Cp, dyInPlace ? 0 : N * OH * OW * COp, dwInPlace ? 0 : KH * KW * Cp * COp]);
   const mem = gemm.floats();
-  padImage(x, s, Hp, Wp, Cp, mem, xo);
-  if (COp === CO) mem.set(dy.subarray(0, N * OH * OW * CO), dyo);
-  else {
+  const xo = xInPlace ? x.byteOffset / 4 : xr;
+  const dyo = dyInPlace ? dy.byteOffset / 4 : dyr;
+  const co = dwInPlace ? dw.byteOffset / 4 : cr;
+  if (!xInPlace) padImage(x, s, Hp, Wp, Cp, mem, xo);
+  if (COp === CO) {
+    if (!dyInPlace) mem.set(dy.subarray(0, N * OH * OW * CO), dyo);
+  } else {
     mem.fill(0, dyo, dyo + N * OH * OW * COp);
     for (let p = 0; p < N * OH * OW; p++) mem.set(dy.subarray(p * CO, (p + 1) * CO), dyo + p * COp);
   }
@@ -157,6 +172,7 @@ export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32A
   const nPanels = COp / GEMM_NR;
   const rows = Math.max(1, Math.floor(256 / OW));
   gemm.runJob(JOB.FILTER_GRAD, [xo * 4, dyo * 4, co * 4, N, OH, OW, Hp, Wp, Cp, COp, s.SH, s.SW, s.DH, s.DW, KW, ciPanels, nPanels, COp * 4, rows], KH * KW * Math.ceil(ciPanels / FILTER_GRAD_GROUP), 2 * N * OH * OW * KH * KW * C * CO);
+  if (dwInPlace) return;
   for (let tap = 0; tap < KH * KW; tap++) {
     for (let ci = 0; ci < C; ci++) dw.set(mem.subarray(co + (tap * Cp + ci) * COp, co + (tap * Cp + ci) * COp + CO), (tap * C + ci) * CO);
   }

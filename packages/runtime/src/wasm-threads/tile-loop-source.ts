@@ -1,6 +1,6 @@
 import { GEMM_MR, GEMM_NR } from './gemm-module';
 
-// Control block (int32 slots at the start of the shared memory) through which the calling thread hands a job
+// Control block (int32 slots at the start of the shared memory, or in a block of tfjs's shared heap) through which the calling thread hands a job
 // to the workers. The job's parameters are written before GEN is bumped and read after it changes.
 export const CTRL = {
   GEN: 0, // job generation: workers sleep on it (Atomics.wait) and wake when it changes
@@ -99,9 +99,9 @@ function runTiles(I, tile, counter) {
 export const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 ${TILE_LOOP_SOURCE}
-const { module, memory } = workerData;
+const { module, memory, ctrl } = workerData;
 const tile = new WebAssembly.Instance(module, { env: { memory } }).exports.tile;
-const I = new Int32Array(memory.buffer, 0, ${CTRL_BYTES / 4});
+const I = new Int32Array(memory.buffer, ctrl, ${CTRL_BYTES / 4});
 let seen = Atomics.load(I, ${CTRL.GEN});
 parentPort.postMessage('ready');
 for (;;) {
