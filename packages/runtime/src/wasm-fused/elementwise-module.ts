@@ -1,5 +1,5 @@
 import { importMemoryAsShared } from '../wasm-threads/shared-heap';
-import { webAssembly } from '../wasm-threads/wasm-global';
+import { webAssembly, type CompiledModule } from '../wasm-threads/wasm-global';
 import { ELEMENTWISE_WASM } from './elementwise-binary';
 
 /** The exports of wasm/generate-elementwise-wat.mjs's module (byte offsets; counts in f32x4 vectors / pixels, >= 1). */
@@ -23,6 +23,13 @@ interface TfjsWasmModule {
 }
 
 const instances = new WeakMap<object, ElementwiseExports>();
+let sharedModule: CompiledModule | undefined;
+
+/** The kernels' module compiled to import a shared memory: the GEMM pool's workers instantiate it on tfjs's shared heap. */
+export function sharedElementwiseModule(): CompiledModule {
+  sharedModule ??= new (webAssembly().Module)(importMemoryAsShared(new Uint8Array(Buffer.from(ELEMENTWISE_WASM, 'base64'))));
+  return sharedModule;
+}
 
 /**
  * The kernels instantiated on the tfjs wasm backend's own heap (`backend.wasm.asm.memory`, an Emscripten
@@ -35,10 +42,9 @@ export function heapElementwise(backend: unknown): ElementwiseExports | undefine
   let ew = instances.get(memory);
   if (!ew) {
     const WA = webAssembly();
-    const bytes = new Uint8Array(Buffer.from(ELEMENTWISE_WASM, 'base64'));
     // A shared heap (shared-heap.ts) can only be imported as shared: the same code, the import retyped.
     const shared = (memory as { buffer?: unknown }).buffer instanceof SharedArrayBuffer;
-    const module = new WA.Module(shared ? importMemoryAsShared(bytes) : bytes);
+    const module = shared ? sharedElementwiseModule() : new WA.Module(new Uint8Array(Buffer.from(ELEMENTWISE_WASM, 'base64')));
     ew = new WA.Instance(module, { env: { memory: memory as never } }).exports as unknown as ElementwiseExports;
     instances.set(memory, ew);
   }

@@ -3,6 +3,8 @@ import type { FusedEngine } from '../native-kernels/fused-engine';
 import type { WasmBackendLike } from '../kernels/wasm-native';
 import { clipByValueGrad } from './clip-by-value-grad';
 import { heapElementwise, type ElementwiseExports } from './elementwise-module';
+import { wasmGemm } from '../wasm-threads/engine';
+import type { GemmPool, SplitArg } from '../wasm-threads/gemm-pool';
 import { mpCat } from './mp-cat';
 import { mpCatGrad } from './mp-cat-grad';
 import { mpSum } from './mp-sum';
@@ -17,6 +19,23 @@ import { colNormalizeGrad } from './weight-norm-grad';
 
 const wasmBackend = (): WasmBackendLike | undefined => findBackend('wasm') as unknown as WasmBackendLike | undefined;
 
+/** Below this many elements a call stays on the calling thread: waking the workers (~50-100 us) costs more. */
+const SPLIT_MIN_ELEMENTS = 1 << 16;
+/** Elements per task at least, so taking a task stays cheap beside it. */
+const SPLIT_CHUNK_ELEMENTS = 1 << 14;
+
+/**
+ * The engine's pool when it can share this call among its threads (on tfjs's shared heap, with workers), with
+ * the units per task for `units` units of `unitElements` each: about four tasks a thread, none too small.
+ */
+function splitter(elements: number, units: number, unitElements: number): { pool: GemmPool; chunk: number } | undefined {
+  if (elements < SPLIT_MIN_ELEMENTS) return undefined;
+  const pool = wasmGemm();
+  if (!pool.splits || !pool.sharesHeapWith(wasmBackend())) return undefined;
+  return { pool, chunk: Math.max(Math.ceil(SPLIT_CHUNK_ELEMENTS / unitElements), Math.ceil(units / (4 * pool.threads))) };
+}
+const vec = (at: number): SplitArg => ({ at, bytes: 16 });
+
 /**
  * The fused EDM2 loops as vector-SIMD wasm (wasm/generate-elementwise-wat.mjs) in place on the tfjs wasm heap,
  * on the calling thread: the mp_silu family (a vector exp makes these 1.5-2.5x faster than tfjs's SIMD Sigmoid
@@ -28,18 +47,29 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
   mpSilu(x, y) {
     const ew = heapElementwise(wasmBackend());
     const n4 = ew ? x.length >> 2 : 0;
-    if (n4 > 0) ew?.mp_silu(x.byteOffset, y.byteOffset, n4);
+    const sp = splitter(x.length, n4, 4);
+    if (sp) sp.pool.split('mp_silu', [vec(x.byteOffset), vec(y.byteOffset), 0], 2, n4, sp.chunk);
+    else if (n4 > 0) ew?.mp_silu(x.byteOffset, y.byteOffset, n4);
     mpSilu(x.subarray(n4 * 4), y.subarray(n4 * 4));
   },
   mpSiluGrad(x, dy, dx) {
     const ew = heapElementwise(wasmBackend());
     const n4 = ew ? x.length >> 2 : 0;
-    if (n4 > 0) ew?.mp_silu_grad(x.byteOffset, dy.byteOffset, dx.byteOffset, n4);
+    const sp = splitter(x.length, n4, 4);
+    if (sp) sp.pool.split('mp_silu_grad', [vec(x.byteOffset), vec(dy.byteOffset), vec(dx.byteOffset), 0], 3, n4, sp.chunk);
+    else if (n4 > 0) ew?.mp_silu_grad(x.byteOffset, dy.byteOffset, dx.byteOffset, n4);
     mpSiluGrad(x.subarray(n4 * 4), dy.subarray(n4 * 4), dx.subarray(n4 * 4));
   },
   mpSiluMod(x, s, hw, c, y) {
     const ew = heapElementwise(wasmBackend());
     if (!ew || c % 4 !== 0) return mpSiluMod(x, s, hw, c, y);
+    // Split by pixels, one image at most per task (its scales advance per image).
+    const sp = splitter(x.length, x.length / c, c);
+    if (sp) {
+      let parts = Math.ceil(hw / Math.min(hw, sp.chunk));
+      while (hw % parts !== 0) parts++;
+      return sp.pool.split('mp_silu_mod', [{ at: x.byteOffset, bytes: c * 4 }, { at: s.byteOffset, bytes: c * 4, per: hw }, { at: y.byteOffset, bytes: c * 4 }, 0, c / 4], 3, x.length / c, hw / parts);
+    }
     for (let i = 0; i < s.length / c; i++) ew.mp_silu_mod(x.byteOffset + i * hw * c * 4, s.byteOffset + i * c * 4, y.byteOffset + i * hw * c * 4, hw, c / 4);
   },
   mpSiluModGrad(x, s, dy, hw, c, dx, ds) {
@@ -48,6 +78,17 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
     if (!backend || !ew || c % 4 !== 0) return mpSiluModGrad(x, s, dy, hw, c, dx, ds);
     // Offsets first: allocating the scratch can grow the heap, which detaches the views.
     const [xo, so, dyo, dxo, dso] = [x.byteOffset, s.byteOffset, dy.byteOffset, dx.byteOffset, ds.byteOffset];
+    const images = s.length / c;
+    const sp = splitter(x.length, images, hw * c);
+    if (sp) {
+      // One image a task, each summing its scales' gradient into its own float64 scratch in the kernel's order.
+      const img = hw * c * 4;
+      return withScratch(backend, 2 * c * images, (mem) => {
+        sp.pool.split('mp_silu_mod_grad', [{ at: xo, bytes: img }, { at: so, bytes: c * 4 }, { at: dyo, bytes: img }, { at: dxo, bytes: img }, { at: mem.byteOffset, bytes: c * 8 }, hw, c / 4], -1, images, 1);
+        const sums = new Float64Array(mem.buffer, mem.byteOffset, c * images);
+        new Float32Array(mem.buffer, dso, c * images).set(sums);
+      });
+    }
     withScratch(backend, 2 * c, (mem) => {
       const sums = new Float64Array(mem.buffer, mem.byteOffset, c);
       for (let i = 0; i < s.length / c; i++) {
@@ -59,7 +100,9 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
   mpSum(a, b, ca, cb, y) {
     const ew = heapElementwise(wasmBackend());
     const n4 = ew && a.length === b.length ? a.length >> 2 : 0;
-    if (n4 > 0) ew?.mp_sum(a.byteOffset, b.byteOffset, y.byteOffset, n4, ca, cb);
+    const sp = n4 > 0 ? splitter(a.length, n4, 4) : undefined;
+    if (sp) sp.pool.split('mp_sum', [vec(a.byteOffset), vec(b.byteOffset), vec(y.byteOffset), 0, { float: ca }, { float: cb }], 3, n4, sp.chunk);
+    else if (n4 > 0) ew?.mp_sum(a.byteOffset, b.byteOffset, y.byteOffset, n4, ca, cb);
     if (n4 * 4 < a.length) {
       const t = n4 * 4;
       mpSum(a.subarray(t), b.subarray(t), ca, cb, y.subarray(t));
@@ -68,7 +111,9 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
   clipByValueGrad(x, dy, lo, hi, dx) {
     const ew = heapElementwise(wasmBackend());
     const n4 = ew ? x.length >> 2 : 0;
-    if (n4 > 0) ew?.clip_grad(x.byteOffset, dy.byteOffset, dx.byteOffset, n4, lo, hi);
+    const sp = splitter(x.length, n4, 4);
+    if (sp) sp.pool.split('clip_grad', [vec(x.byteOffset), vec(dy.byteOffset), vec(dx.byteOffset), 0, { float: lo }, { float: hi }], 3, n4, sp.chunk);
+    else if (n4 > 0) ew?.clip_grad(x.byteOffset, dy.byteOffset, dx.byteOffset, n4, lo, hi);
     clipByValueGrad(x.subarray(n4 * 4), dy.subarray(n4 * 4), lo, hi, dx.subarray(n4 * 4));
   },
   mpCat(a, b, na, nb, ca, cb, y) {
@@ -76,16 +121,16 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
     const rows = a.length / na;
     if (!ew || !(na > 0 && nb > 0) || na % 4 !== 0 || nb % 4 !== 0 || rows === 0) return mpCat(a, b, na, nb, ca, cb, y);
     const row = (na + nb) * 4;
-    ew.scale_rows(a.byteOffset, y.byteOffset, rows, na / 4, na * 4, row, ca);
-    ew.scale_rows(b.byteOffset, y.byteOffset + na * 4, rows, nb / 4, nb * 4, row, cb);
+    scaleRows(ew, a.byteOffset, y.byteOffset, rows, na / 4, na * 4, row, ca);
+    scaleRows(ew, b.byteOffset, y.byteOffset + na * 4, rows, nb / 4, nb * 4, row, cb);
   },
   mpCatGrad(dy, na, nb, ca, cb, da, db) {
     const ew = heapElementwise(wasmBackend());
     const rows = da.length / na;
     if (!ew || !(na > 0 && nb > 0) || na % 4 !== 0 || nb % 4 !== 0 || rows === 0) return mpCatGrad(dy, na, nb, ca, cb, da, db);
     const row = (na + nb) * 4;
-    ew.scale_rows(dy.byteOffset, da.byteOffset, rows, na / 4, row, na * 4, ca);
-    ew.scale_rows(dy.byteOffset + na * 4, db.byteOffset, rows, nb / 4, row, nb * 4, cb);
+    scaleRows(ew, dy.byteOffset, da.byteOffset, rows, na / 4, row, na * 4, ca);
+    scaleRows(ew, dy.byteOffset + na * 4, db.byteOffset, rows, nb / 4, row, nb * 4, cb);
   },
   colNormalize(w, fanIn, eps, s, y) {
     const cols = w.length / fanIn;
@@ -115,14 +160,28 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
   rowNormalize(x, c, eps, y) {
     const ew = heapElementwise(wasmBackend());
     if (!ew || c % 4 !== 0 || x.length === 0) return rowNormalize(x, c, eps, y);
-    ew.row_normalize(x.byteOffset, y.byteOffset, x.length / c, c / 4, eps, 1 / Math.sqrt(c));
+    const rows = x.length / c;
+    const sp = splitter(x.length, rows, c);
+    if (sp) sp.pool.split('row_normalize', [{ at: x.byteOffset, bytes: c * 4 }, { at: y.byteOffset, bytes: c * 4 }, 0, c / 4, { float: eps }, { float: 1 / Math.sqrt(c) }], 2, rows, sp.chunk);
+    else ew.row_normalize(x.byteOffset, y.byteOffset, rows, c / 4, eps, 1 / Math.sqrt(c));
   },
   rowNormalizeGrad(x, dy, c, eps, dx) {
     const ew = heapElementwise(wasmBackend());
     if (!ew || c % 4 !== 0 || x.length === 0) return rowNormalizeGrad(x, dy, c, eps, dx);
-    ew.row_normalize_grad(x.byteOffset, dy.byteOffset, dx.byteOffset, x.length / c, c / 4, eps, 1 / Math.sqrt(c));
+    const rows = x.length / c;
+    const row = { bytes: c * 4 };
+    const sp = splitter(x.length, rows, c);
+    if (sp) sp.pool.split('row_normalize_grad', [{ at: x.byteOffset, ...row }, { at: dy.byteOffset, ...row }, { at: dx.byteOffset, ...row }, 0, c / 4, { float: eps }, { float: 1 / Math.sqrt(c) }], 3, rows, sp.chunk);
+    else ew.row_normalize_grad(x.byteOffset, dy.byteOffset, dx.byteOffset, rows, c / 4, eps, 1 / Math.sqrt(c));
   },
 };
+
+/** scale_rows (mp_cat and its gradient), split by rows among the threads when large enough. */
+function scaleRows(ew: ElementwiseExports, src: number, dst: number, rows: number, n4: number, srcStride: number, dstStride: number, scale: number): void {
+  const sp = splitter(rows * n4 * 4, rows, n4 * 4);
+  if (sp) sp.pool.split('scale_rows', [{ at: src, bytes: srcStride }, { at: dst, bytes: dstStride }, 0, n4, srcStride, dstStride, { float: scale }], 2, rows, sp.chunk);
+  else ew.scale_rows(src, dst, rows, n4, srcStride, dstStride, scale);
+}
 
 /**
  * Runs `body` with the heap kernels and per-column scratch on the heap (float64 sums for 2 x cols, float32 a and b

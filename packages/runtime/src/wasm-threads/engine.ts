@@ -1,5 +1,6 @@
 import { GemmPool } from './gemm-pool';
 import type { WasmHeap } from './shared-heap';
+import { sharedElementwiseModule } from '../wasm-fused/elementwise-module';
 
 let pool: GemmPool | undefined;
 
@@ -16,7 +17,7 @@ export function wasmGemm(): GemmPool {
 export async function startWasmThreads(threads: number, heap?: WasmHeap): Promise<GemmPool> {
   if (pool?.threads !== threads || pool.heap?.memory !== heap?.memory) {
     const old = pool;
-    pool = new GemmPool(threads, heap);
+    pool = new GemmPool(threads, heap, heap ? sharedElementwiseModule() : undefined);
     if (old) await old.close();
   }
   await pool.whenReady();

@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, gemmModuleBytes } from './gemm-module';
 import { sharedHeapOf, type WasmHeap } from './shared-heap';
-import { CTRL, CTRL_BYTES, JOB, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE } from './tile-loop-source';
+import { CTRL, CTRL_BYTES, CTRL_F64_AT, CTRL_F64_SLOTS, JOB, MAX_JOB_PARAMS, SPLIT_KERNELS, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE, type SplitKernel } from './tile-loop-source';
 import { webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
 
 const PAGE = 65536;
@@ -39,7 +39,10 @@ export interface GemmLayout {
 }
 
 type Tile = (...args: number[]) => void;
-type RunTiles = (ctrl: Int32Array, tile: Tile, counter?: number) => void;
+type RunTiles = (ctrl: Int32Array, tile: Tile, counter?: number, ew?: Record<string, unknown>) => void;
+
+/** An argument of a split elementwise call: an int (byte offset or count) advancing `bytes` per unit (per `per` units), or a float. */
+export type SplitArg = number | { at: number; bytes: number; per?: number } | { float: number };
 
 /**
  * The threaded wasm GEMM: one shared WebAssembly.Memory, the microkernel instantiated on it by the calling
@@ -69,7 +72,10 @@ export class GemmPool {
   private scratchBlock = 0;
   private scratchBytes = 0;
 
-  constructor(threads: number, heap?: WasmHeap) {
+  /** The elementwise kernels on the heap, for split calls (undefined off the heap). */
+  private readonly ew: Record<string, unknown> | undefined;
+
+  constructor(threads: number, heap?: WasmHeap, elementwise?: CompiledModule) {
     const WA = webAssembly();
     const { module, variant } = compileGemm();
     this.variant = variant;
@@ -84,12 +90,13 @@ export class GemmPool {
     this.ctrl = new Int32Array(this.memory.buffer, this.ctrlAt, CTRL_BYTES / 4);
     this.ctrl.fill(0);
     this.tile = new WA.Instance(module, { env: { memory: this.memory } }).exports.tile as Tile;
+    this.ew = heap && elementwise ? new WA.Instance(elementwise, { env: { memory: this.memory } }).exports : undefined;
     this.runTiles = new Function(`${TILE_LOOP_SOURCE}\nreturn runTiles;`)() as RunTiles;
     const starts: Promise<void>[] = [];
     for (let i = 1; i < threads; i++) {
       // The worker text is CommonJS; `--input-type=module` among the parent's flags would make it ESM.
       const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv, workerData: { module, memory: this.memory, ctrl: this.ctrlAt } });
+      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv, workerData: { module, memory: this.memory, ctrl: this.ctrlAt, elementwise: this.ew ? elementwise : undefined } });
       w.unref();
       starts.push(new Promise<void>((resolve, reject) => {
         w.once('message', () => resolve());
@@ -178,22 +185,50 @@ export class GemmPool {
     this.runJob(JOB.PACKED, params, l.batch * l.mPanels * jBlocks, 2 * l.batch * l.m * l.n * l.k);
   }
 
+  /** Whether `split` can run elementwise kernels here (on tfjs's heap, with workers to share them). */
+  get splits(): boolean {
+    return this.ew !== undefined && this.workers.length > 0;
+  }
+
+  /**
+   * Calls an elementwise kernel over `units` independent units (vectors, pixels or rows) in chunks that every
+   * thread takes, `count` being the index of the argument that gets each chunk's length (-1: none, every call
+   * takes one unit). Only where `splits`.
+   */
+  split(kernel: SplitKernel, args: readonly SplitArg[], count: number, units: number, chunk: number): void {
+    const params = [SPLIT_KERNELS.indexOf(kernel), args.length, count, units, chunk, 0];
+    // Float arguments travel as float64 (a kernel may take f64, so no float32 rounding) in the control block's slots.
+    const slots = new Float64Array(this.ctrl.buffer, this.ctrl.byteOffset + CTRL_F64_AT, CTRL_F64_SLOTS);
+    let used = 0;
+    args.forEach((a, i) => {
+      if (typeof a === 'number') params.push(a, 0, 1);
+      else if ('float' in a) {
+        if (used === CTRL_F64_SLOTS) throw new RangeError(`wasm GEMM: a split call takes at most ${CTRL_F64_SLOTS} float arguments`);
+        params[5]! |= 1 << i;
+        slots[used] = a.float;
+        params.push(used++, 0, 1);
+      } else params.push(a.at, a.bytes, a.per ?? 1);
+    });
+    this.runJob(JOB.SPLIT, params, Math.ceil(units / chunk), Infinity);
+  }
+
   /** Runs `total` tasks of a job (tile-loop-source.ts: JOB and its parameters), on the workers too when it has `flops` enough. */
   runJob(mode: number, params: readonly number[], total: number, flops: number): void {
     const I = this.ctrl;
+    if (params.length > MAX_JOB_PARAMS) throw new RangeError(`wasm GEMM: a job takes at most ${MAX_JOB_PARAMS} parameters, got ${params.length}`);
     I[CTRL.PARAMS] = mode;
-    for (let i = 0; i < params.length; i++) I[CTRL.PARAMS + 1 + i] = params[i];
+    for (let i = 0; i < params.length; i++) I[CTRL.PARAMS + 1 + i] = params[i]!;
     I[CTRL.TOTAL] = total;
     Atomics.store(I, CTRL.NEXT, 0);
     const team = this.live && flops >= wakeFlops && total > 1 ? this.workers.length : 0;
     if (team === 0) {
-      this.runTiles(I, this.tile);
+      this.runTiles(I, this.tile, undefined, this.ew);
       return;
     }
     Atomics.store(I, CTRL.DONE, 0);
     Atomics.add(I, CTRL.GEN, 1);
     Atomics.notify(I, CTRL.GEN);
-    this.runTiles(I, this.tile);
+    this.runTiles(I, this.tile, undefined, this.ew);
     let done: number;
     while ((done = Atomics.load(I, CTRL.DONE)) < team) {
       if (Atomics.wait(I, CTRL.DONE, done, 60_000) === 'timed-out' && Atomics.load(I, CTRL.DONE) === done) {

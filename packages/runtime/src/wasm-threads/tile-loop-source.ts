@@ -12,6 +12,16 @@ export const CTRL = {
   PARAMS: 8, // the job: JOB.* below, then the mode's parameters (byte offsets and counts)
 } as const;
 export const CTRL_BYTES = 256;
+/** Parameters a job may pass after its kind. */
+export const MAX_JOB_PARAMS = 40;
+/** Float64 slots at the end of the control block (bytes 200-255) for a split call's float arguments. */
+export const CTRL_F64_AT = 200;
+export const CTRL_F64_SLOTS = 7;
+if ((CTRL.PARAMS + 1 + MAX_JOB_PARAMS) * 4 > CTRL_F64_AT || CTRL_F64_AT + 8 * CTRL_F64_SLOTS > CTRL_BYTES) throw new Error('control block layout overlaps');
+
+/** The elementwise kernels (wasm/generate-elementwise-wat.mjs) a SPLIT job may call, by index. */
+export const SPLIT_KERNELS = ['mp_silu', 'mp_silu_grad', 'mp_silu_mod', 'mp_silu_mod_grad', 'mp_sum', 'clip_grad', 'row_normalize', 'row_normalize_grad', 'scale_rows'] as const;
+export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 /** B panels per task of a packed GEMM or a conv: one A panel meets up to this many B panels (128 columns of C). */
 export const TASK_PANELS = 16;
 
@@ -33,21 +43,40 @@ export const JOB = {
   CONV: 1,
   /** Filter gradient from a zero-padded image and dy: xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc, rows per call. */
   FILTER_GRAD: 2,
+  /**
+   * One elementwise kernel call split into chunks of independent units (vectors, pixels or rows): kernel index
+   * (SPLIT_KERNELS), argument count, index of the count argument (-1: none), units, units per task, float mask (bit i: argument
+   * i is a number, its value the index of a float64 slot at CTRL_F64_AT), then per argument its value, bytes per
+   * unit and a unit divisor (an argument advances by floor(first unit / divisor) * bytes: per-image scales).
+   * Each unit's result depends on that unit alone, so the split never changes a value.
+   */
+  SPLIT: 3,
 } as const;
 
 // The task loop, as JavaScript source so the same text runs in the workers (eval'd: no file to resolve from
 // ESM, CJS or jest) and on the calling thread (new Function). A task writes its own block of C and its result
 // depends only on its index, never on which thread takes it, so C is bit-identical for every thread count.
 export const TILE_LOOP_SOURCE = `
-function runTiles(I, tile, counter) {
+function runTiles(I, tile, counter, ew) {
   const P = ${CTRL.PARAMS}, total = I[${CTRL.TOTAL}], mode = I[P];
   const q = [];
-  for (let i = 1; i < 20; i++) q.push(I[P + i]);
+  for (let i = 1; i <= ${MAX_JOB_PARAMS}; i++) q.push(I[P + i]);
+  const D = mode === ${JOB.SPLIT} ? new Float64Array(I.buffer, I.byteOffset + ${CTRL_F64_AT}, ${CTRL_F64_SLOTS}) : undefined;
+  const kernel = mode === ${JOB.SPLIT} ? ew[${JSON.stringify(SPLIT_KERNELS)}[q[0]]] : undefined;
+  const args = [];
   for (;;) {
     const t = Atomics.add(I, ${CTRL.NEXT}, 1);
     if (t >= total) return;
     if (counter) Atomics.add(I, counter, 1);
-    if (mode === ${JOB.PACKED}) {
+    if (mode === ${JOB.SPLIT}) {
+      const [, nArgs, countArg, units, chunk, floats] = q;
+      const u0 = t * chunk, len = Math.min(chunk, units - u0);
+      for (let i = 0; i < nArgs; i++) {
+        const at = 6 + 3 * i;
+        args[i] = i === countArg ? len : (floats >> i) & 1 ? D[q[at]] : q[at] + Math.floor(u0 / q[at + 2]) * q[at + 1];
+      }
+      kernel(...args);
+    } else if (mode === ${JOB.PACKED}) {
       const [aBase, bBase, cBase, mPanels, jBlocks, nPanels, kp, kc, ldc, aBatch, bBatch, cBatch, accum, aRow, aStep, aPanel, bStep, bPanel] = q;
       const perBatch = mPanels * jBlocks;
       const b = (t / perBatch) | 0, r = t - b * perBatch, ip = (r / jBlocks) | 0, j0 = (r - ip * jBlocks) * ${TASK_PANELS};
@@ -55,7 +84,7 @@ function runTiles(I, tile, counter) {
       const ap = aBase + b * aBatch + ip * aPanel, bp = bBase + b * bBatch, cp = cBase + b * cBatch + ip * ${GEMM_MR} * ldc;
       for (let k0 = 0; k0 < kp; k0 += kc) {
         const kl = Math.min(kc, kp - k0), acc = k0 > 0 ? 1 : accum;
-        for (let jp = j0; jp < j1; jp++) {
+        for (let jp = 0; jp < nPanels; jp++) {
           tile(ap + k0 * aStep, bp + jp * bPanel + k0 * bStep, cp + jp * ${GEMM_NR * 4}, ldc, acc, aRow, 1, 0, 0, 1, 0, 0, kl, aStep, bStep);
         }
       }
@@ -65,7 +94,7 @@ function runTiles(I, tile, counter) {
       const kq = KH * KW * Cp;
       // Filter panel outer, the group's row panels inner: one panel (kq x 8 floats) stays in L1/L2 while it meets them all.
       const rp0 = g * group, rp1 = Math.min(rowPanels, rp0 + group);
-      for (let jp = j0; jp < j1; jp++) {
+      for (let jp = 0; jp < nPanels; jp++) {
         for (let rp = rp0; rp < rp1; rp++) {
           const n = (rp / (OH * OWpanels)) | 0, rest = rp - n * OH * OWpanels, oy = (rest / OWpanels) | 0, oxp = rest - oy * OWpanels;
           const ap = xBase + ((n * Hp + oy * SH) * Wp + oxp * ${GEMM_MR} * SW) * Cp * 4;
@@ -99,8 +128,9 @@ function runTiles(I, tile, counter) {
 export const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 ${TILE_LOOP_SOURCE}
-const { module, memory, ctrl } = workerData;
+const { module, memory, ctrl, elementwise } = workerData;
 const tile = new WebAssembly.Instance(module, { env: { memory } }).exports.tile;
+const ew = elementwise ? new WebAssembly.Instance(elementwise, { env: { memory } }).exports : undefined;
 const I = new Int32Array(memory.buffer, ctrl, ${CTRL_BYTES / 4});
 let seen = Atomics.load(I, ${CTRL.GEN});
 parentPort.postMessage('ready');
@@ -108,7 +138,7 @@ for (;;) {
   Atomics.wait(I, ${CTRL.GEN}, seen);
   seen = Atomics.load(I, ${CTRL.GEN});
   if (Atomics.load(I, ${CTRL.STOP}) === 1) break;
-  runTiles(I, tile, ${CTRL.WORKER_TASKS});
+  runTiles(I, tile, ${CTRL.WORKER_TASKS}, ew);
   Atomics.add(I, ${CTRL.DONE}, 1);
   Atomics.notify(I, ${CTRL.DONE});
 }

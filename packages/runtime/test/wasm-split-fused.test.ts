@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { Rng } from '@flow/random';
+import type { WasmBackendLike } from '../src/kernels/wasm-native';
+import { simdFusedEngine as E } from '../src/wasm-fused/simd-fused-engine';
+import { startWasmThreads, stopWasmThreads, wasmGemm } from '../src/wasm-threads/engine';
+import { GemmPool } from '../src/wasm-threads/gemm-pool';
+import { shareNextTfjsWasmHeap, sharedHeapOf, type WasmHeap } from '../src/wasm-threads/shared-heap';
+
+// On tfjs's shared heap with worker threads, the fused elementwise kernels split large calls into chunks every
+// thread takes. Each element (pixel, row) depends on its own inputs alone, so the split results must be
+// bit-identical to one call on the calling thread (a 1-thread pool: no workers, no split), tails included.
+
+type View = Float32Array;
+let heap: WasmHeap;
+let backend: WasmBackendLike;
+const rng = new Rng(21);
+const kept: tf.Tensor[] = [];
+
+function onHeap(data: Float32Array): View {
+  const t = tf.tensor1d(data);
+  kept.push(t);
+  return backend.typedArrayFromHeap(t as unknown as Parameters<WasmBackendLike['typedArrayFromHeap']>[0]) as View;
+}
+const normals = (n: number, scale = 3): View => onHeap(rng.fillNormal(new Float32Array(n)).map((v) => v * scale));
+const zeros = (n: number): View => onHeap(new Float32Array(n));
+
+let workerTasks = 0;
+
+/** Runs `call` (which writes the given outputs) on a 1-thread pool and on a 2-thread one; returns both outputs and how many calls were split. */
+async function both(outputs: View[], call: () => void): Promise<{ one: Float32Array[]; two: Float32Array[]; splits: number }> {
+  await startWasmThreads(1, heap);
+  call();
+  const one = outputs.map((o) => Float32Array.from(o));
+  outputs.forEach((o) => o.fill(Number.NaN));
+  const pool = await startWasmThreads(2, heap);
+  const spy = jest.spyOn(GemmPool.prototype, 'split');
+  const before = pool.workerTasks;
+  call();
+  workerTasks += wasmGemm().workerTasks - before;
+  const splits = spy.mock.calls.length;
+  spy.mockRestore();
+  return { one, two: outputs.map((o) => Float32Array.from(o)), splits };
+}
+
+function expectSame(r: { one: Float32Array[]; two: Float32Array[]; splits: number }): void {
+  expect(r.splits).toBeGreaterThan(0);
+  r.two.forEach((o, i) => {
+    expect(o.some((v) => v !== 0)).toBe(true);
+    expect(Buffer.from(o.buffer).equals(Buffer.from(r.one[i]!.buffer))).toBe(true);
+  });
+}
+
+describe('fused kernels split among threads on the shared heap', () => {
+  beforeAll(async () => {
+    const restore = shareNextTfjsWasmHeap();
+    await tf.setBackend('wasm');
+    restore();
+    backend = tf.backend() as unknown as WasmBackendLike;
+    const h = sharedHeapOf(backend);
+    if (!h) throw new Error('the wasm backend did not come up on a shared heap');
+    heap = h;
+  });
+  afterAll(async () => {
+    tf.dispose(kept);
+    await stopWasmThreads();
+  });
+
+  // Large enough that a chunk outlasts waking the worker (~0.1 ms), so it takes some: 2^18 vectors and a tail.
+  const n = (1 << 20) + 1;
+  it('mp_silu and its gradient', async () => {
+    const [x, dy, y, dx] = [normals(n), normals(n), zeros(n), zeros(n)];
+    expectSame(await both([y], () => E.mpSilu(x, y)));
+    expectSame(await both([dx], () => E.mpSiluGrad(x, dy, dx)));
+  });
+
+  it('mp_silu with per-image scales (chunks never straddle images) and its gradient', async () => {
+    const [batch, hw, c] = [4, 48 * 48, 96];
+    const [x, s, y] = [normals(batch * hw * c), normals(batch * c, 1), zeros(batch * hw * c)];
+    expectSame(await both([y], () => E.mpSiluMod(x, s, hw, c, y)));
+    // The gradient: one image a task, the scales' gradient summed per image in float64 in the same order.
+    const [dy, dx, ds] = [normals(batch * hw * c), zeros(batch * hw * c), zeros(batch * c)];
+    expectSame(await both([dx, ds], () => E.mpSiluModGrad(x, s, dy, hw, c, dx, ds)));
+  });
+
+  it('mp_sum and the clip gradient (float arguments)', async () => {
+    const [a, b, y, dx] = [normals(n), normals(n), zeros(n), zeros(n)];
+    expectSame(await both([y], () => E.mpSum(a, b, 0.8, 0.6, y)));
+    expectSame(await both([dx], () => E.clipByValueGrad(a, b, -1.5, 2.25, dx)));
+  });
+
+  it('mp_cat and its gradient (rows with strides)', async () => {
+    const [rows, na, nb] = [20000, 32, 16];
+    const [a, b, y] = [normals(rows * na), normals(rows * nb), zeros(rows * (na + nb))];
+    expectSame(await both([y], () => E.mpCat(a, b, na, nb, 0.7, 0.3, y)));
+    const [da, db] = [zeros(rows * na), zeros(rows * nb)];
+    expectSame(await both([da, db], () => E.mpCatGrad(y, na, nb, 0.7, 0.3, da, db)));
+  });
+
+  it('normalize and its gradient (rows)', async () => {
+    const [rows, c] = [16001, 64];
+    const [x, dy, y, dx] = [normals(rows * c), normals(rows * c), zeros(rows * c), zeros(rows * c)];
+    expectSame(await both([y], () => E.rowNormalize(x, c, 1e-4, y)));
+    expectSame(await both([dx], () => E.rowNormalizeGrad(x, dy, c, 1e-4, dx)));
+  });
+
+  it('the worker took chunks (so the split results above include its work)', () => {
+    expect(workerTasks).toBeGreaterThan(0);
+  });
+});
