@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, gemmModuleBytes } from './gemm-module';
 import { sharedHeapOf, type WasmHeap } from './shared-heap';
-import { CTRL, CTRL_BYTES, CTRL_F64_AT, CTRL_F64_SLOTS, JOB, MAX_JOB_PARAMS, SPLIT_KERNELS, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE, type SplitKernel } from './tile-loop-source';
+import { CLOSED_BIT, CTRL, CTRL_BYTES, CTRL_F64_AT, CTRL_F64_SLOTS, JOB, MAX_JOB_PARAMS, SPLIT_KERNELS, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE, type SplitKernel } from './tile-loop-source';
 import { webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
 
 const PAGE = 65536;
@@ -138,7 +138,7 @@ export class GemmPool {
         const want = Math.ceil((bytes * 1.25) / 64) * 64;
         this.scratchBlock = this.heap.malloc(want + 64);
         this.scratchBytes = this.scratchBlock === 0 ? 0 : want;
-        if (this.scratchBlock === 0) throw new Error(`wasm GEMM: no room on the wasm heap for ${(bytes / 2 ** 20).toFixed(0)} MiB of operands (the shared heap holds at most 2 GiB)`);
+        if (this.scratchBlock === 0) throw new Error(`wasm GEMM: no room on the wasm heap for ${(bytes / 2 ** 20).toFixed(0)} MiB of operands (the shared heap holds at most 2 GiB; FLOW_WASM_SHARED_HEAP=0 keeps tfjs's own heap, up to 4 GiB)`);
       }
       base = roundUp(this.scratchBlock, 64) / 4;
     } else {
@@ -220,19 +220,23 @@ export class GemmPool {
     for (let i = 0; i < params.length; i++) I[CTRL.PARAMS + 1 + i] = params[i]!;
     I[CTRL.TOTAL] = total;
     Atomics.store(I, CTRL.NEXT, 0);
-    const team = this.live && flops >= wakeFlops && total > 1 ? this.workers.length : 0;
-    if (team === 0) {
+    if (!(this.live && flops >= wakeFlops && total > 1 && this.workers.length > 0)) {
       this.runTiles(I, this.tile, undefined, this.ew);
       return;
     }
     Atomics.store(I, CTRL.DONE, 0);
+    Atomics.store(I, CTRL.JOINED, 0);
     Atomics.add(I, CTRL.GEN, 1);
     Atomics.notify(I, CTRL.GEN);
     this.runTiles(I, this.tile, undefined, this.ew);
+    // Wait only for the workers that joined before we ran out of tasks: one still waking up (~0.1 ms on this
+    // VM) would find none left, and waiting for it cost about that per job. Closing and counting is one atomic
+    // step, so a worker either is counted (and reports DONE) or sees the bit and sits the job out.
+    const joined = Atomics.or(I, CTRL.JOINED, CLOSED_BIT) & ~CLOSED_BIT;
     let done: number;
-    while ((done = Atomics.load(I, CTRL.DONE)) < team) {
+    while ((done = Atomics.load(I, CTRL.DONE)) < joined) {
       if (Atomics.wait(I, CTRL.DONE, done, 60_000) === 'timed-out' && Atomics.load(I, CTRL.DONE) === done) {
-        throw new Error(`wasm GEMM: ${team - done} worker thread(s) did not finish within a minute`);
+        throw new Error(`wasm GEMM: ${joined - done} worker thread(s) did not finish within a minute`);
       }
     }
   }

@@ -9,9 +9,12 @@ export const CTRL = {
   TOTAL: 3, // tasks in the job
   STOP: 4, // 1: workers exit
   WORKER_TASKS: 5, // tasks the workers took, all jobs together (a statistic: tests check the workers take part)
+  JOINED: 6, // workers that joined the current job; CLOSED_BIT once the caller stopped counting (see runJob)
   PARAMS: 8, // the job: JOB.* below, then the mode's parameters (byte offsets and counts)
 } as const;
 export const CTRL_BYTES = 256;
+/** Set in JOINED when the calling thread has run out of tasks: a worker that joins after that takes no part. */
+export const CLOSED_BIT = 1 << 30;
 /** Parameters a job may pass after its kind. */
 export const MAX_JOB_PARAMS = 40;
 /** Float64 slots at the end of the control block (bytes 200-255) for a split call's float arguments. */
@@ -138,6 +141,8 @@ for (;;) {
   Atomics.wait(I, ${CTRL.GEN}, seen);
   seen = Atomics.load(I, ${CTRL.GEN});
   if (Atomics.load(I, ${CTRL.STOP}) === 1) break;
+  // Woken too late (the caller already took every task and stopped counting): sit this job out.
+  if ((Atomics.add(I, ${CTRL.JOINED}, 1) & ${CLOSED_BIT}) !== 0) continue;
   runTiles(I, tile, ${CTRL.WORKER_TASKS}, ew);
   Atomics.add(I, ${CTRL.DONE}, 1);
   Atomics.notify(I, ${CTRL.DONE});
