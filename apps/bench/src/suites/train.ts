@@ -41,6 +41,8 @@ interface Row {
   gflops: number;
   /** Achieved GFLOP/s over the backend's own matmul GFLOP/s. */
   ofMatmul: number;
+  /** The wasm FMA peak around this row (CPU backends): the higher of the peaks right before and right after it. */
+  peakGflops?: number;
   /** Why this measurement was not taken (then the figures are NaN). */
   skipped?: string;
 }
@@ -147,6 +149,9 @@ export const trainSuite: Suite = {
     const fastest = peakVariants()[0];
     const peak = fastest ? await measurePeak(fastest.variant, fastest.module, opts.threads, 0.3, 2) : null;
     if (peak) log(`wasm ${peak.variant} peak on ${peak.threads} threads: ${peak.gflops.toFixed(1)} GFLOP/s`);
+    // The host's speed drifts over a run (tens of percent within minutes on a shared machine), so each CPU row is
+    // held against the peak measured around it, not only against the one at the start.
+    const peakNow = async (): Promise<number> => (fastest ? (await measurePeak(fastest.variant, fastest.module, opts.threads, 0.3, 2)).gflops : NaN);
     const rows: Row[] = [];
     const matmul: { backend: string; n: number; gflops: number }[] = [];
     const skipped: string[] = [];
@@ -211,8 +216,11 @@ export const trainSuite: Suite = {
             if (broken) continue;
             log(`  ${plan.preset} batch ${batch} ${mode}...`);
             let r: { seconds: number; repeats: number };
+            let peakAround = NaN;
             try {
+              const before = isGpu(backend) ? NaN : await peakNow();
               r = await time(fn, maxRepeats, budget);
+              peakAround = isGpu(backend) ? NaN : Math.max(before, await peakNow());
             } catch (e) {
               // e.g. the wasm heap (at most 4 GiB) running out on a large batch: the module is unusable after that
               const why = (e as Error).message.split('\n')[0] ?? String(e);
@@ -222,7 +230,7 @@ export const trainSuite: Suite = {
               continue;
             }
             const gflops = (perImage * batch) / r.seconds / 1e9;
-            rows.push({ backend, preset: plan.preset, parameters, batch, mode, seconds: r.seconds, repeats: r.repeats, imagesPerSecond: batch / r.seconds, gflops, ofMatmul: gflops / mm.gflops });
+            rows.push({ backend, preset: plan.preset, parameters, batch, mode, seconds: r.seconds, repeats: r.repeats, imagesPerSecond: batch / r.seconds, gflops, ofMatmul: gflops / mm.gflops, ...(Number.isFinite(peakAround) ? { peakGflops: peakAround } : {}) });
             rate.set(mode, gflops);
             backendRate.set(mode, Math.min(backendRate.get(mode) ?? Infinity, gflops));
           }
@@ -265,12 +273,15 @@ export const trainSuite: Suite = {
         : `PyTorch peer: torch ${torchVersion} CPU, ${torchThreads} threads (torch.set_num_threads), the same U-Net built from the preset's config in apps/bench/python/edm2_unet_peer.py (NCHW float32; parameters ${[...torchRuns.entries()].map(([p, r]) => `${p} ${r.parameters}${r.parameters === countParameters(getUnetPreset(p).config) ? ' = ours' : ` != ours ${countParameters(getUnetPreset(p).config)}`}`).join(', ')}), forward under no_grad, forward+backward = mean squared error to a target and backward, timed the same way`;
 
     const header = ['backend', 'preset', 'params', 'batch', 'pass', 'ms / batch', 'images/s', 'GFLOP/s', 'of backend matmul', 'of wasm FMA peak', 'PyTorch images/s', 'ours / PyTorch'];
-    const ofPeak = (g: number): Cell => (peak ? `${((100 * g) / peak.gflops).toFixed(1)}%` : null);
+    const ofPeak = (g: number, around?: number): Cell => {
+      const p = around ?? peak?.gflops;
+      return p ? `${((100 * g) / p).toFixed(1)}%` : null;
+    };
     const cells: Cell[][] = rows.map((r, i) => {
       const j = joined[i]!;
       return r.skipped
         ? [r.backend, r.preset, r.parameters, r.batch, r.mode, `skipped: ${r.skipped}`, null, null, null, null, j.peer_images_per_second, null]
-        : [r.backend, r.preset, r.parameters, r.batch, r.mode, r.seconds * 1e3, r.imagesPerSecond, r.gflops, `${(100 * r.ofMatmul).toFixed(1)}%`, ofPeak(r.gflops), j.peer_images_per_second, j.ratio];
+        : [r.backend, r.preset, r.parameters, r.batch, r.mode, r.seconds * 1e3, r.imagesPerSecond, r.gflops, `${(100 * r.ofMatmul).toFixed(1)}%`, ofPeak(r.gflops, r.peakGflops), j.peer_images_per_second, j.ratio];
     });
     const mmHeader = ['backend', 'matmul n x n', 'GFLOP/s', `numpy peer GFLOP/s (n = ${matmulN})`, 'ours/peer'];
     const mmCells: Cell[][] = matmul.map((m) => [m.backend, m.n, m.gflops, peerMatmul?.gflops ?? null, peerMatmul ? m.gflops / peerMatmul.gflops : null]);
@@ -285,7 +296,7 @@ export const trainSuite: Suite = {
       `FLOPs counted analytically (convolutions + attention products, 2 per multiply-add; backward = 2x forward): ${flopNote}; ` +
       `best of up to ${maxRepeats} runs after one warm-up, at most ~${budget} s per measurement (a pass predicted from the rate so far to need more than ${3 * budget} s is skipped); ` +
       `GPU backends (webgpu, tensorflow-gpu) run larger batches and a ${gpuMatmulN}x${gpuMatmulN} matmul; ` +
-      `backend matmul: tf.matMul ${matmulN}x${matmulN} float32 (CPU backends) in the same run; load average at start ${load}, at end ${loadavg()[0]!.toFixed(1)}; wasm FMA peak (flow-bench peak, ${peak ? `${peak.variant}, ${peak.threads} threads: ${peak.gflops.toFixed(1)} GFLOP/s` : 'no wasm SIMD'}); matmul peer: ${peerName}; ${torchNote}` +
+      `backend matmul: tf.matMul ${matmulN}x${matmulN} float32 (CPU backends) in the same run; load average at start ${load}, at end ${loadavg()[0]!.toFixed(1)}; wasm FMA peak (flow-bench peak, ${peak ? `${peak.variant}, ${peak.threads} threads: ${peak.gflops.toFixed(1)} GFLOP/s at the start; "of wasm FMA peak" holds each CPU row against the higher of the peaks measured right before and right after it (${rows.filter((r) => r.peakGflops !== undefined).map((r) => r.peakGflops!.toFixed(1)).join(', ')} GFLOP/s)` : 'no wasm SIMD'}); matmul peer: ${peerName}; ${torchNote}` +
       (devices.length ? `; GPU: ${devices.join('; ')}` : '') +
       (skipped.length ? `; backends not present: ${skipped.join('; ')}` : '');
     const warning = loadWarning(Number(load), loadavg()[0]!, cpus().length);
