@@ -79,6 +79,8 @@ describe('wasm kernels on worker threads', () => {
     // In place on the shared heap: x, y, dy, dx and dW of a 1x1 conv; y, dy and dW of a 3x3 one.
     { n: 2, h: 8, w: 8, cin: 8, cout: 16, k: 1, stride: 1, pad: 'same' },
     { n: 2, h: 8, w: 12, cin: 4, cout: 8, k: 3, stride: 1, pad: 'same' },
+    // 64K floats an image batch: on the shared heap its zero-padded copies are split among the threads.
+    { n: 4, h: 32, w: 32, cin: 16, cout: 16, k: 3, stride: 1, pad: 'same' },
   ];
   const rng = new Rng(11);
   const convData = conv.map((c) => {

@@ -23,15 +23,33 @@ export interface ConvShape {
 }
 
 const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
+/** Below this many floats an image is padded on the calling thread (waking the workers costs more). */
+const SPLIT_MIN_ELEMENTS = 1 << 16;
 
 /**
  * Copies the image into the shared memory at `off` with `padTop`/`padLeft` zeros before and zeros after, channels
  * padded to Cp. Only the padding is zeroed (filling a shared buffer is ~4x slower than an ordinary one).
  */
-function padImage(src: Float32Array, s: ConvShape, Hp: number, Wp: number, Cp: number, dst: Float32Array, off: number): void {
+function padImage(src: Float32Array, s: ConvShape, Hp: number, Wp: number, Cp: number, dst: Float32Array, off: number, pool?: GemmPool): void {
   const { N, H, W, C } = s;
   if (Cp !== C) dst.fill(0, off, off + N * Hp * Wp * Cp);
   const rowLen = Wp * Cp;
+  if (pool?.splits && Cp === C && C % 4 === 0 && N * H * W * C >= SPLIT_MIN_ELEMENTS) {
+    // On the shared heap: the padding zeroed here, the rows copied one image a task on every thread (scale_rows
+    // by 1, an exact copy).
+    for (let n = 0; n < N; n++) {
+      const img = off + n * Hp * rowLen;
+      dst.fill(0, img, img + s.padTop * rowLen);
+      dst.fill(0, img + (s.padTop + H) * rowLen, img + Hp * rowLen);
+      for (let y = 0, to = img + s.padTop * rowLen; y < H; y++, to += rowLen) {
+        dst.fill(0, to, to + s.padLeft * C);
+        dst.fill(0, to + (s.padLeft + W) * C, to + rowLen);
+      }
+    }
+    const first = (off + s.padTop * rowLen + s.padLeft * C) * 4;
+    pool.split('scale_rows', [{ at: src.byteOffset, bytes: H * W * C * 4 }, { at: first, bytes: Hp * rowLen * 4 }, H, (W * C) / 4, W * C * 4, rowLen * 4, { float: 1 }], -1, N, 1);
+    return;
+  }
   for (let n = 0; n < N; n++) {
     const img = off + n * Hp * rowLen;
     if (Cp === C) {
@@ -121,7 +139,7 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   const mem = gemm.floats();
   const xo = xInPlace ? x.byteOffset / 4 : xr;
   const co = yInPlace ? y.byteOffset / 4 : cr;
-  if (!xInPlace) padImage(x, s, Hp, Wp, C, mem, xo);
+  if (!xInPlace) padImage(x, s, Hp, Wp, C, mem, xo, onHeap ? gemm : undefined);
   packFilter(w, s, filter, mem, bo);
   const jBlocks = Math.ceil(nPanels / TASK_PANELS);
   const rowPanels = N * OH * owPanels;
@@ -161,7 +179,7 @@ export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32A
   const xo = xInPlace ? x.byteOffset / 4 : xr;
   const dyo = dyInPlace ? dy.byteOffset / 4 : dyr;
   const co = dwInPlace ? dw.byteOffset / 4 : cr;
-  if (!xInPlace) padImage(x, s, Hp, Wp, Cp, mem, xo);
+  if (!xInPlace) padImage(x, s, Hp, Wp, Cp, mem, xo, onHeap ? gemm : undefined);
   if (COp === CO) {
     if (!dyInPlace) mem.set(dy.subarray(0, N * OH * OW * CO), dyo);
   } else {
