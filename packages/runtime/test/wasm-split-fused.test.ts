@@ -104,6 +104,14 @@ describe('fused kernels split among threads on the shared heap', () => {
     expectSame(await both([dx], () => E.rowNormalizeGrad(x, dy, c, 1e-4, dx)));
   });
 
+  it('refuses split calls off the shared heap, and a task of several units without a count argument', async () => {
+    const own = new GemmPool(1);
+    expect(() => own.split('mp_silu', [0, 0, 0], 2, 8, 4)).toThrow(/shared heap/);
+    await own.close();
+    const pool = await startWasmThreads(2, heap);
+    expect(() => pool.split('mp_silu_mod_grad', [0, 0, 0, 0, 0, 4, 1], -1, 8, 2)).toThrow(/one unit a task/);
+  });
+
   it('the worker took chunks (so the split results above include its work)', () => {
     expect(workerTasks).toBeGreaterThan(0);
   });

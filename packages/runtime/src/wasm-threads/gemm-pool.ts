@@ -196,6 +196,8 @@ export class GemmPool {
    * takes one unit). Only where `splits`.
    */
   split(kernel: SplitKernel, args: readonly SplitArg[], count: number, units: number, chunk: number): void {
+    if (!this.ew) throw new Error('wasm GEMM: split calls need the pool on tfjs\'s shared heap');
+    if (count < 0 && chunk !== 1) throw new RangeError('wasm GEMM: a split call without a count argument takes one unit a task');
     const params = [SPLIT_KERNELS.indexOf(kernel), args.length, count, units, chunk, 0];
     // Float arguments travel as float64 (a kernel may take f64, so no float32 rounding) in the control block's slots.
     const slots = new Float64Array(this.ctrl.buffer, this.ctrl.byteOffset + CTRL_F64_AT, CTRL_F64_SLOTS);
