@@ -100,7 +100,7 @@ describe('--threads', () => {
     const out = join(dir, 'threads-one');
     const r = await runCaptured(['train', '--dataset', 'two-mode-2d', '--model', 'mlp', '--steps', '2', '--batch', '8', '--out', out, '--backend', 'wasm', '--threads', '1', '--quiet', '--json']);
     expect(r.code).toBe(0);
-    expect(r.err).toMatch(/flow train: backend wasm \(.*1 thread on shared memory\)/);
+    expect(r.err).toMatch(/flow train: backend wasm \(.*1 thread on tfjs's heap, shared\)/);
     expect((JSON.parse(r.out) as { backend: string }).backend).toBe('wasm');
   });
 });
