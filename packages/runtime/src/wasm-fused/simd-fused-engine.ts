@@ -4,7 +4,7 @@ import type { WasmBackendLike } from '../kernels/wasm-native';
 import { clipByValueGrad } from './clip-by-value-grad';
 import { heapElementwise, type ElementwiseExports } from './elementwise-module';
 import { wasmGemm } from '../wasm-threads/engine';
-import type { GemmPool, SplitArg } from '../wasm-threads/gemm-pool';
+import { SPLIT_MIN_ELEMENTS, type GemmPool, type SplitArg } from '../wasm-threads/gemm-pool';
 import { mpCat } from './mp-cat';
 import { mpCatGrad } from './mp-cat-grad';
 import { mpSum } from './mp-sum';
@@ -19,8 +19,6 @@ import { colNormalizeGrad } from './weight-norm-grad';
 
 const wasmBackend = (): WasmBackendLike | undefined => findBackend('wasm') as unknown as WasmBackendLike | undefined;
 
-/** Below this many elements a call stays on the calling thread: waking the workers (~50-100 us) costs more. */
-const SPLIT_MIN_ELEMENTS = 1 << 16;
 /** Elements per task at least, so taking a task stays cheap beside it. */
 const SPLIT_CHUNK_ELEMENTS = 1 << 14;
 

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, gemmModuleBytes } from './gemm-module';
-import { sharedHeapOf, type WasmHeap } from './shared-heap';
+import { sharedHeapMemory, type WasmHeap } from './shared-heap';
 import { CLOSED_BIT, CTRL, CTRL_BYTES, CTRL_F64_AT, CTRL_F64_SLOTS, JOB, MAX_JOB_PARAMS, SPLIT_KERNELS, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE, type SplitKernel } from './tile-loop-source';
 import { webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
 
@@ -10,6 +10,8 @@ const PAGE = 65536;
 const KC = 256;
 /** Below this many flops a GEMM runs on the calling thread alone: waking the workers costs more than it saves. */
 let wakeFlops = 4e6;
+/** Below this many floats an elementwise call or an image copy stays on the calling thread: waking the workers (~50-100 us) costs more. */
+export const SPLIT_MIN_ELEMENTS = 1 << 16;
 
 /** Sets the flops from which a GEMM wakes the workers; returns the previous value. Tests use 0 to thread small problems. */
 export function setWakeFlops(flops: number): number {
@@ -151,7 +153,7 @@ export class GemmPool {
 
   /** Whether the pool lives on this tfjs backend's heap, so kernels may hand it tensors' own offsets. */
   sharesHeapWith(backend: unknown): boolean {
-    return this.heap !== undefined && sharedHeapOf(backend)?.memory === this.memory;
+    return this.heap !== undefined && sharedHeapMemory(backend) === this.memory;
   }
 
   /** Lays out a batched GEMM C[b] (m x n) = A[b] (m x k) . B[b] (k x n) with packed operands (pack-panels.ts). */

@@ -1,6 +1,6 @@
 import type { Conv2DGeometry } from '@flow/native';
 import { GEMM_MR, GEMM_NR } from './gemm-module';
-import type { GemmPool } from './gemm-pool';
+import { SPLIT_MIN_ELEMENTS, type GemmPool } from './gemm-pool';
 import { FILTER_GRAD_GROUP, JOB, TASK_PANELS } from './tile-loop-source';
 
 /** One convolution in the engine's terms: an NHWC image, KH x KW taps, the output grid, NHWC throughout. */
@@ -23,8 +23,6 @@ export interface ConvShape {
 }
 
 const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
-/** Below this many floats an image is padded on the calling thread (waking the workers costs more). */
-const SPLIT_MIN_ELEMENTS = 1 << 16;
 
 /**
  * Copies the image into the shared memory at `off` with `padTop`/`padLeft` zeros before and zeros after, channels
@@ -34,22 +32,9 @@ function padImage(src: Float32Array, s: ConvShape, Hp: number, Wp: number, Cp: n
   const { N, H, W, C } = s;
   if (Cp !== C) dst.fill(0, off, off + N * Hp * Wp * Cp);
   const rowLen = Wp * Cp;
-  if (pool?.splits && Cp === C && C % 4 === 0 && N * H * W * C >= SPLIT_MIN_ELEMENTS) {
-    // On the shared heap: the padding zeroed here, the rows copied one image a task on every thread (scale_rows
-    // by 1, an exact copy).
-    for (let n = 0; n < N; n++) {
-      const img = off + n * Hp * rowLen;
-      dst.fill(0, img, img + s.padTop * rowLen);
-      dst.fill(0, img + (s.padTop + H) * rowLen, img + Hp * rowLen);
-      for (let y = 0, to = img + s.padTop * rowLen; y < H; y++, to += rowLen) {
-        dst.fill(0, to, to + s.padLeft * C);
-        dst.fill(0, to + (s.padLeft + W) * C, to + rowLen);
-      }
-    }
-    const first = (off + s.padTop * rowLen + s.padLeft * C) * 4;
-    pool.split('scale_rows', [{ at: src.byteOffset, bytes: H * W * C * 4 }, { at: first, bytes: Hp * rowLen * 4 }, H, (W * C) / 4, W * C * 4, rowLen * 4, { float: 1 }], -1, N, 1);
-    return;
-  }
+  // On the shared heap the rows are copied one image a task on every thread (scale_rows by 1, an exact copy);
+  // the padding is zeroed here either way.
+  const splitter = pool?.splits && Cp === C && C % 4 === 0 && N * H * W * C >= SPLIT_MIN_ELEMENTS ? pool : undefined;
   for (let n = 0; n < N; n++) {
     const img = off + n * Hp * rowLen;
     if (Cp === C) {
@@ -61,10 +46,14 @@ function padImage(src: Float32Array, s: ConvShape, Hp: number, Wp: number, Cp: n
       const to = img + (y + s.padTop) * rowLen;
       if (Cp === C) {
         dst.fill(0, to, to + s.padLeft * Cp);
-        dst.set(src.subarray(from, from + W * C), to + s.padLeft * Cp);
+        if (!splitter) dst.set(src.subarray(from, from + W * C), to + s.padLeft * Cp);
         dst.fill(0, to + (s.padLeft + W) * Cp, to + rowLen);
       } else for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) dst[to + (x + s.padLeft) * Cp + c] = src[from + x * C + c];
     }
+  }
+  if (splitter) {
+    const first = (off + s.padTop * rowLen + s.padLeft * C) * 4;
+    splitter.split('scale_rows', [{ at: src.byteOffset, bytes: H * W * C * 4 }, { at: first, bytes: Hp * rowLen * 4 }, H, (W * C) / 4, W * C * 4, rowLen * 4, { float: 1 }], -1, N, 1);
   }
 }
 

@@ -149,11 +149,17 @@ export interface WasmHeap {
 /** The backend's heap if it is a shared memory (the wasm backend initialised after shareNextTfjsWasmHeap), else undefined. */
 export function sharedHeapOf(backend: unknown): WasmHeap | undefined {
   const m = (backend as { wasm?: EmscriptenModule } | undefined)?.wasm;
-  const memory = m?.asm?.memory;
-  if (!m || !memory || !(memory.buffer instanceof SharedArrayBuffer) || !m._malloc || !m._free) return undefined;
+  const memory = sharedHeapMemory(backend);
+  if (!m || !memory || !m._malloc || !m._free) return undefined;
   const malloc = m._malloc;
   const free = m._free;
   return { memory, malloc: (bytes) => malloc(bytes), free: (ptr) => free(ptr) };
+}
+
+/** The backend's heap memory if it is shared, else undefined: the check kernels make on every call, allocating nothing. */
+export function sharedHeapMemory(backend: unknown): SharedMemory | undefined {
+  const memory = (backend as { wasm?: EmscriptenModule } | undefined)?.wasm?.asm?.memory;
+  return memory && memory.buffer instanceof SharedArrayBuffer ? memory : undefined;
 }
 
 interface InstantiateApi {
