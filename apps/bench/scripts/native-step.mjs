@@ -93,7 +93,7 @@ async function timePass(pass, fn) {
     }
     const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
     // 'unnamed scope' is a customGrad op: its time includes the kernel it runs.
-    console.log(`  ${p.kernels.length} kernels, ${total.toFixed(0)} ms kernel time: ` + [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 16).map(([k, ms]) => `${k} ${ms.toFixed(1)} (${count.get(k)})`).join(', '));
+    console.log(`  ${p.kernels.length} kernels, ${total.toFixed(0)} ms kernel time: ` + [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOPK ?? 16)).map(([k, ms]) => `${k} ${ms.toFixed(1)} (${count.get(k)})`).join(', '));
     p.result.forEach?.((o) => o.dispose());
   }
 }

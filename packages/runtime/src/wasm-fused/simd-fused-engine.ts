@@ -1,10 +1,7 @@
-import { findBackend } from '@tensorflow/tfjs-core';
 import type { FusedEngine } from '../native-kernels/fused-engine';
 import type { WasmBackendLike } from '../kernels/wasm-native';
 import { clipByValueGrad } from './clip-by-value-grad';
 import { heapElementwise, type ElementwiseExports } from './elementwise-module';
-import { wasmGemm } from '../wasm-threads/engine';
-import { SPLIT_MIN_ELEMENTS, type GemmPool, type SplitArg } from '../wasm-threads/gemm-pool';
 import { mpCat } from './mp-cat';
 import { mpCatGrad } from './mp-cat-grad';
 import { mpSum } from './mp-sum';
@@ -16,23 +13,7 @@ import { rowNormalize } from './row-normalize';
 import { rowNormalizeGrad } from './row-normalize-grad';
 import { colNormalize } from './weight-norm';
 import { colNormalizeGrad } from './weight-norm-grad';
-
-const wasmBackend = (): WasmBackendLike | undefined => findBackend('wasm') as unknown as WasmBackendLike | undefined;
-
-/** Elements per task at least, so taking a task stays cheap beside it. */
-const SPLIT_CHUNK_ELEMENTS = 1 << 14;
-
-/**
- * The engine's pool when it can share this call among its threads (on tfjs's shared heap, with workers), with
- * the units per task for `units` units of `unitElements` each: about four tasks a thread, none too small.
- */
-function splitter(elements: number, units: number, unitElements: number): { pool: GemmPool; chunk: number } | undefined {
-  if (elements < SPLIT_MIN_ELEMENTS) return undefined;
-  const pool = wasmGemm();
-  if (!pool.splits || !pool.sharesHeapWith(wasmBackend())) return undefined;
-  return { pool, chunk: Math.max(Math.ceil(SPLIT_CHUNK_ELEMENTS / unitElements), Math.ceil(units / (4 * pool.threads))) };
-}
-const vec = (at: number): SplitArg => ({ at, bytes: 16 });
+import { splitter, vec, wasmBackend } from './split-call';
 
 /**
  * The fused EDM2 loops as vector-SIMD wasm (wasm/generate-elementwise-wat.mjs) in place on the tfjs wasm heap,
