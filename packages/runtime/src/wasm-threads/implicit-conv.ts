@@ -154,7 +154,7 @@ const FILTER_GRAD_CALL_BYTES = 32768;
 /**
  * dW[tap, ci, co] = sum over images and output pixels of x(tap, pixel, ci) * dy(pixel, co): x zero-padded
  * (channels to a multiple of GEMM_MR) and dy (channels to a multiple of GEMM_NR) in the shared memory; each
- * task is up to 16 input channels of one tap against every output channel, summing a few output rows at a
+ * task is up to 32 input channels (FILTER_GRAD_GROUP panels) of one tap against every output channel, summing a few output rows at a
  * time (FILTER_GRAD_CALL_BYTES of x and dy per call, so they stay in L1) in a fixed order.
  */
 export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array, onHeap = false): void {
@@ -188,7 +188,7 @@ export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32A
   // L1 while the task's channel panels meet them (alternated in one process, 2 threads: 5-15% faster than 256
   // pixels a call at 32-64 channels, the same at 16).
   const rows = Math.max(1, Math.floor(FILTER_GRAD_CALL_BYTES / ((Cp + COp) * 4) / OW));
-  gemm.runJob(JOB.FILTER_GRAD, [xo * 4, dyo * 4, co * 4, N, OH, OW, Hp, Wp, Cp, COp, s.SH, s.SW, s.DH, s.DW, KW, ciPanels, nPanels, COp * 4, rows], KH * KW * Math.ceil(ciPanels / FILTER_GRAD_GROUP), 2 * N * OH * OW * KH * KW * C * CO);
+  gemm.runJob(JOB.FILTER_GRAD, [xo * 4, dyo * 4, co * 4, N, OH, OW, Hp, Wp, Cp, COp, s.SH, s.SW, s.DH, s.DW, KW, ciPanels, nPanels, COp * 4, rows, FILTER_GRAD_GROUP], KH * KW * Math.ceil(ciPanels / FILTER_GRAD_GROUP), 2 * N * OH * OW * KH * KW * C * CO);
   if (dwInPlace) return;
   for (let tap = 0; tap < KH * KW; tap++) {
     for (let ci = 0; ci < C; ci++) dw.set(mem.subarray(co + (tap * Cp + ci) * COp, co + (tap * Cp + ci) * COp + CO), (tap * C + ci) * CO);
