@@ -153,6 +153,24 @@ describe('wasm kernels on worker threads', () => {
     (await run('wasm')).forEach((got, i) => expectClose(got, cpu[i], `conv ${i}`));
   });
 
+  it('products wider than one task (N > 128) and deeper than one k block (K > 256), and a conv with 136 output channels, match cpu at 2 threads', async () => {
+    const rng3 = new Rng(8);
+    const [a, b, g] = [normals(rng3, 2 * 24 * 300), normals(rng3, 2 * 300 * 136), normals(rng3, 2 * 24 * 136)];
+    const [x, f] = [normals(rng3, 2 * 6 * 8 * 12), normals(rng3, 3 * 3 * 12 * 136)];
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const [at, bt, gt] = [tf.tensor3d(a, [2, 24, 300]), tf.tensor3d(b, [2, 300, 136]), tf.tensor3d(g, [2, 24, 136])];
+        const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p as tf.Tensor3D, q as tf.Tensor3D), gt)))([at, bt]);
+        const y = tf.conv2d(tf.tensor4d(x, [2, 6, 8, 12]), tf.tensor4d(f, [3, 3, 12, 136]), 1, 'same');
+        return [tf.matMul(at, bt), da, db, y].map((t) => Float32Array.from(t.dataSync()));
+      });
+    };
+    const cpu = await run('cpu');
+    await startWasmThreads(2, sharedHeapOf(tf.findBackend('wasm')));
+    (await run('wasm')).forEach((got, i) => expectClose(got, cpu[i], ['c', 'da', 'db', 'conv'][i]!));
+  });
+
   it('the worker thread took part', () => {
     expect(wasmGemm().threads).toBe(2);
     expect(wasmGemm().workerTasks).toBeGreaterThan(0);

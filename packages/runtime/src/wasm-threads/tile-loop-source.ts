@@ -90,7 +90,7 @@ function runTiles(I, tile, counter, ew) {
       const ap = aBase + b * aBatch + ip * aPanel, bp = bBase + b * bBatch, cp = cBase + b * cBatch + ip * ${GEMM_MR} * ldc;
       for (let k0 = 0; k0 < kp; k0 += kc) {
         const kl = Math.min(kc, kp - k0), acc = k0 > 0 ? 1 : accum;
-        for (let jp = 0; jp < nPanels; jp++) {
+        for (let jp = j0; jp < j1; jp++) {
           tile(ap + k0 * aStep, bp + jp * bPanel + k0 * bStep, cp + jp * ${GEMM_NR * 4}, ldc, acc, aRow, 1, 0, 0, 1, 0, 0, kl, aStep, bStep);
         }
       }
@@ -100,7 +100,7 @@ function runTiles(I, tile, counter, ew) {
       const kq = KH * KW * Cp;
       // Filter panel outer, the group's row panels inner: one panel (kq x 8 floats) stays in L1/L2 while it meets them all.
       const rp0 = g * group, rp1 = Math.min(rowPanels, rp0 + group);
-      for (let jp = 0; jp < nPanels; jp++) {
+      for (let jp = j0; jp < j1; jp++) {
         for (let rp = rp0; rp < rp1; rp++) {
           const n = (rp / (OH * OWpanels)) | 0, rest = rp - n * OH * OWpanels, oy = (rest / OWpanels) | 0, oxp = rest - oy * OWpanels;
           const ap = xBase + ((n * Hp + oy * SH) * Wp + oxp * ${GEMM_MR} * SW) * Cp * 4;
