@@ -30,7 +30,7 @@ async function both(op: () => tf.Tensor): Promise<{ stock: Float32Array; split: 
   one.dispose();
   const pool = await startWasmThreads(2, heap);
   const spy = jest.spyOn(GemmPool.prototype, 'split');
-  let split = new Float32Array(0);
+  let split: Float32Array = new Float32Array(0);
   const runs = 4;
   for (let r = 0; r < runs; r++) {
     const before = pool.workerTasks;

@@ -81,6 +81,10 @@ describe('wasm kernels on worker threads', () => {
     { n: 2, h: 8, w: 12, cin: 4, cout: 8, k: 3, stride: 1, pad: 'same' },
     // 64K floats an image batch: on the shared heap its zero-padded copies are split among the threads.
     { n: 4, h: 32, w: 32, cin: 16, cout: 16, k: 3, stride: 1, pad: 'same' },
+    // 14 pixels wide: outputs come in rows of 16 and are copied out by a strided wasm copy (one call; split
+    // among the threads from 64K floats, the second case).
+    { n: 2, h: 9, w: 14, cin: 8, cout: 16, k: 3, stride: 1, pad: 'same' },
+    { n: 4, h: 14, w: 14, cin: 8, cout: 96, k: 3, stride: 1, pad: 'same' },
     // Filter gradient: 40 input channels are two tasks a tap (32 + 8), 3 output channels padded to 8 in dy.
     { n: 2, h: 6, w: 7, cin: 40, cout: 3, k: 3, stride: 1, pad: 'same' },
   ];

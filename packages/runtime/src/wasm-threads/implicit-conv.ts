@@ -139,6 +139,9 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   gemm.runJob(JOB.CONV, [xo * 4, bo * 4, co * 4, rowPanels, OH, owPanels, jBlocks, nPanels, Hp, Wp, C, s.SH, s.SW, s.DH, s.DW, KH, KW, COp * 4, group], tasks, 2 * N * OH * OW * kq * CO);
   if (yInPlace) return;
   if (COp === CO && owP === OW) y.set(mem.subarray(co, co + N * OH * OW * CO));
+  // Whole channel blocks but padded rows (7- and 14-pixel widths): one strided wasm copy instead of a
+  // subarray per row (alternated in one process: 1-6% faster convs at 14x14 and 7x7).
+  else if (onHeap && COp === CO && gemm.copyRows(co * 4, y.byteOffset, N * OH, (OW * CO) / 4, owP * COp * 4, OW * CO * 4)) return;
   else {
     for (let r = 0; r < N * OH; r++) {
       const from = co + r * owP * COp;
