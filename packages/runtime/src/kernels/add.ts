@@ -1,10 +1,7 @@
-import { Add, type TensorInfo } from '@tensorflow/tfjs-core';
-import { heapElementwise } from '../wasm-fused/elementwise-module';
+import { Add, util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { splitter, vec } from '../wasm-fused/split-call';
 import { overStock, type KernelArgs } from './over-stock';
 import { heapF32, type WasmBackendLike } from './wasm-native';
-
-const sameShape = (a: TensorInfo, b: TensorInfo): boolean => a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
 
 /**
  * a + b of two float32 tensors of one shape, large enough to share among the engine's threads (mp_sum with
@@ -14,11 +11,11 @@ const sameShape = (a: TensorInfo, b: TensorInfo): boolean => a.shape.length === 
  */
 function add({ inputs, backend }: KernelArgs): TensorInfo | undefined {
   const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !sameShape(a, b)) return undefined;
-  const size = a.shape.reduce((p, d) => p * d, 1);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || !util.arraysEqual(a.shape, b.shape)) return undefined;
+  const size = util.sizeFromShape(a.shape);
   const n4 = size >> 2;
-  const ew = heapElementwise(backend);
-  const sp = ew ? splitter(size, n4, 4) : undefined;
+  // Only on tfjs's shared heap with worker threads (the pool's own elementwise instance runs the chunks).
+  const sp = splitter(size, n4, 4);
   if (!sp) return undefined;
   const wasm = backend as WasmBackendLike;
   const out = wasm.makeOutput([...a.shape], 'float32');

@@ -1,10 +1,9 @@
-import { Multiply, backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
-import { heapElementwise } from '../wasm-fused/elementwise-module';
+import { Multiply, backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { splitter, vec } from '../wasm-fused/split-call';
 import { overStock, type KernelArgs } from './over-stock';
 import { heapF32, type WasmBackendLike } from './wasm-native';
 
-const sizeOf = (t: TensorInfo): number => t.shape.reduce((p, d) => p * d, 1);
+const sizeOf = (t: TensorInfo): number => util.sizeFromShape(t.shape);
 
 /**
  * x * s for a float32 tensor and a float32 scalar, large enough to share among the engine's threads (one
@@ -18,10 +17,10 @@ function multiply({ inputs, backend }: KernelArgs): TensorInfo | undefined {
   if (!x || !s) return undefined;
   const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
   const size = sizeOf(x);
-  if (shape.reduce((p, d) => p * d, 1) !== size) return undefined;
+  if (util.sizeFromShape(shape) !== size) return undefined;
   const n4 = size >> 2;
-  const ew = heapElementwise(backend);
-  const sp = ew ? splitter(size, n4, 4) : undefined;
+  // Only on tfjs's shared heap with worker threads (the pool's own elementwise instance runs the chunks).
+  const sp = splitter(size, n4, 4);
   if (!sp) return undefined;
   const wasm = backend as WasmBackendLike;
   const out = wasm.makeOutput(shape, 'float32');

@@ -13,7 +13,7 @@ import { rowNormalize } from './row-normalize';
 import { rowNormalizeGrad } from './row-normalize-grad';
 import { colNormalize } from './weight-norm';
 import { colNormalizeGrad } from './weight-norm-grad';
-import { splitter, vec, wasmBackend } from './split-call';
+import { scaleRows, splitter, vec, wasmBackend } from './split-call';
 
 /**
  * The fused EDM2 loops as vector-SIMD wasm (wasm/generate-elementwise-wat.mjs) in place on the tfjs wasm heap,
@@ -154,13 +154,6 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
     else ew.row_normalize_grad(x.byteOffset, dy.byteOffset, dx.byteOffset, rows, c / 4, eps, 1 / Math.sqrt(c));
   },
 };
-
-/** scale_rows (mp_cat and its gradient), split by rows among the threads when large enough. */
-function scaleRows(ew: ElementwiseExports, src: number, dst: number, rows: number, n4: number, srcStride: number, dstStride: number, scale: number): void {
-  const sp = splitter(rows * n4 * 4, rows, n4 * 4);
-  if (sp) sp.pool.split('scale_rows', [{ at: src, bytes: srcStride }, { at: dst, bytes: dstStride }, 0, n4, srcStride, dstStride, { float: scale }], 2, rows, sp.chunk);
-  else ew.scale_rows(src, dst, rows, n4, srcStride, dstStride, scale);
-}
 
 /**
  * Runs `body` with the heap kernels and per-column scratch on the heap (float64 sums for 2 x cols, float32 a and b

@@ -1,5 +1,6 @@
 import { findBackend } from '@tensorflow/tfjs-core';
 import type { WasmBackendLike } from '../kernels/wasm-native';
+import type { ElementwiseExports } from './elementwise-module';
 import { wasmGemm } from '../wasm-threads/engine';
 import { SPLIT_MIN_ELEMENTS, type GemmPool, type SplitArg } from '../wasm-threads/gemm-pool';
 
@@ -22,3 +23,13 @@ export function splitter(elements: number, units: number, unitElements: number):
 
 /** A split argument that advances one f32x4 vector per unit. */
 export const vec = (at: number): SplitArg => ({ at, bytes: 16 });
+
+/**
+ * scale_rows on the heap (mp_cat and its gradient; by 1, an exact strided copy), split by rows among the
+ * threads when large enough, else one call on the calling thread.
+ */
+export function scaleRows(ew: ElementwiseExports, src: number, dst: number, rows: number, n4: number, srcStride: number, dstStride: number, scale: number): void {
+  const sp = splitter(rows * n4 * 4, rows, n4 * 4);
+  if (sp) sp.pool.split('scale_rows', [{ at: src, bytes: srcStride }, { at: dst, bytes: dstStride }, 0, n4, srcStride, dstStride, { float: scale }], 2, rows, sp.chunk);
+  else ew.scale_rows(src, dst, rows, n4, srcStride, dstStride, scale);
+}

@@ -216,21 +216,6 @@ export class GemmPool {
     this.runJob(JOB.SPLIT, params, Math.ceil(units / chunk), Infinity);
   }
 
-  /**
-   * Copies `rows` rows of `n4` float32x4 vectors between byte offsets on tfjs's heap (strides in bytes) with the
-   * elementwise module's scale_rows by 1 (an exact copy): split by rows among the threads when large, else one
-   * call here. False, copying nothing, off the heap.
-   */
-  copyRows(src: number, dst: number, rows: number, n4: number, srcStride: number, dstStride: number): boolean {
-    const ew = this.ew as { scale_rows?: (...a: number[]) => void } | undefined;
-    if (!ew?.scale_rows || rows <= 0 || n4 <= 0) return false;
-    if (this.splits && rows * n4 * 4 >= SPLIT_MIN_ELEMENTS) {
-      const chunk = Math.max(1, Math.ceil(rows / (4 * this.threads)));
-      this.split('scale_rows', [{ at: src, bytes: srcStride }, { at: dst, bytes: dstStride }, 0, n4, srcStride, dstStride, { float: 1 }], 2, rows, chunk);
-    } else ew.scale_rows(src, dst, rows, n4, srcStride, dstStride, 1);
-    return true;
-  }
-
   /** Runs `total` tasks of a job (tile-loop-source.ts: JOB and its parameters), on the workers too when it has `flops` enough. */
   runJob(mode: number, params: readonly number[], total: number, flops: number): void {
     const I = this.ctrl;

@@ -1,6 +1,8 @@
 import type { Conv2DGeometry } from '@flow/native';
 import { GEMM_MR, GEMM_NR } from './gemm-module';
 import { SPLIT_MIN_ELEMENTS, type GemmPool } from './gemm-pool';
+import { heapElementwise } from '../wasm-fused/elementwise-module';
+import { scaleRows, wasmBackend } from '../wasm-fused/split-call';
 import { FILTER_GRAD_GROUP, JOB, TASK_PANELS } from './tile-loop-source';
 
 /** One convolution in the engine's terms: an NHWC image, KH x KW taps, the output grid, NHWC throughout. */
@@ -138,10 +140,11 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   const tasks = Math.ceil(rowPanels / group) * jBlocks;
   gemm.runJob(JOB.CONV, [xo * 4, bo * 4, co * 4, rowPanels, OH, owPanels, jBlocks, nPanels, Hp, Wp, C, s.SH, s.SW, s.DH, s.DW, KH, KW, COp * 4, group], tasks, 2 * N * OH * OW * kq * CO);
   if (yInPlace) return;
+  const ew = onHeap ? heapElementwise(wasmBackend()) : undefined;
   if (COp === CO && owP === OW) y.set(mem.subarray(co, co + N * OH * OW * CO));
   // Whole channel blocks but padded rows (7- and 14-pixel widths): one strided wasm copy instead of a
   // subarray per row (alternated in one process: 1-6% faster convs at 14x14 and 7x7).
-  else if (onHeap && COp === CO && gemm.copyRows(co * 4, y.byteOffset, N * OH, (OW * CO) / 4, owP * COp * 4, OW * CO * 4)) return;
+  else if (ew && COp === CO) scaleRows(ew, co * 4, y.byteOffset, N * OH, (OW * CO) / 4, owP * COp * 4, OW * CO * 4, 1);
   else {
     for (let r = 0; r < N * OH; r++) {
       const from = co + r * owP * COp;
