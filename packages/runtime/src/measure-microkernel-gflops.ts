@@ -38,7 +38,7 @@ export function measureMicrokernelGflops(opts: { k?: number; seconds?: number; r
   if ((c + GEMM_MR * GEMM_NR) * 4 > f.byteLength) throw new RangeError(`measureMicrokernelGflops: k = ${k} does not fit the 128 KiB test memory`);
   for (let i = 0; i < k * GEMM_MR; i++) f[a + i] = ((i % 7) - 3) / 8;
   for (let i = 0; i < k * GEMM_NR; i++) f[b + i] = ((i % 5) - 2) / 4;
-  const call = (): void => tile(a * 4, b * 4, c * 4, GEMM_NR * 4, 0, 4, 1, 0, 0, 1, 0, 0, k, GEMM_MR * 4, GEMM_NR * 4);
+  const call = (): void => tile(a * 4, b * 4, c * 4, GEMM_NR * 4, 0, 4, 1, 0, 0, 1, 0, 0, k, GEMM_MR * 4, GEMM_NR * 4, 1, 0, 0, 1, 0, 0);
   // Warm up (V8 tiers wasm up between calls), then size a batch to take about `seconds`.
   for (let i = 0; i < 2000; i++) call();
   const t0 = performance.now();

@@ -35,14 +35,42 @@ describe('wasm GEMM microkernel', () => {
     f.set(a, 0);
     f.set(b, 256);
     f.fill(7, 1024, 1024 + GEMM_MR * ldc);
-    tile(0, 256 * 4, 1024 * 4, ldc * 4, 0, 4, 1, 0, 0, 1, 0, 0, kc, GEMM_MR * 4, GEMM_NR * 4);
+    tile(0, 256 * 4, 1024 * 4, ldc * 4, 0, 4, 1, 0, 0, 1, 0, 0, kc, GEMM_MR * 4, GEMM_NR * 4, 1, 0, 0, 1, 0, 0);
     const ref = new Float64Array(GEMM_MR * GEMM_NR);
     for (let r = 0; r < GEMM_MR; r++) for (let c = 0; c < GEMM_NR; c++) for (let k = 0; k < kc; k++) ref[r * GEMM_NR + c] += a[k * GEMM_MR + r] * b[k * GEMM_NR + c];
     const got = (): Float32Array => Float32Array.from({ length: GEMM_MR * GEMM_NR }, (_, i) => f[1024 + Math.floor(i / GEMM_NR) * ldc + (i % GEMM_NR)]);
     expectClose(got(), ref, 'tile', 1e-6, 1e-6);
     for (let r = 0; r < GEMM_MR; r++) for (let c = GEMM_NR; c < ldc; c++) expect(f[1024 + r * ldc + c]).toBe(7);
-    tile(0, 256 * 4, 1024 * 4, ldc * 4, 1, 4, 1, 0, 0, 1, 0, 0, kc, GEMM_MR * 4, GEMM_NR * 4);
+    tile(0, 256 * 4, 1024 * 4, ldc * 4, 1, 4, 1, 0, 0, 1, 0, 0, kc, GEMM_MR * 4, GEMM_NR * 4, 1, 0, 0, 1, 0, 0);
     expectClose(got(), ref.map((v) => 2 * v), 'accumulated tile', 1e-6, 1e-6);
+  });
+
+  it.each([false, true])('fma=%s: one call over a 2 x 3 grid of blocks (n4 x n3) gives the bits of six single-block calls', (fma) => {
+    if (fma) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    const WA = webAssembly();
+    const memory = new WA.Memory({ initial: 4, maximum: GEMM_MAX_PAGES, shared: true });
+    const tile = new WA.Instance(new WA.Module(gemmModuleBytes(fma)), { env: { memory } }).exports.tile as (...a: number[]) => void;
+    const f = new Float32Array(memory.buffer);
+    const rng = new Rng(5);
+    const kc = 7;
+    // A: 6 row panels of packed steps, block (i, j) at panel i * 3 + j plus one spare panel per row of blocks
+    // (so the n4 stride differs from 3 n3 strides); C: 2 x 3 blocks of 4 rows, rows 40 floats apart.
+    const panel = GEMM_MR * kc;
+    f.set(normals(rng, 8 * panel), 0);
+    f.set(normals(rng, GEMM_NR * kc), 4096);
+    const ldc = 40;
+    const c1 = 8192;
+    const c2 = 16384;
+    const run = (c: number, i: number, j: number, n3: number, n4: number): void =>
+      tile((i * 4 + j) * panel * 4, 4096 * 4, (c + (i * 3 + j) * GEMM_MR * ldc) * 4, ldc * 4, 0, 4, 1, 0, 0, 1, 0, 0, kc, GEMM_MR * 4, GEMM_NR * 4, n3, panel * 4, GEMM_MR * ldc * 4, n4, 4 * panel * 4, 3 * GEMM_MR * ldc * 4);
+    f.fill(7, c1, c1 + 6 * GEMM_MR * ldc);
+    f.fill(7, c2, c2 + 6 * GEMM_MR * ldc);
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) run(c1, i, j, 1, 1);
+    run(c2, 0, 0, 3, 2);
+    expect(Array.from(f.subarray(c2, c2 + 6 * GEMM_MR * ldc))).toEqual(Array.from(f.subarray(c1, c1 + 6 * GEMM_MR * ldc)));
+    // Columns past the block stay untouched, and every block was written.
+    expect(f[c2 + GEMM_NR]).toBe(7);
+    for (let blk = 0; blk < 6; blk++) expect(f[c2 + blk * GEMM_MR * ldc]).not.toBe(7);
   });
 });
 
@@ -58,6 +86,16 @@ function convGrads(c: ConvCase, x: Float32Array, f: Float32Array, g: Float32Arra
     const gt = tf.tensor(g, y.shape);
     const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), gt)))([xt, ft]);
     return [y, dx, df].map((t) => Float32Array.from(t.dataSync()));
+  });
+}
+
+/** y = a . b for a batch of tall products, with both gradients against g. */
+function product(a: Float32Array, b: Float32Array, g: Float32Array, [batch, m, k, n]: [number, number, number, number]): Float32Array[] {
+  return tf.tidy(() => {
+    const [at, bt, gt] = [tf.tensor3d(a, [batch, m, k]), tf.tensor3d(b, [batch, k, n]), tf.tensor3d(g, [batch, m, n])];
+    const y = tf.matMul(at, bt);
+    const grads = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p as tf.Tensor3D, q as tf.Tensor3D), gt)))([at, bt]);
+    return [y, ...grads].map((t) => Float32Array.from(t.dataSync()));
   });
 }
 
@@ -100,6 +138,9 @@ describe('wasm kernels on worker threads', () => {
   // heap every product reads A and B and writes C in place.
   const attShape: [number, number, number] = [6, 40, 24];
   const att = [0, 1, 2].map(() => normals(rng, attShape[0] * attShape[1] * attShape[2]));
+  // (batch, m, k, n): 130 row panels a product, so a task takes 4 of them (the last task 2) in one call.
+  const tall: [number, number, number, number] = [2, 520, 40, 24];
+  const tallData = [tall[1] * tall[2], tall[2] * tall[3], tall[1] * tall[3]].map((size) => normals(rng, tall[0] * size));
 
   const results: Record<string, Float32Array[][]> = {};
   let prevWake = 0;
@@ -108,13 +149,13 @@ describe('wasm kernels on worker threads', () => {
     registerWasmKernels();
     registerGradients();
     await tf.setBackend('cpu');
-    results.cpu = [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), attention(att[0], att[1], att[2], attShape)];
+    results.cpu = [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), attention(att[0], att[1], att[2], attShape), product(tallData[0], tallData[1], tallData[2], tall)];
     const restore = shareNextTfjsWasmHeap();
     await tf.setBackend('wasm');
     restore();
     const heap = sharedHeapOf(tf.backend());
     if (!heap) throw new Error('the wasm backend did not come up on a shared heap');
-    const run = () => [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), attention(att[0], att[1], att[2], attShape)];
+    const run = () => [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), attention(att[0], att[1], att[2], attShape), product(tallData[0], tallData[1], tallData[2], tall)];
     for (const threads of [1, 2]) {
       await startWasmThreads(threads, heap);
       results[threads] = run();
@@ -127,8 +168,8 @@ describe('wasm kernels on worker threads', () => {
     await stopWasmThreads();
   });
 
-  const names = [...conv.map((c) => `conv ${JSON.stringify(c)}`), `attention ${attShape}`];
-  const parts = [...conv.map(() => ['y', 'dx', 'dfilter']), ['y', 'dq', 'dk', 'dv']];
+  const names = [...conv.map((c) => `conv ${JSON.stringify(c)}`), `attention ${attShape}`, `tall product ${tall}`];
+  const parts = [...conv.map(() => ['y', 'dx', 'dfilter']), ['y', 'dq', 'dk', 'dv'], ['y', 'da', 'db']];
   it.each(names.map((n, i) => [n, i] as const))('%s: values and gradients match cpu at 1 and 2 threads, in place and copied', (_n, i) => {
     for (const threads of ['1', '2', 'copied']) {
       results[threads][i].forEach((got, j) => expectClose(got, results.cpu[i][j], `${threads} threads ${parts[i][j]}`));

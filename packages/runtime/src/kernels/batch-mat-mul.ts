@@ -30,6 +30,7 @@ function batchMatMul(args: { inputs: BatchMatMulInputs; backend: unknown; attrs:
   const aAt = batchIndex(aBatchShape, outBatchShape);
   const bAt = batchIndex(bBatchShape, outBatchShape);
   const gemm = wasmGemm();
+  gemm.prewake(2 * batch * m * n * k);
   const mPanels = Math.ceil(m / GEMM_MR);
   const nPanels = Math.ceil(n / GEMM_NR);
   const ldc = nPanels * GEMM_NR;

@@ -183,8 +183,12 @@ export class GemmPool {
   run(l: GemmLayout, accumulate = false, strides?: { aRow: number; aStep: number; aPanel: number; bStep: number; bPanel: number }): void {
     const jBlocks = Math.ceil(l.nPanels / TASK_PANELS);
     const st = strides ?? { aRow: 4, aStep: GEMM_MR * 4, aPanel: GEMM_MR * 4 * l.kp, bStep: GEMM_NR * 4, bPanel: GEMM_NR * 4 * l.kp };
-    const params = [l.a * 4, l.b * 4, l.c * 4, l.mPanels, jBlocks, l.nPanels, l.kp, KC, l.ldc * 4, l.aBatch * 4, l.bBatch * 4, l.cBatch * 4, accumulate ? 1 : 0, st.aRow, st.aStep, st.aPanel, st.bStep, st.bPanel];
-    this.runJob(JOB.PACKED, params, l.batch * l.mPanels * jBlocks, 2 * l.batch * l.m * l.n * l.k);
+    // Row panels per task: ~0.5 MFLOP of work (one panel of a product with k = 64 and 32 columns is 16 KFLOP,
+    // and taking a task is a contended atomic add), while leaving ~64 tasks a job to balance the threads.
+    const perPanel = 2 * GEMM_MR * l.kp * Math.min(l.nPanels * GEMM_NR, TASK_PANELS * GEMM_NR);
+    const group = Math.max(1, Math.min(l.mPanels, Math.ceil(5e5 / perPanel), Math.floor((l.batch * l.mPanels) / 64)));
+    const params = [l.a * 4, l.b * 4, l.c * 4, l.mPanels, jBlocks, l.nPanels, l.kp, KC, l.ldc * 4, l.aBatch * 4, l.bBatch * 4, l.cBatch * 4, accumulate ? 1 : 0, st.aRow, st.aStep, st.aPanel, st.bStep, st.bPanel, group];
+    this.runJob(JOB.PACKED, params, l.batch * Math.ceil(l.mPanels / group) * jBlocks, 2 * l.batch * l.m * l.n * l.k);
   }
 
   /** Whether `split` can run elementwise kernels here (on tfjs's heap, with workers to share them). */
@@ -214,6 +218,14 @@ export class GemmPool {
       } else params.push(a.at, a.bytes, a.per ?? 1);
     });
     this.runJob(JOB.SPLIT, params, Math.ceil(units / chunk), Infinity);
+  }
+
+  /**
+   * Wakes the workers ahead of a job of `flops` that the caller is about to prepare (copies, packing), so that
+   * their wake-up (~0.1 ms on a VM) overlaps that work: they poll for the job a short while, then sleep again.
+   */
+  prewake(flops: number): void {
+    if (this.live && flops >= wakeFlops && this.workers.length > 0) Atomics.notify(this.ctrl, CTRL.GEN);
   }
 
   /** Runs `total` tasks of a job (tile-loop-source.ts: JOB and its parameters), on the workers too when it has `flops` enough. */

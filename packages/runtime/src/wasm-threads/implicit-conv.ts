@@ -124,6 +124,7 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   const kq = KH * KW * C;
   // On tfjs's shared heap: an image that needs no padding is read where it is, and whole output blocks are
   // written straight into y.
+  gemm.prewake(2 * N * OH * OW * kq * CO);
   const xInPlace = onHeap && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
   const yInPlace = onHeap && COp === CO && owP === OW;
   const [xr, bo, cr] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, nPanels * GEMM_NR * kq, yInPlace ? 0 : N * OH * owP * COp]);
@@ -169,6 +170,7 @@ export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32A
   const Cp = roundUp(C, GEMM_MR);
   const COp = roundUp(CO, GEMM_NR);
   // On tfjs's shared heap, operands whose layout is already the kernel's are read (dW written) in place.
+  gemm.prewake(2 * N * OH * OW * KH * KW * C * CO);
   const xInPlace = onHeap && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0 && Cp === C;
   const dyInPlace = onHeap && COp === CO;
   const dwInPlace = onHeap && Cp === C && COp === CO;

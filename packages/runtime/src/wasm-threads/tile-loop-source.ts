@@ -13,6 +13,8 @@ export const CTRL = {
   PARAMS: 8, // the job: JOB.* below, then the mode's parameters (byte offsets and counts)
 } as const;
 export const CTRL_BYTES = 256;
+/** How long a pre-woken worker polls for the job before it sleeps again (ms). */
+export const PREWAKE_SPIN_MS = 0.3;
 /** Set in JOINED when the calling thread has run out of tasks: a worker that joins after that takes no part. */
 export const CLOSED_BIT = 1 << 30;
 /** Parameters a job may pass after its kind. */
@@ -39,7 +41,7 @@ export const JOB = {
   /**
    * C[b] = A[b] . B[b]: aBase, bBase, cBase, mPanels, jBlocks, nPanels, k, kc, ldc, aBatch, bBatch, cBatch, accumulate,
    * then the operands' byte strides (aRow, aStep, aPanel, bStep, bPanel), so A and B may be packed panels or
-   * plain (transposed) row-major copies.
+   * plain (transposed) row-major copies, then the row panels a task takes.
    */
   PACKED: 0,
   /**
@@ -83,15 +85,16 @@ function runTiles(I, tile, counter, ew) {
       }
       kernel(...args);
     } else if (mode === ${JOB.PACKED}) {
-      const [aBase, bBase, cBase, mPanels, jBlocks, nPanels, kp, kc, ldc, aBatch, bBatch, cBatch, accum, aRow, aStep, aPanel, bStep, bPanel] = q;
-      const perBatch = mPanels * jBlocks;
-      const b = (t / perBatch) | 0, r = t - b * perBatch, ip = (r / jBlocks) | 0, j0 = (r - ip * jBlocks) * ${TASK_PANELS};
-      const j1 = Math.min(nPanels, j0 + ${TASK_PANELS});
-      const ap = aBase + b * aBatch + ip * aPanel, bp = bBase + b * bBatch, cp = cBase + b * cBatch + ip * ${GEMM_MR} * ldc;
+      const [aBase, bBase, cBase, mPanels, jBlocks, nPanels, kp, kc, ldc, aBatch, bBatch, cBatch, accum, aRow, aStep, aPanel, bStep, bPanel, group] = q;
+      const groups = Math.ceil(mPanels / group), perBatch = groups * jBlocks;
+      const b = (t / perBatch) | 0, r = t - b * perBatch, gi = (r / jBlocks) | 0, j0 = (r - gi * jBlocks) * ${TASK_PANELS};
+      const j1 = Math.min(nPanels, j0 + ${TASK_PANELS}), ip0 = gi * group, count = Math.min(group, mPanels - ip0);
+      const ap = aBase + b * aBatch + ip0 * aPanel, bp = bBase + b * bBatch, cp = cBase + b * cBatch + ip0 * ${GEMM_MR} * ldc;
+      // Each call runs the group's row panels against one B panel (kc x ${GEMM_NR} floats, in L1 meanwhile).
       for (let k0 = 0; k0 < kp; k0 += kc) {
         const kl = Math.min(kc, kp - k0), acc = k0 > 0 ? 1 : accum;
         for (let jp = j0; jp < j1; jp++) {
-          tile(ap + k0 * aStep, bp + jp * bPanel + k0 * bStep, cp + jp * ${GEMM_NR * 4}, ldc, acc, aRow, 1, 0, 0, 1, 0, 0, kl, aStep, bStep);
+          tile(ap + k0 * aStep, bp + jp * bPanel + k0 * bStep, cp + jp * ${GEMM_NR * 4}, ldc, acc, aRow, 1, 0, 0, 1, 0, 0, kl, aStep, bStep, count, aPanel, ${GEMM_MR} * ldc, 1, 0, 0);
         }
       }
     } else if (mode === ${JOB.CONV}) {
@@ -101,11 +104,17 @@ function runTiles(I, tile, counter, ew) {
       // Filter panel outer, the group's row panels inner: one panel (kq x 8 floats) stays in L1/L2 while it meets them all.
       const rp0 = g * group, rp1 = Math.min(rowPanels, rp0 + group);
       for (let jp = j0; jp < j1; jp++) {
-        for (let rp = rp0; rp < rp1; rp++) {
+        const bp = bBase + jp * kq * ${GEMM_NR * 4}, cj = cBase + jp * ${GEMM_NR * 4};
+        for (let rp = rp0; rp < rp1;) {
           const n = (rp / (OH * OWpanels)) | 0, rest = rp - n * OH * OWpanels, oy = (rest / OWpanels) | 0, oxp = rest - oy * OWpanels;
           const ap = xBase + ((n * Hp + oy * SH) * Wp + oxp * ${GEMM_MR} * SW) * Cp * 4;
-          tile(ap, bBase + jp * kq * ${GEMM_NR * 4}, cBase + rp * ${GEMM_MR} * ldc + jp * ${GEMM_NR * 4}, ldc, 0, SW * Cp * 4,
-            KH, DH * Wp * Cp * 4, KW * Cp * ${GEMM_NR * 4}, KW, DW * Cp * 4, Cp * ${GEMM_NR * 4}, Cp, 4, ${GEMM_NR * 4});
+          // One call per run of row panels: whole output rows of one image at once, else the rest of a row.
+          let n3, n4 = 1;
+          if (oxp === 0 && rp + OWpanels <= rp1) { n3 = OWpanels; n4 = Math.min(((rp1 - rp) / OWpanels) | 0, OH - oy); }
+          else n3 = Math.min(OWpanels - oxp, rp1 - rp);
+          tile(ap, bp, cj + rp * ${GEMM_MR} * ldc, ldc, 0, SW * Cp * 4, KH, DH * Wp * Cp * 4, KW * Cp * ${GEMM_NR * 4}, KW, DW * Cp * 4, Cp * ${GEMM_NR * 4}, Cp, 4, ${GEMM_NR * 4},
+            n3, ${GEMM_MR} * SW * Cp * 4, ${GEMM_MR} * ldc, n4, SH * Wp * Cp * 4, OWpanels * ${GEMM_MR} * ldc);
+          rp += n3 * n4;
         }
       }
     } else {
@@ -119,10 +128,10 @@ function runTiles(I, tile, counter, ew) {
         for (let oy = 0; oy < OH; oy += rows) {
           const nr = Math.min(rows, OH - oy), acc = n > 0 || oy > 0 ? 1 : 0;
           const ap = a0 + (n * Hp * Wp + oy * SH * Wp) * Cp * 4, bp = dyBase + ((n * OH + oy) * OW) * COp * 4;
-          for (let cip = g0; cip < g1; cip++) {
-            for (let jp = 0; jp < nPanels; jp++) {
-              tile(ap + cip * ${GEMM_MR * 4}, bp + jp * ${GEMM_NR * 4}, c0 + cip * ${GEMM_MR} * ldc + jp * ${GEMM_NR * 4}, ldc, acc, 4, 1, 0, 0, nr, SH * Wp * Cp * 4, OW * COp * 4, OW, SW * Cp * 4, COp * 4);
-            }
+          // One call a dy panel, for all the task's input-channel panels (n3).
+          for (let jp = 0; jp < nPanels; jp++) {
+            tile(ap + g0 * ${GEMM_MR * 4}, bp + jp * ${GEMM_NR * 4}, c0 + g0 * ${GEMM_MR} * ldc + jp * ${GEMM_NR * 4}, ldc, acc, 4, 1, 0, 0, nr, SH * Wp * Cp * 4, OW * COp * 4, OW, SW * Cp * 4, COp * 4,
+              g1 - g0, ${GEMM_MR * 4}, ${GEMM_MR} * ldc, 1, 0, 0);
           }
         }
       }
@@ -142,7 +151,15 @@ let seen = Atomics.load(I, ${CTRL.GEN});
 parentPort.postMessage('ready');
 for (;;) {
   Atomics.wait(I, ${CTRL.GEN}, seen);
-  seen = Atomics.load(I, ${CTRL.GEN});
+  let gen = Atomics.load(I, ${CTRL.GEN});
+  if (gen === seen) {
+    // Pre-woken (GemmPool.prewake): the caller is preparing a job, so poll for it rather than sleep again and
+    // pay the wake-up once more when it comes.
+    const until = performance.now() + ${PREWAKE_SPIN_MS};
+    for (let i = 1; (gen = Atomics.load(I, ${CTRL.GEN})) === seen; i++) if ((i & 63) === 0 && performance.now() > until) break;
+    if (gen === seen) continue;
+  }
+  seen = gen;
   if (Atomics.load(I, ${CTRL.STOP}) === 1) break;
   // Woken too late (the caller already took every task and stopped counting): sit this job out.
   if ((Atomics.add(I, ${CTRL.JOINED}, 1) & ${CLOSED_BIT}) !== 0) continue;
