@@ -125,6 +125,10 @@ describe('wasm kernels on worker threads', () => {
     { n: 4, h: 14, w: 14, cin: 8, cout: 96, k: 3, stride: 1, pad: 'same' },
     // Filter gradient: 40 input channels are two tasks a tap (32 + 8), 3 output channels padded to 8 in dy.
     { n: 2, h: 6, w: 7, cin: 40, cout: 3, k: 3, stride: 1, pad: 'same' },
+    // The filter gradient reads x unpadded, each tap over the outputs whose input lies inside the image: a
+    // strided 'same' conv of odd size, and a one-row image whose top and bottom taps read only padding (zero).
+    { n: 2, h: 9, w: 7, cin: 8, cout: 8, k: 3, stride: 2, pad: 'same' },
+    { n: 3, h: 1, w: 5, cin: 4, cout: 8, k: 3, stride: 1, pad: 'same' },
   ];
   const rng = new Rng(11);
   const convData = conv.map((c) => {

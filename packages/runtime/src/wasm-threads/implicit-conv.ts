@@ -27,30 +27,25 @@ export interface ConvShape {
 const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
 /**
- * Copies the image into the shared memory at `off` with `padTop`/`padLeft` zeros before and zeros after, channels
- * padded to Cp. Only the padding is zeroed (filling a shared buffer is ~4x slower than an ordinary one).
+ * Copies the image into the shared memory at `off` with `padTop`/`padLeft` zeros before and zeros after. Only
+ * the padding is zeroed (filling a shared buffer is ~4x slower than an ordinary one).
  */
-function padImage(src: Float32Array, s: ConvShape, Hp: number, Wp: number, Cp: number, dst: Float32Array, off: number, pool?: GemmPool): void {
+function padImage(src: Float32Array, s: ConvShape, Hp: number, Wp: number, dst: Float32Array, off: number, pool?: GemmPool): void {
   const { N, H, W, C } = s;
-  if (Cp !== C) dst.fill(0, off, off + N * Hp * Wp * Cp);
-  const rowLen = Wp * Cp;
+  const rowLen = Wp * C;
   // On the shared heap the rows are copied one image a task on every thread (scale_rows by 1, an exact copy);
   // the padding is zeroed here either way.
-  const splitter = pool?.splits && Cp === C && C % 4 === 0 && N * H * W * C >= SPLIT_MIN_ELEMENTS ? pool : undefined;
+  const splitter = pool?.splits && C % 4 === 0 && N * H * W * C >= SPLIT_MIN_ELEMENTS ? pool : undefined;
   for (let n = 0; n < N; n++) {
     const img = off + n * Hp * rowLen;
-    if (Cp === C) {
-      dst.fill(0, img, img + s.padTop * rowLen);
-      dst.fill(0, img + (s.padTop + H) * rowLen, img + Hp * rowLen);
-    }
+    dst.fill(0, img, img + s.padTop * rowLen);
+    dst.fill(0, img + (s.padTop + H) * rowLen, img + Hp * rowLen);
     for (let y = 0; y < H; y++) {
       const from = ((n * H + y) * W) * C;
       const to = img + (y + s.padTop) * rowLen;
-      if (Cp === C) {
-        dst.fill(0, to, to + s.padLeft * Cp);
-        if (!splitter) dst.set(src.subarray(from, from + W * C), to + s.padLeft * Cp);
-        dst.fill(0, to + (s.padLeft + W) * Cp, to + rowLen);
-      } else for (let x = 0; x < W; x++) for (let c = 0; c < C; c++) dst[to + (x + s.padLeft) * Cp + c] = src[from + x * C + c];
+      dst.fill(0, to, to + s.padLeft * C);
+      if (!splitter) dst.set(src.subarray(from, from + W * C), to + s.padLeft * C);
+      dst.fill(0, to + (s.padLeft + W) * C, to + rowLen);
     }
   }
   if (splitter) {
@@ -131,7 +126,7 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   const mem = gemm.floats();
   const xo = xInPlace ? x.byteOffset / 4 : xr;
   const co = yInPlace ? y.byteOffset / 4 : cr;
-  if (!xInPlace) padImage(x, s, Hp, Wp, C, mem, xo, onHeap ? gemm : undefined);
+  if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, onHeap ? gemm : undefined);
   packFilter(w, s, filter, mem, bo);
   const jBlocks = Math.ceil(nPanels / TASK_PANELS);
   const rowPanels = N * OH * owPanels;
@@ -158,28 +153,44 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
 /** Bytes of x and dy rows one filter-gradient call reads (L1 is 32-48 KiB on current x86 cores). */
 const FILTER_GRAD_CALL_BYTES = 32768;
 
+/** Output rows (or columns) [lo, hi) whose tap reads inside the image: 0 <= o * stride + tap * dilation - pad < size. */
+function validOutputs(out: number, size: number, stride: number, dilation: number, pad: number, tap: number): [number, number] {
+  const shift = tap * dilation - pad;
+  const lo = Math.max(0, Math.ceil(-shift / stride));
+  const hi = Math.min(out, Math.floor((size - 1 - shift) / stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
 /**
- * dW[tap, ci, co] = sum over images and output pixels of x(tap, pixel, ci) * dy(pixel, co): x zero-padded
- * (channels to a multiple of GEMM_MR) and dy (channels to a multiple of GEMM_NR) in the shared memory; each
- * task is up to 32 input channels (FILTER_GRAD_GROUP panels) of one tap against every output channel, summing a few output rows at a
- * time (FILTER_GRAD_CALL_BYTES of x and dy per call, so they stay in L1) in a fixed order.
+ * dW[tap, ci, co] = sum over images and output pixels of x(tap, pixel, ci) * dy(pixel, co). x is read unpadded
+ * (in place on tfjs's shared heap when its channels are a multiple of GEMM_MR, else copied with them padded):
+ * each tap sums only the output rows and columns whose input pixel lies inside the image, since the zero
+ * padding adds nothing, so no padded copy of x is made. dy is read with its channels padded to GEMM_NR. Each
+ * task is up to 32 input channels (FILTER_GRAD_GROUP panels) of one tap against every output channel, summing a
+ * few output rows at a time (FILTER_GRAD_CALL_BYTES of x and dy per call, so they stay in L1) in a fixed order.
  */
 export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array, onHeap = false): void {
-  const { N, C, KH, KW, CO, OH, OW } = s;
-  const [Hp, Wp] = paddedSize(s, OW);
+  const { N, H, W, C, KH, KW, CO, OH, OW } = s;
   const Cp = roundUp(C, GEMM_MR);
   const COp = roundUp(CO, GEMM_NR);
-  // On tfjs's shared heap, operands whose layout is already the kernel's are read (dW written) in place.
   gemm.prewake(2 * N * OH * OW * KH * KW * C * CO);
-  const xInPlace = onHeap && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0 && Cp === C;
+  // On tfjs's shared heap, operands whose layout is already the kernel's are read (dW written) in place.
+  const xInPlace = onHeap && Cp === C;
   const dyInPlace = onHeap && COp === CO;
   const dwInPlace = onHeap && Cp === C && COp === CO;
-  const [xr, dyr, cr] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * Cp, dyInPlace ? 0 : N * OH * OW * COp, dwInPlace ? 0 : KH * KW * Cp * COp]);
+  const [xr, dyr, cr] = gemm.regions([xInPlace ? 0 : N * H * W * Cp, dyInPlace ? 0 : N * OH * OW * COp, dwInPlace ? 0 : KH * KW * Cp * COp]);
   const mem = gemm.floats();
   const xo = xInPlace ? x.byteOffset / 4 : xr;
   const dyo = dyInPlace ? dy.byteOffset / 4 : dyr;
   const co = dwInPlace ? dw.byteOffset / 4 : cr;
-  if (!xInPlace) padImage(x, s, Hp, Wp, Cp, mem, xo, onHeap ? gemm : undefined);
+  if (!xInPlace) {
+    if (Cp === C) mem.set(x.subarray(0, N * H * W * C), xo);
+    else for (let p = 0, f = 0, t = xo; p < N * H * W; p++, t += Cp) {
+      let c = 0;
+      for (; c < C; c++) mem[t + c] = x[f++]!;
+      for (; c < Cp; c++) mem[t + c] = 0;
+    }
+  }
   if (COp === CO) {
     if (!dyInPlace) mem.set(dy.subarray(0, N * OH * OW * CO), dyo);
   } else {
@@ -190,13 +201,22 @@ export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32A
       for (; c < COp; c++) mem[t + c] = 0;
     }
   }
+  // A tap that reads only padding (an image smaller than the kernel's reach) has a zero gradient.
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      const [y0, y1] = validOutputs(OH, H, s.SH, s.DH, s.padTop, kh);
+      const [x0, x1] = validOutputs(OW, W, s.SW, s.DW, s.padLeft, kw);
+      if (y0 === y1 || x0 === x1) mem.fill(0, co + (kh * KW + kw) * Cp * COp, co + (kh * KW + kw + 1) * Cp * COp);
+    }
+  }
   const ciPanels = Cp / GEMM_MR;
   const nPanels = COp / GEMM_NR;
   // Output rows per call: the call's x and dy rows (pixels x (Cp + COp) floats) within ~32 KiB, so they stay in
   // L1 while the task's channel panels meet them (alternated in one process, 2 threads: 5-15% faster than 256
   // pixels a call at 32-64 channels, the same at 16).
   const rows = Math.max(1, Math.floor(FILTER_GRAD_CALL_BYTES / ((Cp + COp) * 4) / OW));
-  gemm.runJob(JOB.FILTER_GRAD, [xo * 4, dyo * 4, co * 4, N, OH, OW, Hp, Wp, Cp, COp, s.SH, s.SW, s.DH, s.DW, KW, ciPanels, nPanels, COp * 4, rows, FILTER_GRAD_GROUP], KH * KW * Math.ceil(ciPanels / FILTER_GRAD_GROUP), 2 * N * OH * OW * KH * KW * C * CO);
+  const params = [xo * 4, dyo * 4, co * 4, N, OH, OW, H, W, Cp, COp, s.SH, s.SW, s.DH, s.DW, KW, ciPanels, nPanels, COp * 4, rows, FILTER_GRAD_GROUP, s.padTop, s.padLeft];
+  gemm.runJob(JOB.FILTER_GRAD, params, KH * KW * Math.ceil(ciPanels / FILTER_GRAD_GROUP), 2 * N * OH * OW * KH * KW * C * CO);
   if (dwInPlace) return;
   for (let tap = 0; tap < KH * KW; tap++) {
     for (let ci = 0; ci < C; ci++) dw.set(mem.subarray(co + (tap * Cp + ci) * COp, co + (tap * Cp + ci) * COp + CO), (tap * C + ci) * CO);

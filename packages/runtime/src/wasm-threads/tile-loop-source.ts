@@ -54,7 +54,10 @@ export const JOB = {
    * Hp, Wp, Cp, SH, SW, DH, DW, KH, KW, ldc, group (row panels per task).
    */
   CONV: 1,
-  /** Filter gradient from a zero-padded image and dy: xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc, rows per call, channel panels per task. */
+  /**
+   * Filter gradient from an unpadded image and dy: xBase, dyBase, cBase, N, OH, OW, H, W, Cp, COp, SH, SW, DH, DW, KW,
+   * ciPanels, nPanels, ldc, rows per call, channel panels per task, padTop, padLeft.
+   */
   FILTER_GRAD: 2,
   /**
    * One elementwise kernel call split into chunks of independent units (vectors, pixels or rows): kernel index
@@ -123,19 +126,24 @@ function runTiles(I, tile, counter, ew) {
         }
       }
     } else {
-      const [xBase, dyBase, cBase, N, OH, OW, Hp, Wp, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc, rows, group] = q;
+      const [xBase, dyBase, cBase, N, OH, OW, H, W, Cp, COp, SH, SW, DH, DW, KW, ciPanels, nPanels, ldc, rows, group, padTop, padLeft] = q;
       const groups = Math.ceil(ciPanels / group), tap = (t / groups) | 0, g0 = (t - tap * groups) * group;
       const g1 = Math.min(ciPanels, g0 + group), kh = (tap / KW) | 0, kw = tap - kh * KW;
-      const a0 = xBase + (kh * DH * Wp + kw * DW) * Cp * 4, c0 = cBase + tap * Cp * ldc;
+      // The output rows and columns whose input pixel (o * stride + tap * dilation - pad) lies inside the image:
+      // the zero padding adds nothing, so x is read unpadded. (A tap with none was zeroed by the caller.)
+      const sy = kh * DH - padTop, sx = kw * DW - padLeft;
+      const y0 = Math.max(0, Math.ceil(-sy / SH)), y1 = Math.min(OH, Math.floor((H - 1 - sy) / SH) + 1);
+      const x0 = Math.max(0, Math.ceil(-sx / SW)), x1 = Math.min(OW, Math.floor((W - 1 - sx) / SW) + 1);
+      const c0 = cBase + tap * Cp * ldc;
       // A few output rows at a time against every (input, output) channel panel pair of the task, so those
       // rows of x and dy stay in cache.
-      for (let n = 0; n < N; n++) {
-        for (let oy = 0; oy < OH; oy += rows) {
-          const nr = Math.min(rows, OH - oy), acc = n > 0 || oy > 0 ? 1 : 0;
-          const ap = a0 + (n * Hp * Wp + oy * SH * Wp) * Cp * 4, bp = dyBase + ((n * OH + oy) * OW) * COp * 4;
+      if (y0 < y1 && x0 < x1) for (let n = 0; n < N; n++) {
+        for (let oy = y0; oy < y1; oy += rows) {
+          const nr = Math.min(rows, y1 - oy), acc = n > 0 || oy > y0 ? 1 : 0;
+          const ap = xBase + ((n * H + oy * SH + sy) * W + x0 * SW + sx) * Cp * 4, bp = dyBase + ((n * OH + oy) * OW + x0) * COp * 4;
           // One call a dy panel, for all the task's input-channel panels (n3).
           for (let jp = 0; jp < nPanels; jp++) {
-            tile(ap + g0 * ${GEMM_MR * 4}, bp + jp * ${GEMM_NR * 4}, c0 + g0 * ${GEMM_MR} * ldc + jp * ${GEMM_NR * 4}, ldc, acc, 4, 1, 0, 0, nr, SH * Wp * Cp * 4, OW * COp * 4, OW, SW * Cp * 4, COp * 4,
+            tile(ap + g0 * ${GEMM_MR * 4}, bp + jp * ${GEMM_NR * 4}, c0 + g0 * ${GEMM_MR} * ldc + jp * ${GEMM_NR * 4}, ldc, acc, 4, 1, 0, 0, nr, SH * W * Cp * 4, OW * COp * 4, x1 - x0, SW * Cp * 4, COp * 4,
               g1 - g0, ${GEMM_MR * 4}, ${GEMM_MR} * ldc, 1, 0, 0);
           }
         }
