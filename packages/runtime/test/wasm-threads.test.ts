@@ -129,6 +129,8 @@ describe('wasm kernels on worker threads', () => {
     // strided 'same' conv of odd size, and a one-row image whose top and bottom taps read only padding (zero).
     { n: 2, h: 9, w: 7, cin: 8, cout: 8, k: 3, stride: 2, pad: 'same' },
     { n: 3, h: 1, w: 5, cin: 4, cout: 8, k: 3, stride: 1, pad: 'same' },
+    // 'valid' with 7 outputs a row (computed as 8): the padded copy has zeros on the right only.
+    { n: 2, h: 7, w: 9, cin: 8, cout: 8, k: 3, stride: 1, pad: 'valid' },
   ];
   const rng = new Rng(11);
   const convData = conv.map((c) => {

@@ -15,6 +15,9 @@
 //   clip_grad(x, dy, dx, n, lo, hi)                 dx = dy where lo <= x <= hi, else 0 (NaN x: 0)
 //   scale_rows(src, dst, rows, n4, srcStride, dstStride, scale)  dst row = scale src row (n4 vectors; strides in
 //                                                   bytes): mp_cat and its gradient, two calls each
+//   pad_rows(src, dst, rows, n4, l4, r4, srcStride, dstStride)  dst row = l4 zero vectors, the n4 vectors of the
+//                                                   src row, r4 zero vectors (any count may be 0): a conv's
+//                                                   zero-padded image, a row at a time
 //   col_sums(w, dy, acc, rows, c4, dot)             per column of w [rows, c4 vectors]: acc[0..c) = sum of w^2,
 //                                                   and with dot != 0 acc[c..2c) = sum of dy w (float64, rows in order)
 //   col_scale(w, dy, a, b, y, rows, c4)             y = w a[col] - dy b[col] (a, b: float32 per column; dy may be 0 with b 0)
@@ -186,6 +189,31 @@ function scaleRows() {
   ].join('\n');
 }
 
+function padRows() {
+  // A counted run of 16-byte stores from $pd (count in $j, possibly 0).
+  const run = (label, value, advanceSrc) => [
+    `      (block $${label}_end (loop $${label}`,
+    `        (br_if $${label}_end (i32.eqz ${get('j')}))`,
+    `        (v128.store ${get('pd')} ${value})`,
+    `        (local.set $pd (i32.add ${get('pd')} (i32.const 16)))${advanceSrc ? ` (local.set $ps (i32.add ${get('ps')} (i32.const 16)))` : ''}`,
+    `        (local.set $j (i32.sub ${get('j')} (i32.const 1))) (br $${label})))`,
+  ];
+  return [
+    '  (func (export "pad_rows") (param $src i32) (param $dst i32) (param $rows i32) (param $n4 i32) (param $l4 i32) (param $r4 i32) (param $ss i32) (param $ds i32)',
+    '    (local $ps i32) (local $pd i32) (local $j i32)',
+    '    (loop $row',
+    `      (local.set $ps ${get('src')}) (local.set $pd ${get('dst')}) (local.set $j ${get('l4')})`,
+    ...run('left', '(v128.const i64x2 0 0)', false),
+    `      (local.set $j ${get('n4')})`,
+    ...run('copy', `(v128.load ${get('ps')})`, true),
+    `      (local.set $j ${get('r4')})`,
+    ...run('right', '(v128.const i64x2 0 0)', false),
+    `      (local.set $src (i32.add ${get('src')} ${get('ss')})) (local.set $dst (i32.add ${get('dst')} ${get('ds')}))`,
+    `      (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
+    '  )',
+  ].join('\n');
+}
+
 /** Weight normalisation's column sums: rows outer, a float64 running sum per column (as @flow/native). */
 function colSums() {
   const zero = '(v128.const i64x2 0 0)';
@@ -289,5 +317,5 @@ function rowNormalize(grad) {
 
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
 export function elementwiseWat() {
-  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), ')'].join('\n');
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), ')'].join('\n');
 }

@@ -27,30 +27,38 @@ export interface ConvShape {
 const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
 /**
- * Copies the image into the shared memory at `off` with `padTop`/`padLeft` zeros before and zeros after. Only
- * the padding is zeroed (filling a shared buffer is ~4x slower than an ordinary one).
+ * Copies the image into the shared memory at `off` with `padTop`/`padLeft` zeros before and zeros after. On
+ * tfjs's shared heap the rows, their side padding included, are written by the SIMD pad_rows kernel (an image
+ * a task on every thread from 64K floats): the side padding as JS fills, two per row, cost about as much as
+ * the copy. The rows above and below are one fill each per image.
  */
 function padImage(src: Float32Array, s: ConvShape, Hp: number, Wp: number, dst: Float32Array, off: number, pool?: GemmPool): void {
   const { N, H, W, C } = s;
   const rowLen = Wp * C;
-  // On the shared heap the rows are copied one image a task on every thread (scale_rows by 1, an exact copy);
-  // the padding is zeroed here either way.
-  const splitter = pool?.splits && C % 4 === 0 && N * H * W * C >= SPLIT_MIN_ELEMENTS ? pool : undefined;
   for (let n = 0; n < N; n++) {
     const img = off + n * Hp * rowLen;
     dst.fill(0, img, img + s.padTop * rowLen);
     dst.fill(0, img + (s.padTop + H) * rowLen, img + Hp * rowLen);
+  }
+  const ew = pool && C % 4 === 0 ? heapElementwise(wasmBackend()) : undefined;
+  if (ew && pool) {
+    const [n4, l4, r4] = [(W * C) / 4, (s.padLeft * C) / 4, ((Wp - W - s.padLeft) * C) / 4];
+    const srcImage = H * W * C * 4;
+    const dstImage = Hp * rowLen * 4;
+    const first = (off + s.padTop * rowLen) * 4;
+    if (pool.splits && N * H * W * C >= SPLIT_MIN_ELEMENTS) {
+      pool.split('pad_rows', [{ at: src.byteOffset, bytes: srcImage }, { at: first, bytes: dstImage }, H, n4, l4, r4, W * C * 4, rowLen * 4], -1, N, 1);
+    } else for (let n = 0; n < N; n++) ew.pad_rows(src.byteOffset + n * srcImage, first + n * dstImage, H, n4, l4, r4, W * C * 4, rowLen * 4);
+    return;
+  }
+  for (let n = 0; n < N; n++) {
     for (let y = 0; y < H; y++) {
       const from = ((n * H + y) * W) * C;
-      const to = img + (y + s.padTop) * rowLen;
+      const to = off + (n * Hp + y + s.padTop) * rowLen;
       dst.fill(0, to, to + s.padLeft * C);
-      if (!splitter) dst.set(src.subarray(from, from + W * C), to + s.padLeft * C);
+      dst.set(src.subarray(from, from + W * C), to + s.padLeft * C);
       dst.fill(0, to + (s.padLeft + W) * C, to + rowLen);
     }
-  }
-  if (splitter) {
-    const first = (off + s.padTop * rowLen + s.padLeft * C) * 4;
-    splitter.split('scale_rows', [{ at: src.byteOffset, bytes: H * W * C * 4 }, { at: first, bytes: Hp * rowLen * 4 }, H, (W * C) / 4, W * C * 4, rowLen * 4, { float: 1 }], -1, N, 1);
   }
 }
 
