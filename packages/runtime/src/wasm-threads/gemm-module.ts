@@ -43,10 +43,11 @@ const SET = 0x21;
 /** The module's bytes; `fma` selects f32x4.relaxed_madd (relaxed SIMD), else f32x4.mul + f32x4.add. */
 export function gemmModuleBytes(fma: boolean): Uint8Array {
   const [ap, bp, cp, ldc, accum, aRow, n2, a2, b2, n1, a1, b1, n0, a0, b0, n3, a3, c3, n4, a4, c4] = Array.from({ length: PARAMS }, (_, i) => i);
-  const [p2a, p2b, p1a, p1b, a, b, c2, c1, c0, row1, row2, row3, p4a, p4c, p3a, p3c, cnt4, cnt3] = Array.from({ length: 18 }, (_, i) => PARAMS + i);
+  const I32_LOCALS = 18;
+  const [p2a, p2b, p1a, p1b, a, b, c2, c1, c0, row1, row2, row3, p4a, p4c, p3a, p3c, cnt4, cnt3] = Array.from({ length: I32_LOCALS }, (_, i) => PARAMS + i);
   const vecs = GEMM_NR / 4;
-  const bv = (c: number): number => PARAMS + 18 + c;
-  const av = PARAMS + 18 + vecs;
+  const bv = (c: number): number => PARAMS + I32_LOCALS + c;
+  const av = PARAMS + I32_LOCALS + vecs;
   const acc = (r: number, c: number): number => av + 1 + r * vecs + c;
   const rowOff = [-1, row1, row2, row3];
   const out: number[] = [];
@@ -96,7 +97,7 @@ export function gemmModuleBytes(fma: boolean): Uint8Array {
   p(GET, p4a, GET, a4, 0x6a, SET, p4a, GET, p4c, GET, c4, 0x6a, SET, p4c);
   p(...dec(cnt4), 0x0d, 0, 0x0b);
   p(0x0b);
-  const locals = [2, ...uleb(18), I32, ...uleb(vecs + 1 + GEMM_MR * vecs), V128];
+  const locals = [2, ...uleb(I32_LOCALS), I32, ...uleb(vecs + 1 + GEMM_MR * vecs), V128];
   const func = [...locals, ...out];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,

@@ -161,6 +161,20 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
 /** Bytes of x and dy rows one filter-gradient call reads (L1 is 32-48 KiB on current x86 cores). */
 const FILTER_GRAD_CALL_BYTES = 32768;
 
+/** Copies `pixels` pixels of `c` channels into `dst` at `at` with their channels zero-padded to `cp`. */
+function copyPixels(src: Float32Array, pixels: number, c: number, cp: number, dst: Float32Array, at: number): void {
+  if (cp === c) {
+    dst.set(src.subarray(0, pixels * c), at);
+    return;
+  }
+  // A plain loop: a subarray per pixel cost more than the copy at a few channels (the U-Net's output conv).
+  for (let p = 0, f = 0, t = at; p < pixels; p++, t += cp) {
+    let k = 0;
+    for (; k < c; k++) dst[t + k] = src[f++]!;
+    for (; k < cp; k++) dst[t + k] = 0;
+  }
+}
+
 /** Output rows (or columns) [lo, hi) whose tap reads inside the image: 0 <= o * stride + tap * dilation - pad < size. */
 function validOutputs(out: number, size: number, stride: number, dilation: number, pad: number, tap: number): [number, number] {
   const shift = tap * dilation - pad;
@@ -191,24 +205,8 @@ export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32A
   const xo = xInPlace ? x.byteOffset / 4 : xr;
   const dyo = dyInPlace ? dy.byteOffset / 4 : dyr;
   const co = dwInPlace ? dw.byteOffset / 4 : cr;
-  if (!xInPlace) {
-    if (Cp === C) mem.set(x.subarray(0, N * H * W * C), xo);
-    else for (let p = 0, f = 0, t = xo; p < N * H * W; p++, t += Cp) {
-      let c = 0;
-      for (; c < C; c++) mem[t + c] = x[f++]!;
-      for (; c < Cp; c++) mem[t + c] = 0;
-    }
-  }
-  if (COp === CO) {
-    if (!dyInPlace) mem.set(dy.subarray(0, N * OH * OW * CO), dyo);
-  } else {
-    // A plain loop: a subarray per pixel cost more than the copy at a few channels (the U-Net's output conv).
-    for (let p = 0, f = 0, t = dyo; p < N * OH * OW; p++, t += COp) {
-      let c = 0;
-      for (; c < CO; c++) mem[t + c] = dy[f++]!;
-      for (; c < COp; c++) mem[t + c] = 0;
-    }
-  }
+  if (!xInPlace) copyPixels(x, N * H * W, C, Cp, mem, xo);
+  if (!dyInPlace) copyPixels(dy, N * OH * OW, CO, COp, mem, dyo);
   // A tap that reads only padding (an image smaller than the kernel's reach) has a zero gradient.
   for (let kh = 0; kh < KH; kh++) {
     for (let kw = 0; kw < KW; kw++) {
