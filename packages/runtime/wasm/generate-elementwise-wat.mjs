@@ -23,6 +23,12 @@
 //   col_scale(w, dy, a, b, y, rows, c4)             y = w a[col] - dy b[col] (a, b: float32 per column; dy may be 0 with b 0)
 //   row_normalize(x, y, rows, c4, eps, rc)          per row of c4 vectors: y = x / (eps + |x| rc), |x| in float64
 //   row_normalize_grad(x, dy, dx, rows, c4, eps, rc)  dx = dy / d - x (dy . x) rc / (d^2 |x|), d = eps + |x| rc
+//   wino_in(src, v, tiles, c4, rs, vs)              Winograd F(2x2, 3x3) input transform of a run of tiles along an
+//                                                   image row: tile i's 4x4 patch of c4-vector pixels starts at
+//                                                   src + 2 i c4 16 (rows rs bytes apart); its 16 transformed
+//                                                   values go to v + i c4 16 + e vs, e = 4 row + column
+//   wino_out(m, y, tiles, c4, mt, ms, ry)           the output transform: tile i's 16 products at m + i mt + e ms
+//                                                   become its 2x2 output pixels at y + 2 i c4 16 (rows ry apart)
 //
 // exp(v) is Cody-Waite range reduction (k = nearest(v log2 e), r = v - k ln2 in two parts), then Cephes'
 // degree-5 minimax polynomial for exp(r) on |r| <= ln2/2 (about 1 ulp), scaled by 2^k; v is clamped to
@@ -315,7 +321,86 @@ function rowNormalize(grad) {
   return [`  (func (export "${grad ? 'row_normalize_grad' : 'row_normalize'}") ${params}`, `    ${locals}`, ...body.map((l) => `    ${l}`), '  )'].join('\n');
 }
 
+/**
+ * A Winograd transform's loops: tiles along a row (the pointers $tp/$tq advance by $step1/$step2 a tile), and
+ * within a tile the c4 channel vectors ($ps/$pq advance 16 bytes), `body` reading at $ps and writing at $pq.
+ */
+function tileLoop(name, params, locals, setup, body, [step1, step2]) {
+  return [
+    `  (func (export "${name}") ${params.map((q) => `(param $${q} i32)`).join(' ')}`,
+    `    ${['tp i32', 'tq i32', 'ps i32', 'pq i32', 'j i32', 'px i32', ...locals].map((l) => `(local $${l})`).join(' ')}`,
+    `    (local.set $px (i32.shl ${get('c4')} (i32.const 4)))`,
+    ...setup.map((l) => `    ${l}`),
+    `    (local.set $tp ${get(params[0])}) (local.set $tq ${get(params[1])})`,
+    '    (loop $tile',
+    `      (local.set $ps ${get('tp')}) (local.set $pq ${get('tq')}) (local.set $j ${get('c4')})`,
+    '      (loop $ch',
+    ...body.map((l) => `        ${l}`),
+    `        (local.set $ps (i32.add ${get('ps')} (i32.const 16))) (local.set $pq (i32.add ${get('pq')} (i32.const 16)))`,
+    `        (br_if $ch (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    `      (local.set $tp (i32.add ${get('tp')} ${step1})) (local.set $tq (i32.add ${get('tq')} ${step2}))`,
+    `      (br_if $tile (local.tee $tiles (i32.sub ${get('tiles')} (i32.const 1)))))`,
+    '  )',
+  ].join('\n');
+}
+
+/** The Winograd F(2x2, 3x3) input transform, B^T d B with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
+function winoIn() {
+  const d = (i, j) => `$d${i}${j}`;
+  const offs = [];
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) if (i + j > 0) offs.push(`o${i}${j}`);
+  const slabs = Array.from({ length: 15 }, (_, e) => `s${e + 1}`);
+  const at = (i, j) => (i + j === 0 ? get('ps') : `(i32.add ${get('ps')} ${get(`o${i}${j}`)})`);
+  const body = [];
+  // Columns first: t(i, j) = (B^T d)(i, j), kept in the d locals.
+  for (let j = 0; j < 4; j++) {
+    for (let i = 0; i < 4; i++) body.push(`(local.set ${d(i, j)} (v128.load ${at(i, j)}))`);
+    body.push(`(local.set $a0 (f32x4.sub (local.get ${d(0, j)}) (local.get ${d(2, j)})))`);
+    body.push(`(local.set $a1 (f32x4.add (local.get ${d(1, j)}) (local.get ${d(2, j)})))`);
+    body.push(`(local.set $a2 (f32x4.sub (local.get ${d(2, j)}) (local.get ${d(1, j)})))`);
+    body.push(`(local.set ${d(3, j)} (f32x4.sub (local.get ${d(1, j)}) (local.get ${d(3, j)})))`);
+    body.push(`(local.set ${d(0, j)} ${get('a0')}) (local.set ${d(1, j)} ${get('a1')}) (local.set ${d(2, j)} ${get('a2')})`);
+  }
+  // Then rows: V(i, j) = (t B)(i, j), stored to slab e = 4 i + j.
+  const store = (e, v) => `(v128.store ${e === 0 ? get('pq') : `(i32.add ${get('pq')} ${get(`s${e}`)})`} ${v})`;
+  for (let i = 0; i < 4; i++) {
+    const t = (j) => `(local.get ${d(i, j)})`;
+    body.push(store(4 * i, `(f32x4.sub ${t(0)} ${t(2)})`), store(4 * i + 1, `(f32x4.add ${t(1)} ${t(2)})`));
+    body.push(store(4 * i + 2, `(f32x4.sub ${t(2)} ${t(1)})`), store(4 * i + 3, `(f32x4.sub ${t(1)} ${t(3)})`));
+  }
+  const locals = [...offs.map((o) => `${o} i32`), ...slabs.map((o) => `${o} i32`), 'a0 v128', 'a1 v128', 'a2 v128'];
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) locals.push(`d${i}${j} v128`);
+  const setup = [];
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) if (i + j > 0) setup.push(`(local.set $o${i}${j} (i32.add (i32.mul ${get('rs')} (i32.const ${i})) (i32.mul ${get('px')} (i32.const ${j}))))`);
+  slabs.forEach((sl, e) => setup.push(`(local.set $${sl} (i32.mul ${get('vs')} (i32.const ${e + 1})))`));
+  return tileLoop('wino_in', ['src', 'v', 'tiles', 'c4', 'rs', 'vs'], locals, setup, body, [`(i32.shl ${get('px')} (i32.const 1))`, get('px')]);
+}
+
+/** The Winograd F(2x2, 3x3) output transform, A^T m A with A^T = [1 1 1 0; 0 1 -1 -1]. */
+function winoOut() {
+  const body = [];
+  const m = (e) => `(v128.load ${e === 0 ? get('ps') : `(i32.add ${get('ps')} ${get(`s${e}`)})`})`;
+  // Rows first: r(0, j) = m(0, j) + m(1, j) + m(2, j), r(1, j) = m(1, j) - m(2, j) - m(3, j).
+  for (let j = 0; j < 4; j++) {
+    body.push(`(local.set $a0 ${m(4 + j)}) (local.set $a1 ${m(8 + j)})`);
+    body.push(`(local.set $r0${j} (f32x4.add (f32x4.add ${m(j)} ${get('a0')}) ${get('a1')}))`);
+    body.push(`(local.set $r1${j} (f32x4.sub (f32x4.sub ${get('a0')} ${get('a1')}) ${m(12 + j)}))`);
+  }
+  const r = (i, j) => get(`r${i}${j}`);
+  const at = (dy, dx) => (dy + dx === 0 ? get('pq') : `(i32.add ${get('pq')} ${dy && dx ? get('rx') : dy ? get('ry') : get('px')})`);
+  for (let i = 0; i < 2; i++) {
+    body.push(`(v128.store ${at(i, 0)} (f32x4.add (f32x4.add ${r(i, 0)} ${r(i, 1)}) ${r(i, 2)}))`);
+    body.push(`(v128.store ${at(i, 1)} (f32x4.sub (f32x4.sub ${r(i, 1)} ${r(i, 2)}) ${r(i, 3)}))`);
+  }
+  const slabs = Array.from({ length: 15 }, (_, e) => `s${e + 1}`);
+  const locals = ['rx i32', ...slabs.map((o) => `${o} i32`), 'a0 v128', 'a1 v128'];
+  for (let i = 0; i < 2; i++) for (let j = 0; j < 4; j++) locals.push(`r${i}${j} v128`);
+  const setup = [`(local.set $rx (i32.add ${get('ry')} ${get('px')}))`];
+  slabs.forEach((sl, e) => setup.push(`(local.set $${sl} (i32.mul ${get('ms')} (i32.const ${e + 1})))`));
+  return tileLoop('wino_out', ['m', 'y', 'tiles', 'c4', 'mt', 'ms', 'ry'], locals, setup, body, [get('mt'), `(i32.shl ${get('px')} (i32.const 1))`]);
+}
+
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
 export function elementwiseWat() {
-  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), ')'].join('\n');
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), ')'].join('\n');
 }

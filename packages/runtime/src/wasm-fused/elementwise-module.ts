@@ -16,6 +16,8 @@ export interface ElementwiseExports {
   col_scale(w: number, dy: number, a: number, b: number, y: number, rows: number, c4: number): void;
   row_normalize(x: number, y: number, rows: number, c4: number, eps: number, rc: number): void;
   row_normalize_grad(x: number, dy: number, dx: number, rows: number, c4: number, eps: number, rc: number): void;
+  wino_in(src: number, v: number, tiles: number, c4: number, rowStride: number, slabStride: number): void;
+  wino_out(m: number, y: number, tiles: number, c4: number, tileStride: number, slabStride: number, rowStride: number): void;
 }
 
 /** What the tfjs wasm backend exposes of its Emscripten module: the heap's WebAssembly.Memory. */

@@ -41,7 +41,7 @@ export interface GemmLayout {
 }
 
 type Tile = (...args: number[]) => void;
-type RunTiles = (ctrl: Int32Array, tile: Tile, counter?: number, ew?: Record<string, unknown>) => void;
+type RunTiles = (ctrl: Int32Array, tile: Tile, counter: number | undefined, ew: Record<string, unknown> | undefined, slot: number) => void;
 
 /** An argument of a split elementwise call: an int (byte offset or count) advancing `bytes` per unit (per `per` units), or a float. */
 export type SplitArg = number | { at: number; bytes: number; per?: number } | { float: number };
@@ -98,7 +98,7 @@ export class GemmPool {
     for (let i = 1; i < threads; i++) {
       // The worker text is CommonJS; `--input-type=module` among the parent's flags would make it ESM.
       const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv, workerData: { module, memory: this.memory, ctrl: this.ctrlAt, elementwise: this.ew ? elementwise : undefined } });
+      const w = new Worker(WORKER_SOURCE, { eval: true, execArgv, workerData: { module, memory: this.memory, ctrl: this.ctrlAt, elementwise: this.ew ? elementwise : undefined, slot: i } });
       w.unref();
       starts.push(new Promise<void>((resolve, reject) => {
         w.once('message', () => resolve());
@@ -191,6 +191,11 @@ export class GemmPool {
     this.runJob(JOB.PACKED, params, l.batch * Math.ceil(l.mPanels / group) * jBlocks, 2 * l.batch * l.m * l.n * l.k);
   }
 
+  /** Whether jobs can call the elementwise kernels (the pool lives on tfjs's shared heap), on the calling thread alone or shared. */
+  get hasElementwise(): boolean {
+    return this.ew !== undefined;
+  }
+
   /** Whether `split` can run elementwise kernels here (on tfjs's heap, with workers to share them). */
   get splits(): boolean {
     return this.ew !== undefined && this.workers.length > 0;
@@ -237,14 +242,14 @@ export class GemmPool {
     I[CTRL.TOTAL] = total;
     Atomics.store(I, CTRL.NEXT, 0);
     if (!(this.live && flops >= wakeFlops && total > 1 && this.workers.length > 0)) {
-      this.runTiles(I, this.tile, undefined, this.ew);
+      this.runTiles(I, this.tile, undefined, this.ew, 0);
       return;
     }
     Atomics.store(I, CTRL.DONE, 0);
     Atomics.store(I, CTRL.JOINED, 0);
     Atomics.add(I, CTRL.GEN, 1);
     Atomics.notify(I, CTRL.GEN);
-    this.runTiles(I, this.tile, undefined, this.ew);
+    this.runTiles(I, this.tile, undefined, this.ew, 0);
     // Wait only for the workers that joined before we ran out of tasks: one still waking up (~0.1 ms on this
     // VM) would find none left, and waiting for it cost about that per job. Closing and counting is one atomic
     // step, so a worker either is counted (and reports DONE) or sees the bit and sits the job out.

@@ -118,6 +118,10 @@ function packFilter(w: Float32Array, s: ConvShape, filter: ConvFilter, mem: Floa
  * 1 KiB stride maps every step to the same L1 sets.)
  */
 export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, filter: ConvFilter, y: Float32Array, onHeap = false): void {
+  if (onHeap && winogradApplies(gemm, s)) {
+    winogradConv(gemm, x, s, w, filter, y);
+    return;
+  }
   const { N, C, KH, KW, CO, OH, OW } = s;
   const owPanels = Math.ceil(OW / GEMM_MR);
   const owP = owPanels * GEMM_MR;
@@ -157,6 +161,98 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
     }
   }
 }
+
+/** Scratch bytes a Winograd task's two buffers (16 slabs of tiles x channels each) may take per thread: within L2. */
+const WINOGRAD_SCRATCH_BYTES = 256 * 1024;
+
+/** Whether a conv runs as Winograd F(2x2, 3x3): 3x3, stride 1, no dilation, channels in whole vectors, on tfjs's heap. */
+function winogradApplies(gemm: GemmPool, s: ConvShape): boolean {
+  if (process.env.FLOW_WINOGRAD === '0') return false;
+  return gemm.hasElementwise && s.KH === 3 && s.KW === 3 && s.SH === 1 && s.SW === 1 && s.DH === 1 && s.DW === 1 && s.C % 4 === 0 && s.CO % 4 === 0;
+}
+
+/**
+ * The filter transform U = G g G^T per (input, output) channel, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
+ * into 16 slabs (e = 4 row + column) of panels of GEMM_NR output channels: U[e] at uo + e * COp * C, panel p at
+ * p * GEMM_NR * C, input channel ci at ci * GEMM_NR (channels past CO zero).
+ */
+function transformFilter(w: Float32Array, s: ConvShape, filter: ConvFilter, mem: Float32Array, uo: number, COp: number): void {
+  const { C, CO } = s;
+  const slab = COp * C;
+  if (COp > CO) for (let e = 0; e < 16; e++) mem.fill(0, uo + e * slab + (COp - GEMM_NR) * C, uo + (e + 1) * slab);
+  // Tap t of (ci, co) is w[b + t * st]: hwio b = ci * CO + co, st = C * CO; flipped (rotated, channels swapped)
+  // b = co * C + ci + 8 * st, st = -CO * C.
+  const hwio = filter === 'hwio';
+  const st = hwio ? C * CO : -C * CO;
+  for (let co = 0; co < CO; co++) {
+    const at = uo + Math.floor(co / GEMM_NR) * GEMM_NR * C + (co % GEMM_NR);
+    for (let ci = 0; ci < C; ci++) {
+      const b = hwio ? ci * CO + co : co * C + ci - 8 * st;
+      const g0 = w[b]!, g1 = w[b + st]!, g2 = w[b + 2 * st]!, g3 = w[b + 3 * st]!, g4 = w[b + 4 * st]!;
+      const g5 = w[b + 5 * st]!, g6 = w[b + 6 * st]!, g7 = w[b + 7 * st]!, g8 = w[b + 8 * st]!;
+      // The rows of G g, (g0 g1 g2), (g0 + g3 + g6) / 2 ..., (g0 - g3 + g6) / 2 ..., (g6 g7 g8), each times G^T.
+      const d = at + ci * GEMM_NR;
+      rowTimesGT(mem, d, slab, g0, g1, g2);
+      rowTimesGT(mem, d + 4 * slab, slab, 0.5 * (g0 + g3 + g6), 0.5 * (g1 + g4 + g7), 0.5 * (g2 + g5 + g8));
+      rowTimesGT(mem, d + 8 * slab, slab, 0.5 * (g0 - g3 + g6), 0.5 * (g1 - g4 + g7), 0.5 * (g2 - g5 + g8));
+      rowTimesGT(mem, d + 12 * slab, slab, g6, g7, g8);
+    }
+  }
+}
+
+/** One row (a b c) of G g times G^T: its 4 values, slab apart. */
+function rowTimesGT(mem: Float32Array, d: number, slab: number, a: number, b: number, c: number): void {
+  mem[d] = a;
+  mem[d + slab] = 0.5 * (a + b + c);
+  mem[d + 2 * slab] = 0.5 * (a - b + c);
+  mem[d + 3 * slab] = c;
+}
+
+/**
+ * y = conv(x, w) for a 3x3 stride-1 filter as Winograd F(2x2, 3x3): each 2x2 block of outputs (a tile) costs 16
+ * products per channel pair instead of 36, so the GEMM work falls 2.25x. The zero-padded image is transformed a
+ * block of tiles at a time into each thread's scratch (kept in L2), multiplied by the transformed filter as 16
+ * GEMMs and transformed back into y; the transforms are additions only (exact in the input, x 1/2 in the filter).
+ */
+function winogradConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, filter: ConvFilter, y: Float32Array): void {
+  const { N, C, CO, OH, OW } = s;
+  const TY = Math.ceil(OH / 2);
+  const TX = Math.ceil(OW / 2);
+  const [OHp, OWp] = [2 * TY, 2 * TX];
+  const Hp = Math.max(s.padTop + s.H, OHp + 2);
+  const Wp = Math.max(s.padLeft + s.W, OWp + 2);
+  const nPanels = Math.ceil(CO / GEMM_NR);
+  const COp = nPanels * GEMM_NR;
+  const total = N * TY * TX;
+  gemm.prewake(2 * N * OH * OW * 9 * C * CO);
+  // Tiles per task: both buffers within the scratch budget, and at least ~4 tasks a thread to balance.
+  const fit = Math.floor(WINOGRAD_SCRATCH_BYTES / (2 * 16 * 4 * Math.max(C, COp)) / GEMM_MR) * GEMM_MR;
+  const spread = Math.ceil(total / (4 * gemm.threads) / GEMM_MR) * GEMM_MR;
+  const TB = Math.max(GEMM_MR, Math.min(64, fit, spread));
+  const perThread = roundUp(16 * TB * (C + COp), 16);
+  const xInPlace = Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
+  const yInPlace = OHp === OH && OWp === OW;
+  const [xr, uo, yr, so] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, 16 * COp * C, yInPlace ? 0 : N * OHp * OWp * CO, gemm.threads * perThread]);
+  const mem = gemm.floats();
+  const xo = xInPlace ? x.byteOffset / 4 : xr;
+  const yo = yInPlace ? y.byteOffset / 4 : yr;
+  if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, gemm);
+  transformFilter(w, s, filter, mem, uo, COp);
+  const params = [xo * 4, uo * 4, yo * 4, total, TY, TX, TB, Hp * Wp * C * 4, Wp * C * 4, C, COp, nPanels, CO, OHp * OWp * CO * 4, OWp * CO * 4, so * 4, perThread * 4, KC_WINOGRAD];
+  gemm.runJob(JOB.WINOGRAD, params, Math.ceil(total / TB), 2 * N * OH * OW * 9 * C * CO);
+  if (yInPlace) return;
+  // Odd output sizes: the last tile row / column was computed whole; copy the image rows without it.
+  const ew = heapElementwise(wasmBackend());
+  for (let n = 0; n < N; n++) {
+    const from = (yo + n * OHp * OWp * CO) * 4;
+    const to = y.byteOffset + n * OH * OW * CO * 4;
+    if (ew) scaleRows(ew, from, to, OH, (OW * CO) / 4, OWp * CO * 4, OW * CO * 4, 1);
+    else for (let r = 0; r < OH; r++) y.set(mem.subarray(from / 4 + r * OWp * CO, from / 4 + r * OWp * CO + OW * CO), n * OH * OW * CO + r * OW * CO);
+  }
+}
+
+/** k steps per Winograd GEMM call (the slab's rows of one tile panel stay in L1 meanwhile). */
+const KC_WINOGRAD = 256;
 
 /** Bytes of x and dy rows one filter-gradient call reads (L1 is 32-48 KiB on current x86 cores). */
 const FILTER_GRAD_CALL_BYTES = 32768;

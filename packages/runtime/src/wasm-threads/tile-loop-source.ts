@@ -67,13 +67,20 @@ export const JOB = {
    * Each unit's result depends on that unit alone, so the split never changes a value.
    */
   SPLIT: 3,
+  /**
+   * Winograd F(2x2, 3x3) conv, a block of tiles (2x2 output pixels) a task: pBase, uBase, yBase, tiles, tilesY,
+   * tilesX, tiles per task, image bytes, row bytes (padded image), C, COp, nPanels, CO, output image bytes,
+   * output row bytes, scratch base, scratch bytes per thread, kc. Each thread transforms its block into its own
+   * scratch (16 slabs of tiles x C), multiplies each slab by its transformed filter panels, and transforms back.
+   */
+  WINOGRAD: 4,
 } as const;
 
 // The task loop, as JavaScript source so the same text runs in the workers (eval'd: no file to resolve from
 // ESM, CJS or jest) and on the calling thread (new Function). A task writes its own block of C and its result
 // depends only on its index, never on which thread takes it, so C is bit-identical for every thread count.
 export const TILE_LOOP_SOURCE = `
-function runTiles(I, tile, counter, ew) {
+function runTiles(I, tile, counter, ew, slot) {
   const P = ${CTRL.PARAMS}, total = I[${CTRL.TOTAL}], mode = I[P];
   const q = [];
   for (let i = 1; i <= ${MAX_JOB_PARAMS}; i++) q.push(I[P + i]);
@@ -92,6 +99,32 @@ function runTiles(I, tile, counter, ew) {
         args[i] = i === countArg ? len : (floats >> i) & 1 ? D[q[at]] : q[at] + Math.floor(u0 / q[at + 2]) * q[at + 1];
       }
       kernel(...args);
+    } else if (mode === ${JOB.WINOGRAD}) {
+      const [pBase, uBase, yBase, total, TY, TX, TB, img, prow, C, COp, nPanels, CO, yImg, yrow, sBase, sStride, kc] = q;
+      const i0 = t * TB, i1 = Math.min(total, i0 + TB), perImg = TY * TX;
+      const vs = TB * C * 4, ms = TB * COp * 4, V = sBase + slot * sStride, M = V + 16 * vs, uSlab = nPanels * ${GEMM_NR * 4} * C;
+      // Runs of tiles along one output row: one transform call each.
+      for (let i = i0; i < i1;) {
+        const n = (i / perImg) | 0, r = i - n * perImg, ty = (r / TX) | 0, tx = r - ty * TX, run = Math.min(TX - tx, i1 - i);
+        ew.wino_in(pBase + n * img + 2 * ty * prow + tx * 8 * C, V + (i - i0) * C * 4, run, C >> 2, prow, vs);
+        i += run;
+      }
+      // Slab e (tiles x C) times the filter's slab e (C x COp, in panels), the block's row panels in one call.
+      const panels = Math.ceil((i1 - i0) / ${GEMM_MR});
+      for (let e = 0; e < 16; e++) {
+        for (let k0 = 0; k0 < C; k0 += kc) {
+          const kl = Math.min(kc, C - k0), acc = k0 > 0 ? 1 : 0;
+          for (let jp = 0; jp < nPanels; jp++) {
+            tile(V + e * vs + k0 * 4, uBase + e * uSlab + jp * ${GEMM_NR * 4} * C + k0 * ${GEMM_NR * 4}, M + e * ms + jp * ${GEMM_NR * 4}, COp * 4, acc, C * 4, 1, 0, 0, 1, 0, 0,
+              kl, 4, ${GEMM_NR * 4}, panels, ${GEMM_MR * 4} * C, ${GEMM_MR * 4} * COp, 1, 0, 0);
+          }
+        }
+      }
+      for (let i = i0; i < i1;) {
+        const n = (i / perImg) | 0, r = i - n * perImg, ty = (r / TX) | 0, tx = r - ty * TX, run = Math.min(TX - tx, i1 - i);
+        ew.wino_out(M + (i - i0) * COp * 4, yBase + n * yImg + 2 * ty * yrow + tx * 8 * CO, run, CO >> 2, COp * 4, ms, yrow);
+        i += run;
+      }
     } else if (mode === ${JOB.PACKED}) {
       const [aBase, bBase, cBase, mPanels, jBlocks, nPanels, kp, kc, ldc, aBatch, bBatch, cBatch, accum, aRow, aStep, aPanel, bStep, bPanel, group] = q;
       const groups = Math.ceil(mPanels / group), perBatch = groups * jBlocks;
@@ -156,7 +189,7 @@ function runTiles(I, tile, counter, ew) {
 export const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 ${TILE_LOOP_SOURCE}
-const { module, memory, ctrl, elementwise } = workerData;
+const { module, memory, ctrl, elementwise, slot } = workerData;
 const tile = new WebAssembly.Instance(module, { env: { memory } }).exports.tile;
 const ew = elementwise ? new WebAssembly.Instance(elementwise, { env: { memory } }).exports : undefined;
 const I = new Int32Array(memory.buffer, ctrl, ${CTRL_BYTES / 4});
@@ -182,7 +215,7 @@ for (;;) {
   if (Atomics.load(I, ${CTRL.STOP}) === 1) break;
   // Woken too late (the caller already took every task and stopped counting): sit this job out.
   if ((Atomics.add(I, ${CTRL.JOINED}, 1) & ${CLOSED_BIT}) !== 0) continue;
-  runTiles(I, tile, ${CTRL.WORKER_TASKS}, ew);
+  runTiles(I, tile, ${CTRL.WORKER_TASKS}, ew, slot);
   Atomics.add(I, ${CTRL.DONE}, 1);
   Atomics.notify(I, ${CTRL.DONE});
   // The next kernel of a step often starts its job within a few hundred microseconds: poll for it before sleeping.
