@@ -8,6 +8,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { Redis } = require(workerData.ioredis);
 const redis = new Redis(workerData.url, { maxRetriesPerRequest: null, retryStrategy: (t) => Math.min(200 * t, 2000) });
 redis.on('error', () => {});
+redis.on('ready', () => parentPort.postMessage({ type: 'ready' }));
 const held = new Map();
 const EXTEND = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 const timer = setInterval(() => {
@@ -27,12 +28,23 @@ parentPort.on('message', (m) => {
  */
 export class LockKeeper {
   private readonly thread: Thread;
+  private readonly connected: Promise<void>;
 
   constructor(redisUrl: string, lockMs: number) {
     // __filename: CommonJS, and the ESM build's shim (tsup shims).
     const ioredis = createRequire(__filename).resolve('ioredis');
     this.thread = new Thread(THREAD, { eval: true, workerData: { url: redisUrl, lockMs, ioredis } });
     this.thread.unref();
+    this.connected = new Promise<void>((resolve) => {
+      this.thread.on('message', (m: { type?: string }) => {
+        if (m.type === 'ready') resolve();
+      });
+    });
+  }
+
+  /** Resolves once the keeper's thread is connected to redis: from then on a held lock is extended on time. */
+  ready(): Promise<void> {
+    return this.connected;
   }
 
   hold(key: string, token: string): void {

@@ -77,6 +77,8 @@ describeRedis('flow eval on a real redis-server with worker processes', () => {
     const client = connectRedis(redis.url);
     const keeper = new LockKeeper(redis.url, 400);
     try {
+      // A loaded machine can take longer than one lock duration to start the thread and connect it.
+      await keeper.ready();
       await client.set('bull:test:lock', 'token-1', 'PX', 400);
       await client.set('bull:test:other', 'token-2', 'PX', 400);
       keeper.hold('bull:test:lock', 'token-1');

@@ -29,6 +29,8 @@
 //                                                   values go to v + i c4 16 + e vs, e = 4 row + column
 //   wino_out(m, y, tiles, c4, mt, ms, ry)           the output transform: tile i's 16 products at m + i mt + e ms
 //                                                   become its 2x2 output pixels at y + 2 i c4 16 (rows ry apart)
+//   wino_dy(src, e, tiles, c4, rs, es, ts)          the filter gradient's transform of a 2x2 tile of dy, A d A^T
+//                                                   (rows rs bytes apart), to e + i ts + slab es
 //
 // exp(v) is Cody-Waite range reduction (k = nearest(v log2 e), r = v - k ln2 in two parts), then Cephes'
 // degree-5 minimax polynomial for exp(r) on |r| <= ln2/2 (about 1 ulp), scaled by 2^k; v is clamped to
@@ -400,7 +402,29 @@ function winoOut() {
   return tileLoop('wino_out', ['m', 'y', 'tiles', 'c4', 'mt', 'ms', 'ry'], locals, setup, body, [get('mt'), `(i32.shl ${get('px')} (i32.const 1))`]);
 }
 
+/** The filter gradient's transform of a 2x2 tile of dy: A d A^T with A = [1 0; 1 1; 1 -1; 0 -1] (F(3x3, 2x2)). */
+function winoDy() {
+  const body = [
+    `(local.set $d00 (v128.load ${get('ps')})) (local.set $d01 (v128.load (i32.add ${get('ps')} ${get('px')})))`,
+    `(local.set $d10 (v128.load (i32.add ${get('ps')} ${get('rs')}))) (local.set $d11 (v128.load (i32.add ${get('ps')} ${get('rx')})))`,
+  ];
+  // Columns: (d0, d0 + d1, d0 - d1, -d1); then the same along each of the 4 rows.
+  const col = (j) => [get(`d0${j}`), `(f32x4.add ${get(`d0${j}`)} ${get(`d1${j}`)})`, `(f32x4.sub ${get(`d0${j}`)} ${get(`d1${j}`)})`, `(f32x4.neg ${get(`d1${j}`)})`];
+  const [c0, c1] = [col(0), col(1)];
+  const store = (e, v) => `(v128.store ${e === 0 ? get('pq') : `(i32.add ${get('pq')} ${get(`s${e}`)})`} ${v})`;
+  for (let i = 0; i < 4; i++) {
+    body.push(`(local.set $a0 ${c0[i]}) (local.set $a1 ${c1[i]})`);
+    body.push(store(4 * i, get('a0')), store(4 * i + 1, `(f32x4.add ${get('a0')} ${get('a1')})`));
+    body.push(store(4 * i + 2, `(f32x4.sub ${get('a0')} ${get('a1')})`), store(4 * i + 3, `(f32x4.neg ${get('a1')})`));
+  }
+  const slabs = Array.from({ length: 15 }, (_, e) => `s${e + 1}`);
+  const locals = ['rx i32', ...slabs.map((o) => `${o} i32`), 'a0 v128', 'a1 v128', 'd00 v128', 'd01 v128', 'd10 v128', 'd11 v128'];
+  const setup = [`(local.set $rx (i32.add ${get('rs')} ${get('px')}))`];
+  slabs.forEach((sl, e) => setup.push(`(local.set $${sl} (i32.mul ${get('es')} (i32.const ${e + 1})))`));
+  return tileLoop('wino_dy', ['src', 'e', 'tiles', 'c4', 'rs', 'es', 'ts'], locals, setup, body, [`(i32.shl ${get('px')} (i32.const 1))`, get('ts')]);
+}
+
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
 export function elementwiseWat() {
-  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), ')'].join('\n');
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), ')'].join('\n');
 }

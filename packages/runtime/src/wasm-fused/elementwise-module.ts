@@ -18,6 +18,7 @@ export interface ElementwiseExports {
   row_normalize_grad(x: number, dy: number, dx: number, rows: number, c4: number, eps: number, rc: number): void;
   wino_in(src: number, v: number, tiles: number, c4: number, rowStride: number, slabStride: number): void;
   wino_out(m: number, y: number, tiles: number, c4: number, tileStride: number, slabStride: number, rowStride: number): void;
+  wino_dy(src: number, e: number, tiles: number, c4: number, rowStride: number, slabStride: number, tileStride: number): void;
 }
 
 /** What the tfjs wasm backend exposes of its Emscripten module: the heap's WebAssembly.Memory. */

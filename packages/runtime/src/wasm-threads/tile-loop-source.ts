@@ -74,6 +74,13 @@ export const JOB = {
    * scratch (16 slabs of tiles x C), multiplies each slab by its transformed filter panels, and transforms back.
    */
   WINOGRAD: 4,
+  /**
+   * Winograd F(3x3, 2x2) filter gradient, a range of tiles a task summed into the task's own 16 x C x COp
+   * partial products: xBase (padded image), dyBase (tile-aligned dy), partialBase, tiles, tilesY, tilesX, tiles
+   * per task, tiles per block, image bytes, row bytes, C, CO, COp, nPanels, dy image bytes, dy row bytes,
+   * scratch base, scratch bytes per thread.
+   */
+  WINOGRAD_FILTER: 5,
 } as const;
 
 // The task loop, as JavaScript source so the same text runs in the workers (eval'd: no file to resolve from
@@ -124,6 +131,27 @@ function runTiles(I, tile, counter, ew, slot) {
         const n = (i / perImg) | 0, r = i - n * perImg, ty = (r / TX) | 0, tx = r - ty * TX, run = Math.min(TX - tx, i1 - i);
         ew.wino_out(M + (i - i0) * COp * 4, yBase + n * yImg + 2 * ty * yrow + tx * 8 * CO, run, CO >> 2, COp * 4, ms, yrow);
         i += run;
+      }
+    } else if (mode === ${JOB.WINOGRAD_FILTER}) {
+      const [xBase, dyBase, pBase, total, TY, TX, TT, SUB, img, prow, C, CO, COp, nPanels, dyImg, dyRow, sBase, sStride] = q;
+      const i0 = t * TT, i1 = Math.min(total, i0 + TT), perImg = TY * TX;
+      const vs = SUB * C * 4, es = SUB * COp * 4, V = sBase + slot * sStride, E = V + 16 * vs, P = pBase + t * 16 * C * COp * 4;
+      for (let b0 = i0; b0 < i1; b0 += SUB) {
+        const b1 = Math.min(i1, b0 + SUB);
+        for (let i = b0; i < b1;) {
+          const n = (i / perImg) | 0, r = i - n * perImg, ty = (r / TX) | 0, tx = r - ty * TX, run = Math.min(TX - tx, b1 - i);
+          ew.wino_in(xBase + n * img + 2 * ty * prow + tx * 8 * C, V + (i - b0) * C * 4, run, C >> 2, prow, vs);
+          ew.wino_dy(dyBase + n * dyImg + 2 * ty * dyRow + tx * 8 * CO, E + (i - b0) * COp * 4, run, CO >> 2, dyRow, es, COp * 4);
+          i += run;
+        }
+        // P[e] (C x COp) += V[e]^T E[e]: input-channel panels as rows (one call covers them all), tiles as steps.
+        const acc = b0 > i0 ? 1 : 0;
+        for (let e = 0; e < 16; e++) {
+          for (let jp = 0; jp < nPanels; jp++) {
+            tile(V + e * vs, E + e * es + jp * ${GEMM_NR * 4}, P + e * C * COp * 4 + jp * ${GEMM_NR * 4}, COp * 4, acc, 4, 1, 0, 0, 1, 0, 0,
+              b1 - b0, C * 4, COp * 4, C >> 2, ${GEMM_MR * 4}, ${GEMM_MR * 4} * COp, 1, 0, 0);
+          }
+        }
       }
     } else if (mode === ${JOB.PACKED}) {
       const [aBase, bBase, cBase, mPanels, jBlocks, nPanels, kp, kc, ldc, aBatch, bBatch, cBatch, accum, aRow, aStep, aPanel, bStep, bPanel, group] = q;
