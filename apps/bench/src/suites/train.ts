@@ -161,7 +161,10 @@ export const trainSuite: Suite = {
       log(`backend ${b}: unknown to @flow/runtime (it offers ${BACKENDS.join(', ')}), skipped`);
       skipped.push(`${b} (unknown to @flow/runtime)`);
     }
-    for (const backend of BACKENDS.filter((b) => !only || only.includes(b))) {
+    // wasm first: its engine works in place on tfjs's wasm heap made shared only when it is what initialises the
+    // tfjs wasm backend, and the native engine's init initialises that backend too (as its base).
+    const order = [...BACKENDS.filter((b) => b === 'wasm'), ...BACKENDS.filter((b) => b !== 'wasm')];
+    for (const backend of order.filter((b) => !only || only.includes(b))) {
       try {
         const info = await initBackend(backend);
         if (info.device) devices.push(`${backend}: ${info.device}`);
