@@ -1,7 +1,7 @@
 import type { Conv2DGeometry } from '@flow/native';
 import { GEMM_MR, GEMM_NR } from './gemm-module';
 import { SPLIT_MIN_ELEMENTS, type GemmPool } from './gemm-pool';
-import { heapElementwise } from '../wasm-fused/elementwise-module';
+import { heapElementwise, type ElementwiseExports } from '../wasm-fused/elementwise-module';
 import { scaleRows, wasmBackend } from '../wasm-fused/split-call';
 import { FILTER_GRAD_GROUP, JOB, TASK_PANELS } from './tile-loop-source';
 
@@ -249,13 +249,15 @@ function winogradConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32A
   gemm.runJob(JOB.WINOGRAD, params, Math.ceil(total / TB), 2 * N * OH * OW * 9 * C * CO);
   if (yInPlace) return;
   // Odd output sizes: the last tile row / column was computed whole; copy the image rows without it.
+  const ew = winogradElementwise();
+  for (let n = 0; n < N; n++) scaleRows(ew, (yo + n * OHp * OWp * CO) * 4, y.byteOffset + n * OH * OW * CO * 4, OH, (OW * CO) / 4, OWp * CO * 4, OW * CO * 4, 1);
+}
+
+/** The elementwise kernels on tfjs's heap, which the Winograd paths require (winogradApplies: the pool lives there). */
+function winogradElementwise(): ElementwiseExports {
   const ew = heapElementwise(wasmBackend());
-  for (let n = 0; n < N; n++) {
-    const from = (yo + n * OHp * OWp * CO) * 4;
-    const to = y.byteOffset + n * OH * OW * CO * 4;
-    if (ew) scaleRows(ew, from, to, OH, (OW * CO) / 4, OWp * CO * 4, OW * CO * 4, 1);
-    else for (let r = 0; r < OH; r++) y.set(mem.subarray(from / 4 + r * OWp * CO, from / 4 + r * OWp * CO + OW * CO), n * OH * OW * CO + r * OW * CO);
-  }
+  if (!ew) throw new Error("wasm GEMM: the Winograd conv needs the elementwise kernels on tfjs's heap");
+  return ew;
 }
 
 /**
@@ -295,11 +297,8 @@ function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s
   if (!dyInPlace) padImage(dy, { ...s, H: OH, W: OW, C: CO, padTop: 0, padLeft: 0 }, OHp, OWp, mem, dyo, gemm);
   const params = [xo * 4, dyo * 4, pr * 4, total, TY, TX, TT, SUB, Hp * Wp * C * 4, Wp * C * 4, C, CO, COp, nPanels, OHp * OWp * CO * 4, OWp * CO * 4, so * 4, perThread * 4];
   gemm.runJob(JOB.WINOGRAD_FILTER, params, ranges, 2 * N * OH * OW * 9 * C * CO);
-  const ew = heapElementwise(wasmBackend());
-  for (let r = 1; r < ranges; r++) {
-    if (ew) ew.mp_sum(pr * 4, (pr + r * partial) * 4, pr * 4, partial / 4, 1, 1);
-    else for (let i = 0; i < partial; i++) mem[pr + i] += mem[pr + r * partial + i]!;
-  }
+  const ew = winogradElementwise();
+  for (let r = 1; r < ranges; r++) ew.mp_sum(pr * 4, (pr + r * partial) * 4, pr * 4, partial / 4, 1, 1);
   transformFilterGradBack(mem, pr, s, COp, dw);
 }
 
@@ -319,14 +318,14 @@ function transformFilterGradBack(mem: Float32Array, p: number, s: ConvShape, COp
       for (let e = 0; e < 16; e++) m[e] = mem[at + e * slab]!;
       // Columns: rows 0-2 of G^T m.
       for (let j = 0; j < 4; j++) {
-        const [a, b, c, d] = [m[j]!, m[4 + j]!, m[8 + j]!, m[12 + j]!];
+        const a = m[j]!, b = m[4 + j]!, c = m[8 + j]!, d = m[12 + j]!;
         r[j] = a + 0.5 * (b + c);
         r[4 + j] = 0.5 * (b - c);
         r[8 + j] = 0.5 * (b + c) + d;
       }
       const o = ci * CO + co;
       for (let i = 0; i < 3; i++) {
-        const [a, b, c, d] = [r[4 * i]!, r[4 * i + 1]!, r[4 * i + 2]!, r[4 * i + 3]!];
+        const a = r[4 * i]!, b = r[4 * i + 1]!, c = r[4 * i + 2]!, d = r[4 * i + 3]!;
         dw[o + (3 * i) * tap] = a + 0.5 * (b + c);
         dw[o + (3 * i + 1) * tap] = 0.5 * (b - c);
         dw[o + (3 * i + 2) * tap] = 0.5 * (b + c) + d;

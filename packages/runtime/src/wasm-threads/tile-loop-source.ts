@@ -87,6 +87,16 @@ export const JOB = {
 // ESM, CJS or jest) and on the calling thread (new Function). A task writes its own block of C and its result
 // depends only on its index, never on which thread takes it, so C is bit-identical for every thread count.
 export const TILE_LOOP_SOURCE = `
+// Tiles [i0, i1) of a Winograd conv (images of TY x TX tiles, in order) as runs along one output row: fn(first
+// tile, image, tile row, tile column, run length) once a run.
+function tileRuns(i0, i1, TY, TX, fn) {
+  for (let i = i0; i < i1;) {
+    const n = (i / (TY * TX)) | 0, r = i - n * TY * TX, ty = (r / TX) | 0, tx = r - ty * TX, run = Math.min(TX - tx, i1 - i);
+    fn(i, n, ty, tx, run);
+    i += run;
+  }
+}
+
 function runTiles(I, tile, counter, ew, slot) {
   const P = ${CTRL.PARAMS}, total = I[${CTRL.TOTAL}], mode = I[P];
   const q = [];
@@ -108,14 +118,10 @@ function runTiles(I, tile, counter, ew, slot) {
       kernel(...args);
     } else if (mode === ${JOB.WINOGRAD}) {
       const [pBase, uBase, yBase, total, TY, TX, TB, img, prow, C, COp, nPanels, CO, yImg, yrow, sBase, sStride, kc] = q;
-      const i0 = t * TB, i1 = Math.min(total, i0 + TB), perImg = TY * TX;
+      const i0 = t * TB, i1 = Math.min(total, i0 + TB);
       const vs = TB * C * 4, ms = TB * COp * 4, V = sBase + slot * sStride, M = V + 16 * vs, uSlab = nPanels * ${GEMM_NR * 4} * C;
       // Runs of tiles along one output row: one transform call each.
-      for (let i = i0; i < i1;) {
-        const n = (i / perImg) | 0, r = i - n * perImg, ty = (r / TX) | 0, tx = r - ty * TX, run = Math.min(TX - tx, i1 - i);
-        ew.wino_in(pBase + n * img + 2 * ty * prow + tx * 8 * C, V + (i - i0) * C * 4, run, C >> 2, prow, vs);
-        i += run;
-      }
+      tileRuns(i0, i1, TY, TX, (i, n, ty, tx, run) => ew.wino_in(pBase + n * img + 2 * ty * prow + tx * 8 * C, V + (i - i0) * C * 4, run, C >> 2, prow, vs));
       // Slab e (tiles x C) times the filter's slab e (C x COp, in panels), the block's row panels in one call.
       const panels = Math.ceil((i1 - i0) / ${GEMM_MR});
       for (let e = 0; e < 16; e++) {
@@ -127,23 +133,17 @@ function runTiles(I, tile, counter, ew, slot) {
           }
         }
       }
-      for (let i = i0; i < i1;) {
-        const n = (i / perImg) | 0, r = i - n * perImg, ty = (r / TX) | 0, tx = r - ty * TX, run = Math.min(TX - tx, i1 - i);
-        ew.wino_out(M + (i - i0) * COp * 4, yBase + n * yImg + 2 * ty * yrow + tx * 8 * CO, run, CO >> 2, COp * 4, ms, yrow);
-        i += run;
-      }
+      tileRuns(i0, i1, TY, TX, (i, n, ty, tx, run) => ew.wino_out(M + (i - i0) * COp * 4, yBase + n * yImg + 2 * ty * yrow + tx * 8 * CO, run, CO >> 2, COp * 4, ms, yrow));
     } else if (mode === ${JOB.WINOGRAD_FILTER}) {
       const [xBase, dyBase, pBase, total, TY, TX, TT, SUB, img, prow, C, CO, COp, nPanels, dyImg, dyRow, sBase, sStride] = q;
-      const i0 = t * TT, i1 = Math.min(total, i0 + TT), perImg = TY * TX;
+      const i0 = t * TT, i1 = Math.min(total, i0 + TT);
       const vs = SUB * C * 4, es = SUB * COp * 4, V = sBase + slot * sStride, E = V + 16 * vs, P = pBase + t * 16 * C * COp * 4;
       for (let b0 = i0; b0 < i1; b0 += SUB) {
         const b1 = Math.min(i1, b0 + SUB);
-        for (let i = b0; i < b1;) {
-          const n = (i / perImg) | 0, r = i - n * perImg, ty = (r / TX) | 0, tx = r - ty * TX, run = Math.min(TX - tx, b1 - i);
+        tileRuns(b0, b1, TY, TX, (i, n, ty, tx, run) => {
           ew.wino_in(xBase + n * img + 2 * ty * prow + tx * 8 * C, V + (i - b0) * C * 4, run, C >> 2, prow, vs);
           ew.wino_dy(dyBase + n * dyImg + 2 * ty * dyRow + tx * 8 * CO, E + (i - b0) * COp * 4, run, CO >> 2, dyRow, es, COp * 4);
-          i += run;
-        }
+        });
         // P[e] (C x COp) += V[e]^T E[e]: input-channel panels as rows (one call covers them all), tiles as steps.
         const acc = b0 > i0 ? 1 : 0;
         for (let e = 0; e < 16; e++) {
