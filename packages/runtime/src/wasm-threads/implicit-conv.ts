@@ -3,7 +3,7 @@ import { GEMM_MR, GEMM_NR } from './gemm-module';
 import { SPLIT_MIN_ELEMENTS, type GemmPool } from './gemm-pool';
 import { heapElementwise, type ElementwiseExports } from '../wasm-fused/elementwise-module';
 import { scaleRows, wasmBackend } from '../wasm-fused/split-call';
-import { FILTER_GRAD_GROUP, JOB, TASK_PANELS } from './tile-loop-source';
+import { FILTER_GRAD_GROUP, JOB, SLAB_PAD, TASK_PANELS } from './tile-loop-source';
 
 /** One convolution in the engine's terms: an NHWC image, KH x KW taps, the output grid, NHWC throughout. */
 export interface ConvShape {
@@ -178,8 +178,8 @@ function winogradApplies(gemm: GemmPool, s: ConvShape): boolean {
  */
 function transformFilter(w: Float32Array, s: ConvShape, filter: ConvFilter, mem: Float32Array, uo: number, COp: number): void {
   const { C, CO } = s;
-  const slab = COp * C;
-  if (COp > CO) for (let e = 0; e < 16; e++) mem.fill(0, uo + e * slab + (COp - GEMM_NR) * C, uo + (e + 1) * slab);
+  const slab = COp * C + SLAB_PAD;
+  if (COp > CO) for (let e = 0; e < 16; e++) mem.fill(0, uo + e * slab + (COp - GEMM_NR) * C, uo + e * slab + COp * C);
   // Tap t of (ci, co) is w[b + t * st]: hwio b = ci * CO + co, st = C * CO; flipped (rotated, channels swapped)
   // b = co * C + ci + 8 * st, st = -CO * C.
   const hwio = filter === 'hwio';
@@ -236,10 +236,10 @@ function winogradConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32A
   const fit = Math.floor(WINOGRAD_SCRATCH_BYTES / (2 * 16 * 4 * Math.max(C, COp)) / GEMM_MR) * GEMM_MR;
   const spread = Math.ceil(total / (4 * gemm.threads) / GEMM_MR) * GEMM_MR;
   const TB = Math.max(GEMM_MR, Math.min(64, fit, spread));
-  const perThread = roundUp(16 * TB * (C + COp), 16);
+  const perThread = roundUp(16 * (TB * (C + COp) + 2 * SLAB_PAD), 16);
   const xInPlace = Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
   const yInPlace = OHp === OH && OWp === OW;
-  const [xr, uo, yr, so] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, 16 * COp * C, yInPlace ? 0 : N * OHp * OWp * CO, gemm.threads * perThread]);
+  const [xr, uo, yr, so] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, 16 * (COp * C + SLAB_PAD), yInPlace ? 0 : N * OHp * OWp * CO, gemm.threads * perThread]);
   const mem = gemm.floats();
   const xo = xInPlace ? x.byteOffset / 4 : xr;
   const yo = yInPlace ? y.byteOffset / 4 : yr;
@@ -261,11 +261,12 @@ function winogradElementwise(): ElementwiseExports {
 }
 
 /**
- * Output pixels an image from which the filter gradient runs as Winograd: below, each range's 16 x C x COp
- * partial products outweigh its few tiles (alternated on 2 threads: 8x8x64 and 14x14x32 20-30% slower than
- * direct, 16x16x64 and 28x28x16 12-21% faster, 32x32x64 1.5x).
+ * Output pixels an image from which the filter gradient runs as Winograd. With the slabs off the 4 KiB stride
+ * (SLAB_PAD) it beats the direct gradient from 8x8 up (2 threads, best of 27: 8x8x64 0.85-1.05 ms against
+ * 1.2-1.4, 8x8x128 2.8 against 5.0-5.5, 14x14x32 0.67-0.85 against 0.83-0.9, 14x14 64 -> 32 1.0 against 1.9);
+ * at 7x7 the tiles' padding to 8x8 costs more than it saves (7x7x32 0.23-0.25 ms against 0.20-0.21).
  */
-const WINOGRAD_FILTER_MIN_PIXELS = 256;
+export const WINOGRAD_FILTER_MIN_PIXELS = 64;
 
 /** Tiles a Winograd filter-gradient block transforms at once: its two scratch slabs stay within L2. */
 const WINOGRAD_FILTER_BLOCK = 32;
@@ -284,8 +285,8 @@ function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s
   const SUB = WINOGRAD_FILTER_BLOCK;
   const TT = Math.max(SUB, Math.ceil(total / 16 / SUB) * SUB);
   const ranges = Math.ceil(total / TT);
-  const perThread = roundUp(16 * SUB * (C + COp), 16);
-  const partial = 16 * C * COp;
+  const perThread = roundUp(16 * (SUB * (C + COp) + 2 * SLAB_PAD), 16);
+  const partial = 16 * (C * COp + SLAB_PAD);
   const xInPlace = Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
   const dyInPlace = OHp === OH && OWp === OW;
   const [xr, dyr, pr, so] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, dyInPlace ? 0 : N * OHp * OWp * CO, ranges * partial, gemm.threads * perThread]);
@@ -308,7 +309,7 @@ function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s
  */
 function transformFilterGradBack(mem: Float32Array, p: number, s: ConvShape, COp: number, dw: Float32Array): void {
   const { C, CO } = s;
-  const slab = C * COp;
+  const slab = C * COp + SLAB_PAD;
   const tap = C * CO;
   const m = new Float64Array(16);
   const r = new Float64Array(12);

@@ -32,6 +32,12 @@ if ((CTRL.PARAMS + 1 + MAX_JOB_PARAMS) * 4 > CTRL_F64_AT || CTRL_F64_AT + 8 * CT
 /** The elementwise kernels (wasm/generate-elementwise-wat.mjs) a SPLIT job may call, by index. */
 export const SPLIT_KERNELS = ['mp_silu', 'mp_silu_grad', 'mp_silu_mod', 'mp_silu_mod_grad', 'mp_sum', 'clip_grad', 'row_normalize', 'row_normalize_grad', 'scale_rows', 'pad_rows'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
+/**
+ * Floats between consecutive Winograd slabs beyond their contents. Slabs of 1024 floats or a multiple (C x COp
+ * at 32 x 32, 64 tiles x 32 channels) put the 16 values of one transform 4 KiB apart, all in one L1 set, which
+ * holds 8 to 12 lines: every transform then missed L1. One line more each spreads them over 16 sets.
+ */
+export const SLAB_PAD = 16;
 /** B panels per task of a packed GEMM or a conv: one A panel meets up to this many B panels (128 columns of C). */
 export const TASK_PANELS = 16;
 
@@ -119,7 +125,7 @@ function runTiles(I, tile, counter, ew, slot) {
     } else if (mode === ${JOB.WINOGRAD}) {
       const [pBase, uBase, yBase, total, TY, TX, TB, img, prow, C, COp, nPanels, CO, yImg, yrow, sBase, sStride, kc] = q;
       const i0 = t * TB, i1 = Math.min(total, i0 + TB);
-      const vs = TB * C * 4, ms = TB * COp * 4, V = sBase + slot * sStride, M = V + 16 * vs, uSlab = nPanels * ${GEMM_NR * 4} * C;
+      const vs = (TB * C + ${SLAB_PAD}) * 4, ms = (TB * COp + ${SLAB_PAD}) * 4, V = sBase + slot * sStride, M = V + 16 * vs, uSlab = (COp * C + ${SLAB_PAD}) * 4;
       // Runs of tiles along one output row: one transform call each.
       tileRuns(i0, i1, TY, TX, (i, n, ty, tx, run) => ew.wino_in(pBase + n * img + 2 * ty * prow + tx * 8 * C, V + (i - i0) * C * 4, run, C >> 2, prow, vs));
       // Slab e (tiles x C) times the filter's slab e (C x COp, in panels), the block's row panels in one call.
@@ -137,7 +143,7 @@ function runTiles(I, tile, counter, ew, slot) {
     } else if (mode === ${JOB.WINOGRAD_FILTER}) {
       const [xBase, dyBase, pBase, total, TY, TX, TT, SUB, img, prow, C, CO, COp, nPanels, dyImg, dyRow, sBase, sStride] = q;
       const i0 = t * TT, i1 = Math.min(total, i0 + TT);
-      const vs = SUB * C * 4, es = SUB * COp * 4, V = sBase + slot * sStride, E = V + 16 * vs, P = pBase + t * 16 * C * COp * 4;
+      const vs = (SUB * C + ${SLAB_PAD}) * 4, es = (SUB * COp + ${SLAB_PAD}) * 4, pSlab = (C * COp + ${SLAB_PAD}) * 4, V = sBase + slot * sStride, E = V + 16 * vs, P = pBase + t * 16 * pSlab;
       for (let b0 = i0; b0 < i1; b0 += SUB) {
         const b1 = Math.min(i1, b0 + SUB);
         tileRuns(b0, b1, TY, TX, (i, n, ty, tx, run) => {
@@ -148,7 +154,7 @@ function runTiles(I, tile, counter, ew, slot) {
         const acc = b0 > i0 ? 1 : 0;
         for (let e = 0; e < 16; e++) {
           for (let jp = 0; jp < nPanels; jp++) {
-            tile(V + e * vs, E + e * es + jp * ${GEMM_NR * 4}, P + e * C * COp * 4 + jp * ${GEMM_NR * 4}, COp * 4, acc, 4, 1, 0, 0, 1, 0, 0,
+            tile(V + e * vs, E + e * es + jp * ${GEMM_NR * 4}, P + e * pSlab + jp * ${GEMM_NR * 4}, COp * 4, acc, 4, 1, 0, 0, 1, 0, 0,
               b1 - b0, C * 4, COp * 4, C >> 2, ${GEMM_MR * 4}, ${GEMM_MR * 4} * COp, 1, 0, 0);
           }
         }
