@@ -61,11 +61,14 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
     const sp = splitter(x.length, images, hw * c);
     if (sp) {
       // One image a task, each summing its scales' gradient into its own float64 scratch in the kernel's order.
+      // The sums are updated every pixel: each task's own cache lines, or the threads take turns holding them.
       const img = hw * c * 4;
-      return withScratch(backend, 2 * c * images, (mem) => {
-        sp.pool.split('mp_silu_mod_grad', [{ at: xo, bytes: img }, { at: so, bytes: c * 4 }, { at: dyo, bytes: img }, { at: dxo, bytes: img }, { at: mem.byteOffset, bytes: c * 8 }, hw, c / 4], -1, images, 1);
-        const sums = new Float64Array(mem.buffer, mem.byteOffset, c * images);
-        new Float32Array(mem.buffer, dso, c * images).set(sums);
+      const stride = Math.ceil((c * 8) / CACHE_LINE) * CACHE_LINE;
+      return withScratch(backend, (images * stride + CACHE_LINE) / 4, (mem) => {
+        const at = Math.ceil(mem.byteOffset / CACHE_LINE) * CACHE_LINE;
+        sp.pool.split('mp_silu_mod_grad', [{ at: xo, bytes: img }, { at: so, bytes: c * 4 }, { at: dyo, bytes: img }, { at: dxo, bytes: img }, { at, bytes: stride }, hw, c / 4], -1, images, 1);
+        const ds = new Float32Array(mem.buffer, dso, c * images);
+        for (let i = 0; i < images; i++) ds.set(new Float64Array(mem.buffer, at + i * stride, c), i * c);
       });
     }
     withScratch(backend, 2 * c, (mem) => {
@@ -154,6 +157,9 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
     else ew.row_normalize_grad(x.byteOffset, dy.byteOffset, dx.byteOffset, rows, c / 4, eps, 1 / Math.sqrt(c));
   },
 };
+
+/** Bytes in a cache line (x86, most Arm cores). */
+const CACHE_LINE = 64;
 
 /**
  * Runs `body` with the heap kernels and per-column scratch on the heap (float64 sums for 2 x cols, float32 a and b
