@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '@flow/random';
 import type { WasmBackendLike } from '../src/kernels/wasm-native';
+import { down2x } from '../src/wasm-fused/down2x';
 import { simdFusedEngine as E } from '../src/wasm-fused/simd-fused-engine';
+import { up2x } from '../src/wasm-fused/up2x';
 import { startWasmThreads, stopWasmThreads, wasmGemm } from '../src/wasm-threads/engine';
 import { GemmPool } from '../src/wasm-threads/gemm-pool';
 import { shareNextTfjsWasmHeap, sharedHeapOf, type WasmHeap } from '../src/wasm-threads/shared-heap';
@@ -117,6 +119,21 @@ describe('fused kernels split among threads on the shared heap', () => {
     const [x, dy, y, dx] = [normals(rows * c), normals(rows * c), zeros(rows * c), zeros(rows * c)];
     expectSame(await both([y], () => E.rowNormalize(x, c, 1e-4, y)));
     expectSame(await both([dx], () => E.rowNormalizeGrad(x, dy, c, 1e-4, dx)));
+  });
+
+  it('2x resampling (rows of pixels, several images): the TypeScript loops bit for bit', async () => {
+    const [n, h, w, c] = [3, 40, 36, 20];
+    const [x, small, down, up] = [normals(n * h * w * c), normals((n * h * w * c) / 4), zeros((n * h * w * c) / 4), zeros(n * h * w * c)];
+    const r = await both([down], () => E.down2x(x, h, w, c, 0.25, down));
+    expectSame(r);
+    const ref = new Float32Array(down.length);
+    down2x(x, h, w, c, 0.25, ref);
+    expect(Buffer.from(r.two[0]!.buffer).equals(Buffer.from(ref.buffer))).toBe(true);
+    const u = await both([up], () => E.up2x(small, h / 2, w / 2, c, 0.7, up));
+    expectSame(u);
+    const refUp = new Float32Array(up.length);
+    up2x(small, h / 2, w / 2, c, 0.7, refUp);
+    expect(Buffer.from(u.two[0]!.buffer).equals(Buffer.from(refUp.buffer))).toBe(true);
   });
 
   it('refuses split calls off the shared heap, and a task of several units without a count argument', async () => {

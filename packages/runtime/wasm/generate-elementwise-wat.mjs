@@ -23,6 +23,10 @@
 //   col_scale(w, dy, a, b, y, rows, c4)             y = w a[col] - dy b[col] (a, b: float32 per column; dy may be 0 with b 0)
 //   row_normalize(x, y, rows, c4, eps, rc)          per row of c4 vectors: y = x / (eps + |x| rc), |x| in float64
 //   row_normalize_grad(x, dy, dx, rows, c4, eps, rc)  dx = dy / d - x (dy . x) rc / (d^2 |x|), d = eps + |x| rc
+//   down2x(src, dst, rows, ow, c4, rs, scale)       2x2 box downsampling of output rows: dst pixel = scale ((a + b) + (c
+//                                                   + d)) of the 2x2 source pixels (rows rs bytes apart), ow a row
+//   up2x(src, dst, rows, w, c4, scale)              nearest 2x upsampling of source rows of w pixels: each pixel times
+//                                                   scale into its 2x2 block of dst
 //   wino_in(src, v, tiles, c4, rs, vs)              Winograd F(2x2, 3x3) input transform of a run of tiles along an
 //                                                   image row: tile i's 4x4 patch of c4-vector pixels starts at
 //                                                   src + 2 i c4 16 (rows rs bytes apart); its 16 transformed
@@ -217,6 +221,54 @@ function padRows() {
     `      (local.set $j ${get('r4')})`,
     ...run('right', '(v128.const i64x2 0 0)', false),
     `      (local.set $src (i32.add ${get('src')} ${get('ss')})) (local.set $dst (i32.add ${get('dst')} ${get('ds')}))`,
+    `      (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
+    '  )',
+  ].join('\n');
+}
+
+function down2x() {
+  // $a $b: the top pair of source pixels, $c $d the bottom pair; $cb the bytes of a pixel.
+  return [
+    '  (func (export "down2x") (param $src i32) (param $dst i32) (param $rows i32) (param $ow i32) (param $c4 i32) (param $rs i32) (param $scale f32)',
+    '    (local $a i32) (local $c i32) (local $cb i32) (local $pd i32) (local $x i32) (local $j i32) (local $v_scale v128)',
+    `    (local.set $v_scale (f32x4.splat ${get('scale')})) (local.set $cb (i32.shl ${get('c4')} (i32.const 4)))`,
+    '    (loop $row',
+    `      (local.set $a ${get('src')}) (local.set $c (i32.add ${get('src')} ${get('rs')})) (local.set $pd ${get('dst')}) (local.set $x ${get('ow')})`,
+    '      (loop $px',
+    `        (local.set $j ${get('c4')})`,
+    '        (loop $l',
+    `          (v128.store ${get('pd')} (f32x4.mul (f32x4.add (f32x4.add (v128.load ${get('a')}) (v128.load (i32.add ${get('a')} ${get('cb')})))`,
+    `            (f32x4.add (v128.load ${get('c')}) (v128.load (i32.add ${get('c')} ${get('cb')})))) ${get('v_scale')}))`,
+    `          (local.set $a (i32.add ${get('a')} (i32.const 16))) (local.set $c (i32.add ${get('c')} (i32.const 16))) (local.set $pd (i32.add ${get('pd')} (i32.const 16)))`,
+    `          (br_if $l (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    `        (local.set $a (i32.add ${get('a')} ${get('cb')})) (local.set $c (i32.add ${get('c')} ${get('cb')}))`,
+    `        (br_if $px (local.tee $x (i32.sub ${get('x')} (i32.const 1)))))`,
+    `      (local.set $src (i32.add ${get('src')} (i32.shl ${get('rs')} (i32.const 1)))) (local.set $dst ${get('pd')})`,
+    `      (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
+    '  )',
+  ].join('\n');
+}
+
+function up2x() {
+  // Each source vector goes to 4 places: $pd and $pd + $cb in the first output row, the same $ob further on.
+  return [
+    '  (func (export "up2x") (param $src i32) (param $dst i32) (param $rows i32) (param $w i32) (param $c4 i32) (param $scale f32)',
+    '    (local $pd i32) (local $cb i32) (local $ob i32) (local $x i32) (local $j i32) (local $v v128) (local $v_scale v128)',
+    `    (local.set $v_scale (f32x4.splat ${get('scale')})) (local.set $cb (i32.shl ${get('c4')} (i32.const 4)))`,
+    `    (local.set $ob (i32.shl (i32.mul ${get('w')} ${get('cb')}) (i32.const 1)))`,
+    '    (loop $row',
+    `      (local.set $pd ${get('dst')}) (local.set $x ${get('w')})`,
+    '      (loop $px',
+    `        (local.set $j ${get('c4')})`,
+    '        (loop $l',
+    `          (local.set $v (f32x4.mul (v128.load ${get('src')}) ${get('v_scale')}))`,
+    `          (v128.store ${get('pd')} ${get('v')}) (v128.store (i32.add ${get('pd')} ${get('cb')}) ${get('v')})`,
+    `          (v128.store (i32.add ${get('pd')} ${get('ob')}) ${get('v')}) (v128.store (i32.add (i32.add ${get('pd')} ${get('ob')}) ${get('cb')}) ${get('v')})`,
+    `          (local.set $src (i32.add ${get('src')} (i32.const 16))) (local.set $pd (i32.add ${get('pd')} (i32.const 16)))`,
+    `          (br_if $l (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    `        (local.set $pd (i32.add ${get('pd')} ${get('cb')}))`,
+    `        (br_if $px (local.tee $x (i32.sub ${get('x')} (i32.const 1)))))`,
+    `      (local.set $dst (i32.add ${get('dst')} (i32.shl ${get('ob')} (i32.const 1))))`,
     `      (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
     '  )',
   ].join('\n');
@@ -426,5 +478,5 @@ function winoDy() {
 
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
 export function elementwiseWat() {
-  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), ')'].join('\n');
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), ')'].join('\n');
 }

@@ -1,10 +1,12 @@
 import type { FusedEngine } from '../native-kernels/fused-engine';
 import type { WasmBackendLike } from '../kernels/wasm-native';
 import { clipByValueGrad } from './clip-by-value-grad';
+import { down2x } from './down2x';
 import { heapElementwise, type ElementwiseExports } from './elementwise-module';
 import { mpCat } from './mp-cat';
 import { mpCatGrad } from './mp-cat-grad';
 import { mpSum } from './mp-sum';
+import { up2x } from './up2x';
 import { mpSilu } from './mp-silu';
 import { mpSiluGrad } from './mp-silu-grad';
 import { mpSiluMod } from './mp-silu-mod';
@@ -17,12 +19,12 @@ import { scaleRows, splitter, vec, wasmBackend } from './split-call';
 
 /**
  * The fused EDM2 loops as vector-SIMD wasm (wasm/generate-elementwise-wat.mjs) in place on the tfjs wasm heap,
- * on the calling thread: the mp_silu family (a vector exp makes these 1.5-2.5x faster than tfjs's SIMD Sigmoid
+ * split among the engine's threads when large: the mp_silu family (a vector exp makes these 1.5-2.5x faster than tfjs's SIMD Sigmoid
  * plus Multiplys; the TypeScript loops, on V8's Math.exp, were slower than those), mp_sum, the clip gradient,
- * mp_cat, normalize and weight normalisation with their gradients. Sub-vector tails, rows that are not whole
+ * mp_cat, normalize and weight normalisation with their gradients, 2x resampling. Sub-vector tails, rows that are not whole
  * vectors, and a backend without an exposed heap run the TypeScript loops.
  */
-export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSiluMod' | 'mpSiluModGrad' | 'mpSum' | 'clipByValueGrad' | 'mpCat' | 'mpCatGrad' | 'rowNormalize' | 'rowNormalizeGrad' | 'colNormalize' | 'colNormalizeGrad'> = {
+export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSiluMod' | 'mpSiluModGrad' | 'mpSum' | 'clipByValueGrad' | 'mpCat' | 'mpCatGrad' | 'rowNormalize' | 'rowNormalizeGrad' | 'colNormalize' | 'colNormalizeGrad' | 'down2x' | 'up2x'> = {
   mpSilu(x, y) {
     const ew = heapElementwise(wasmBackend());
     const n4 = ew ? x.length >> 2 : 0;
@@ -138,6 +140,23 @@ export const simdFusedEngine: Pick<FusedEngine, 'mpSilu' | 'mpSiluGrad' | 'mpSil
       }
       ew.col_scale(dyo, wo, a.byteOffset, b.byteOffset, dwo, fanIn, cols / 4);
     })) colNormalizeGrad(w, dy, fanIn, eps, s, dw);
+  },
+  down2x(x, h, w, c, scale, y) {
+    const ew = heapElementwise(wasmBackend());
+    if (!ew || c % 4 !== 0) return down2x(x, h, w, c, scale, y);
+    const [ow, rowBytes] = [w / 2, w * c * 4];
+    const rows = y.length / (ow * c); // output rows, every image's
+    const sp = splitter(x.length, rows, 2 * w * c);
+    if (sp) sp.pool.split('down2x', [{ at: x.byteOffset, bytes: 2 * rowBytes }, { at: y.byteOffset, bytes: ow * c * 4 }, 0, ow, c / 4, rowBytes, { float: scale }], 2, rows, sp.chunk);
+    else ew.down2x(x.byteOffset, y.byteOffset, rows, ow, c / 4, rowBytes, scale);
+  },
+  up2x(x, h, w, c, scale, y) {
+    const ew = heapElementwise(wasmBackend());
+    if (!ew || c % 4 !== 0) return up2x(x, h, w, c, scale, y);
+    const rows = x.length / (w * c); // source rows, every image's
+    const sp = splitter(y.length, rows, 4 * w * c);
+    if (sp) sp.pool.split('up2x', [{ at: x.byteOffset, bytes: w * c * 4 }, { at: y.byteOffset, bytes: 4 * w * c * 4 }, 0, w, c / 4, { float: scale }], 2, rows, sp.chunk);
+    else ew.up2x(x.byteOffset, y.byteOffset, rows, w, c / 4, scale);
   },
   rowNormalize(x, c, eps, y) {
     const ew = heapElementwise(wasmBackend());

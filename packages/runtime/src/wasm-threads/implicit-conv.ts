@@ -129,9 +129,12 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   const nPanels = Math.ceil(CO / GEMM_NR);
   const COp = nPanels * GEMM_NR;
   const kq = KH * KW * C;
+  // The work the microkernel does, padding included (a 1-channel output conv is 8 channels of work): what
+  // decides whether waking the workers pays.
+  const work = 2 * N * OH * owP * kq * COp;
+  gemm.prewake(work);
   // On tfjs's shared heap: an image that needs no padding is read where it is, and whole output blocks are
   // written straight into y.
-  gemm.prewake(2 * N * OH * OW * kq * CO);
   const xInPlace = onHeap && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
   const yInPlace = onHeap && COp === CO && owP === OW;
   const [xr, bo, cr] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, nPanels * GEMM_NR * kq, yInPlace ? 0 : N * OH * owP * COp]);
@@ -146,7 +149,7 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   // cheap beside it, while leaving dozens of tasks per thread to balance.
   const group = Math.max(1, Math.min(Math.floor(rowPanels / 64), Math.ceil(5e5 / (2 * GEMM_MR * kq * Math.min(COp, TASK_PANELS * GEMM_NR)))));
   const tasks = Math.ceil(rowPanels / group) * jBlocks;
-  gemm.runJob(JOB.CONV, [xo * 4, bo * 4, co * 4, rowPanels, OH, owPanels, jBlocks, nPanels, Hp, Wp, C, s.SH, s.SW, s.DH, s.DW, KH, KW, COp * 4, group], tasks, 2 * N * OH * OW * kq * CO);
+  gemm.runJob(JOB.CONV, [xo * 4, bo * 4, co * 4, rowPanels, OH, owPanels, jBlocks, nPanels, Hp, Wp, C, s.SH, s.SW, s.DH, s.DW, KH, KW, COp * 4, group], tasks, work);
   if (yInPlace) return;
   const ew = onHeap ? heapElementwise(wasmBackend()) : undefined;
   if (COp === CO && owP === OW) y.set(mem.subarray(co, co + N * OH * OW * CO));
@@ -379,7 +382,8 @@ export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32A
   const { N, H, W, C, KH, KW, CO, OH, OW } = s;
   const Cp = roundUp(C, GEMM_MR);
   const COp = roundUp(CO, GEMM_NR);
-  gemm.prewake(2 * N * OH * OW * KH * KW * C * CO);
+  const work = 2 * N * OH * OW * KH * KW * Cp * COp;
+  gemm.prewake(work);
   // On tfjs's shared heap, operands whose layout is already the kernel's are read (dW written) in place.
   const xInPlace = onHeap && Cp === C;
   const dyInPlace = onHeap && COp === CO;
@@ -406,7 +410,7 @@ export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32A
   // pixels a call at 32-64 channels, the same at 16).
   const rows = Math.max(1, Math.floor(FILTER_GRAD_CALL_BYTES / ((Cp + COp) * 4) / OW));
   const params = [xo * 4, dyo * 4, co * 4, N, OH, OW, H, W, Cp, COp, s.SH, s.SW, s.DH, s.DW, KW, ciPanels, nPanels, COp * 4, rows, FILTER_GRAD_GROUP, s.padTop, s.padLeft];
-  gemm.runJob(JOB.FILTER_GRAD, params, KH * KW * Math.ceil(ciPanels / FILTER_GRAD_GROUP), 2 * N * OH * OW * KH * KW * C * CO);
+  gemm.runJob(JOB.FILTER_GRAD, params, KH * KW * Math.ceil(ciPanels / FILTER_GRAD_GROUP), work);
   if (dwInPlace) return;
   for (let tap = 0; tap < KH * KW; tap++) {
     for (let ci = 0; ci < C; ci++) dw.set(mem.subarray(co + (tap * Cp + ci) * COp, co + (tap * Cp + ci) * COp + CO), (tap * C + ci) * CO);
