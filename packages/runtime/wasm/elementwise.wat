@@ -430,15 +430,14 @@
       (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
   )
   (func (export "down2x") (param $src i32) (param $dst i32) (param $rows i32) (param $ow i32) (param $c4 i32) (param $rs i32) (param $scale f32)
-    (local $a i32) (local $c i32) (local $cb i32) (local $pd i32) (local $x i32) (local $j i32) (local $v_scale v128)
+    (local $a i32) (local $c i32) (local $cb i32) (local $pd i32) (local $v_scale v128) (local $x i32) (local $j i32)
     (local.set $v_scale (f32x4.splat (local.get $scale))) (local.set $cb (i32.shl (local.get $c4) (i32.const 4)))
     (loop $row
       (local.set $a (local.get $src)) (local.set $c (i32.add (local.get $src) (local.get $rs))) (local.set $pd (local.get $dst)) (local.set $x (local.get $ow))
       (loop $px
         (local.set $j (local.get $c4))
         (loop $l
-          (v128.store (local.get $pd) (f32x4.mul (f32x4.add (f32x4.add (v128.load (local.get $a)) (v128.load (i32.add (local.get $a) (local.get $cb))))
-            (f32x4.add (v128.load (local.get $c)) (v128.load (i32.add (local.get $c) (local.get $cb))))) (local.get $v_scale)))
+          (v128.store (local.get $pd) (f32x4.mul (f32x4.add (f32x4.add (v128.load (local.get $a)) (v128.load (i32.add (local.get $a) (local.get $cb)))) (f32x4.add (v128.load (local.get $c)) (v128.load (i32.add (local.get $c) (local.get $cb))))) (local.get $v_scale)))
           (local.set $a (i32.add (local.get $a) (i32.const 16))) (local.set $c (i32.add (local.get $c) (i32.const 16))) (local.set $pd (i32.add (local.get $pd) (i32.const 16)))
           (br_if $l (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))
         (local.set $a (i32.add (local.get $a) (local.get $cb))) (local.set $c (i32.add (local.get $c) (local.get $cb)))
@@ -447,7 +446,7 @@
       (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
   )
   (func (export "up2x") (param $src i32) (param $dst i32) (param $rows i32) (param $w i32) (param $c4 i32) (param $scale f32)
-    (local $pd i32) (local $cb i32) (local $ob i32) (local $x i32) (local $j i32) (local $v v128) (local $v_scale v128)
+    (local $pd i32) (local $cb i32) (local $ob i32) (local $v v128) (local $v_scale v128) (local $x i32) (local $j i32)
     (local.set $v_scale (f32x4.splat (local.get $scale))) (local.set $cb (i32.shl (local.get $c4) (i32.const 4)))
     (local.set $ob (i32.shl (i32.mul (local.get $w) (local.get $cb)) (i32.const 1)))
     (loop $row
@@ -456,8 +455,7 @@
         (local.set $j (local.get $c4))
         (loop $l
           (local.set $v (f32x4.mul (v128.load (local.get $src)) (local.get $v_scale)))
-          (v128.store (local.get $pd) (local.get $v)) (v128.store (i32.add (local.get $pd) (local.get $cb)) (local.get $v))
-          (v128.store (i32.add (local.get $pd) (local.get $ob)) (local.get $v)) (v128.store (i32.add (i32.add (local.get $pd) (local.get $ob)) (local.get $cb)) (local.get $v))
+          (v128.store (local.get $pd) (local.get $v)) (v128.store (i32.add (local.get $pd) (local.get $cb)) (local.get $v)) (v128.store (i32.add (local.get $pd) (local.get $ob)) (local.get $v)) (v128.store (i32.add (i32.add (local.get $pd) (local.get $ob)) (local.get $cb)) (local.get $v))
           (local.set $src (i32.add (local.get $src) (i32.const 16))) (local.set $pd (i32.add (local.get $pd) (i32.const 16)))
           (br_if $l (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))
         (local.set $pd (i32.add (local.get $pd) (local.get $cb)))

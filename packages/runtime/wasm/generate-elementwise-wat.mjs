@@ -226,52 +226,61 @@ function padRows() {
   ].join('\n');
 }
 
-function down2x() {
-  // $a $b: the top pair of source pixels, $c $d the bottom pair; $cb the bytes of a pixel.
+/**
+ * A function over rows of pixels of c4 vectors: `rowStart` per row, `vector` per vector (which advances its
+ * pointers by 16 bytes), `pixelEnd` after each pixel's vectors, `rowEnd` after each row. Counters: $rows, $x
+ * (pixels a row, from $px0) and $j.
+ */
+function pixelRows(name, params, locals, setup, px0, { rowStart, vector, pixelEnd, rowEnd }) {
   return [
-    '  (func (export "down2x") (param $src i32) (param $dst i32) (param $rows i32) (param $ow i32) (param $c4 i32) (param $rs i32) (param $scale f32)',
-    '    (local $a i32) (local $c i32) (local $cb i32) (local $pd i32) (local $x i32) (local $j i32) (local $v_scale v128)',
-    `    (local.set $v_scale (f32x4.splat ${get('scale')})) (local.set $cb (i32.shl ${get('c4')} (i32.const 4)))`,
+    `  (func (export "${name}") ${params}`,
+    `    ${locals} (local $x i32) (local $j i32)`,
+    ...setup.map((l) => `    ${l}`),
     '    (loop $row',
-    `      (local.set $a ${get('src')}) (local.set $c (i32.add ${get('src')} ${get('rs')})) (local.set $pd ${get('dst')}) (local.set $x ${get('ow')})`,
+    `      ${rowStart} (local.set $x ${get(px0)})`,
     '      (loop $px',
     `        (local.set $j ${get('c4')})`,
     '        (loop $l',
-    `          (v128.store ${get('pd')} (f32x4.mul (f32x4.add (f32x4.add (v128.load ${get('a')}) (v128.load (i32.add ${get('a')} ${get('cb')})))`,
-    `            (f32x4.add (v128.load ${get('c')}) (v128.load (i32.add ${get('c')} ${get('cb')})))) ${get('v_scale')}))`,
-    `          (local.set $a (i32.add ${get('a')} (i32.const 16))) (local.set $c (i32.add ${get('c')} (i32.const 16))) (local.set $pd (i32.add ${get('pd')} (i32.const 16)))`,
+    ...vector.map((l) => `          ${l}`),
     `          (br_if $l (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
-    `        (local.set $a (i32.add ${get('a')} ${get('cb')})) (local.set $c (i32.add ${get('c')} ${get('cb')}))`,
+    `        ${pixelEnd}`,
     `        (br_if $px (local.tee $x (i32.sub ${get('x')} (i32.const 1)))))`,
-    `      (local.set $src (i32.add ${get('src')} (i32.shl ${get('rs')} (i32.const 1)))) (local.set $dst ${get('pd')})`,
+    `      ${rowEnd}`,
     `      (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
     '  )',
   ].join('\n');
 }
 
+const bump = (...ptrs) => ptrs.map((q) => `(local.set $${q} (i32.add ${get(q)} (i32.const 16)))`).join(' ');
+const splatScale = () => `(local.set $v_scale (f32x4.splat ${get('scale')})) (local.set $cb (i32.shl ${get('c4')} (i32.const 4)))`;
+
+function down2x() {
+  // $a: the top pair of source pixels ($a, $a + $cb), $c the bottom pair; $cb the bytes of a pixel.
+  const pair = (q) => `(f32x4.add (v128.load ${get(q)}) (v128.load (i32.add ${get(q)} ${get('cb')})))`;
+  return pixelRows('down2x', '(param $src i32) (param $dst i32) (param $rows i32) (param $ow i32) (param $c4 i32) (param $rs i32) (param $scale f32)',
+    '(local $a i32) (local $c i32) (local $cb i32) (local $pd i32) (local $v_scale v128)', [splatScale()], 'ow', {
+      rowStart: `(local.set $a ${get('src')}) (local.set $c (i32.add ${get('src')} ${get('rs')})) (local.set $pd ${get('dst')})`,
+      vector: [`(v128.store ${get('pd')} (f32x4.mul (f32x4.add ${pair('a')} ${pair('c')}) ${get('v_scale')}))`, bump('a', 'c', 'pd')],
+      pixelEnd: `(local.set $a (i32.add ${get('a')} ${get('cb')})) (local.set $c (i32.add ${get('c')} ${get('cb')}))`,
+      rowEnd: `(local.set $src (i32.add ${get('src')} (i32.shl ${get('rs')} (i32.const 1)))) (local.set $dst ${get('pd')})`,
+    });
+}
+
 function up2x() {
   // Each source vector goes to 4 places: $pd and $pd + $cb in the first output row, the same $ob further on.
-  return [
-    '  (func (export "up2x") (param $src i32) (param $dst i32) (param $rows i32) (param $w i32) (param $c4 i32) (param $scale f32)',
-    '    (local $pd i32) (local $cb i32) (local $ob i32) (local $x i32) (local $j i32) (local $v v128) (local $v_scale v128)',
-    `    (local.set $v_scale (f32x4.splat ${get('scale')})) (local.set $cb (i32.shl ${get('c4')} (i32.const 4)))`,
-    `    (local.set $ob (i32.shl (i32.mul ${get('w')} ${get('cb')}) (i32.const 1)))`,
-    '    (loop $row',
-    `      (local.set $pd ${get('dst')}) (local.set $x ${get('w')})`,
-    '      (loop $px',
-    `        (local.set $j ${get('c4')})`,
-    '        (loop $l',
-    `          (local.set $v (f32x4.mul (v128.load ${get('src')}) ${get('v_scale')}))`,
-    `          (v128.store ${get('pd')} ${get('v')}) (v128.store (i32.add ${get('pd')} ${get('cb')}) ${get('v')})`,
-    `          (v128.store (i32.add ${get('pd')} ${get('ob')}) ${get('v')}) (v128.store (i32.add (i32.add ${get('pd')} ${get('ob')}) ${get('cb')}) ${get('v')})`,
-    `          (local.set $src (i32.add ${get('src')} (i32.const 16))) (local.set $pd (i32.add ${get('pd')} (i32.const 16)))`,
-    `          (br_if $l (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
-    `        (local.set $pd (i32.add ${get('pd')} ${get('cb')}))`,
-    `        (br_if $px (local.tee $x (i32.sub ${get('x')} (i32.const 1)))))`,
-    `      (local.set $dst (i32.add ${get('dst')} (i32.shl ${get('ob')} (i32.const 1))))`,
-    `      (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
-    '  )',
-  ].join('\n');
+  const at = (...offs) => offs.reduce((e, o) => `(i32.add ${e} ${get(o)})`, get('pd'));
+  return pixelRows('up2x', '(param $src i32) (param $dst i32) (param $rows i32) (param $w i32) (param $c4 i32) (param $scale f32)',
+    '(local $pd i32) (local $cb i32) (local $ob i32) (local $v v128) (local $v_scale v128)',
+    [splatScale(), `(local.set $ob (i32.shl (i32.mul ${get('w')} ${get('cb')}) (i32.const 1)))`], 'w', {
+      rowStart: `(local.set $pd ${get('dst')})`,
+      vector: [
+        `(local.set $v (f32x4.mul (v128.load ${get('src')}) ${get('v_scale')}))`,
+        `(v128.store ${get('pd')} ${get('v')}) (v128.store ${at('cb')} ${get('v')}) (v128.store ${at('ob')} ${get('v')}) (v128.store ${at('ob', 'cb')} ${get('v')})`,
+        bump('src', 'pd'),
+      ],
+      pixelEnd: `(local.set $pd (i32.add ${get('pd')} ${get('cb')}))`,
+      rowEnd: `(local.set $dst (i32.add ${get('dst')} (i32.shl ${get('ob')} (i32.const 1))))`,
+    });
 }
 
 /** Weight normalisation's column sums: rows outer, a float64 running sum per column (as @flow/native). */
