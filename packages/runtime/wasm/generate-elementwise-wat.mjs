@@ -23,6 +23,8 @@
 //   col_scale(w, dy, a, b, y, rows, c4)             y = w a[col] - dy b[col] (a, b: float32 per column; dy may be 0 with b 0)
 //   row_normalize(x, y, rows, c4, eps, rc)          per row of c4 vectors: y = x / (eps + |x| rc), |x| in float64
 //   row_normalize_grad(x, dy, dx, rows, c4, eps, rc)  dx = dy / d - x (dy . x) rc / (d^2 |x|), d = eps + |x| rc
+//   pad_rows_act(src, dst, rows, w, c4, l4, r4, ss, ds, s)  pad_rows of rows of w pixels of c4 vectors with
+//                                                   mp_silu applied (times s[channel] first where s is not 0)
 //   down2x(src, dst, rows, ow, c4, rs, scale)       2x2 box downsampling of output rows: dst pixel = scale ((a + b) + (c
 //                                                   + d)) of the 2x2 source pixels (rows rs bytes apart), ow a row
 //   up2x(src, dst, rows, w, c4, scale)              nearest 2x upsampling of source rows of w pixels: each pixel times
@@ -224,6 +226,39 @@ function padRows() {
     `      (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
     '  )',
   ].join('\n');
+}
+
+/**
+ * pad_rows with mp_silu applied to the values (scaled per channel first where $s is not 0: the modulated
+ * mp_silu), the same arithmetic as mp_silu / mp_silu_mod: a conv's zero-padded copy of its activated input.
+ */
+function padRowsAct() {
+  const zeros = (label) => [
+    `(block $${label}_end (loop $${label}`,
+    `  (br_if $${label}_end (i32.eqz ${get('j')}))`,
+    `  (v128.store ${get('pd')} (v128.const i64x2 0 0)) (local.set $pd (i32.add ${get('pd')} (i32.const 16)))`,
+    `  (local.set $j (i32.sub ${get('j')} (i32.const 1))) (br $${label})))`,
+  ];
+  const z = `(if (result v128) ${get('s')} (then (f32x4.mul (v128.load ${get('ps')}) (v128.load ${get('sp')}))) (else (v128.load ${get('ps')})))`;
+  return func('pad_rows_act', ['src', 'dst', 'rows', 'w', 'c4', 'l4', 'r4', 'ss', 'ds', 's'], ['ps i32', 'pd i32', 'sp i32', 'x i32', 'j i32', ...constantLocals(), ...vecLocals(0)], [
+    '(loop $row',
+    `  (local.set $ps ${get('src')}) (local.set $pd ${get('dst')}) (local.set $j ${get('l4')})`,
+    ...zeros('left').map((l) => `  ${l}`),
+    `  (local.set $x ${get('w')})`,
+    '  (loop $px',
+    `    (local.set $sp ${get('s')}) (local.set $j ${get('c4')})`,
+    '    (loop $l',
+    `      (local.set $z0 ${z})`,
+    ...sigmoid(0).map((l) => `      ${l}`),
+    `      (v128.store ${get('pd')} ${siluOut(0)})`,
+    `      (local.set $ps (i32.add ${get('ps')} (i32.const 16))) (local.set $pd (i32.add ${get('pd')} (i32.const 16))) (local.set $sp (i32.add ${get('sp')} (i32.const 16)))`,
+    `      (br_if $l (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    `    (br_if $px (local.tee $x (i32.sub ${get('x')} (i32.const 1)))))`,
+    `  (local.set $j ${get('r4')})`,
+    ...zeros('right').map((l) => `  ${l}`),
+    `  (local.set $src (i32.add ${get('src')} ${get('ss')})) (local.set $dst (i32.add ${get('dst')} ${get('ds')}))`,
+    `  (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
+  ]);
 }
 
 /**
@@ -487,5 +522,5 @@ function winoDy() {
 
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
 export function elementwiseWat() {
-  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), ')'].join('\n');
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), padRowsAct(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), ')'].join('\n');
 }

@@ -9,6 +9,10 @@ import { bufferSpecs, layerFanIn, parameterSpecs, type ParameterSpec } from './p
 import { flowPrecond } from './preconditioning';
 import { unetLayout, type BlockSpec, type LayerSpec, type UnetLayout } from './unet-layout';
 import { upsample2x } from './mp-ops';
+import { hasKernels } from './has-kernels';
+
+/** The wasm engine's conv of mp_silu of its input (@flow/runtime's MP_SILU_CONV2D). */
+const FUSED_SILU_CONV = 'FlowMpSiluConv2D';
 
 /** Source of uniform draws for dropout masks (a `@flow/random` Rng fits). */
 export interface UniformSource {
@@ -100,6 +104,28 @@ export class Edm2Unet {
     });
   }
 
+  /**
+   * Whether conv layer `l` of mp_silu of its input runs as one kernel (FlowMpSiluConv2D, the wasm engine: the
+   * activation applied as the conv pads its input, saving the activation's own pass over memory): with EDM2's
+   * magnitude-preserving activation and no group norm before it, and only outside gradient tapes (sampling; the
+   * kernel has no gradient), where it gives the unfused pair's result bit for bit.
+   */
+  private fusesActivation(l: LayerSpec): boolean {
+    return this.flags.mpFixedFunction && !this.flags.groupNorm && l.kernel > 1 && tf.engine().state.gradientDepth === 0 && hasKernels(FUSED_SILU_CONV);
+  }
+
+  /** conv(mp_silu(x)), or conv(mp_silu(x s)) with per-image channel scales s, as one kernel (fusesActivation). */
+  private siluConv(x: tf.Tensor4D, l: LayerSpec, s?: tf.Tensor2D): tf.Tensor {
+    return tf.tidy(() => {
+      const filter = effectiveWeight(this.variables[`${l.name}.weight`], layerFanIn(l), 1, this.flags.mpLearnedLayers);
+      return tf.engine().runKernel(FUSED_SILU_CONV, s ? { x, filter, s } : { x, filter }, {}) as tf.Tensor;
+    });
+  }
+
+  private dropsOut(opts: ForwardOptions): boolean {
+    return Boolean(opts.training) && this.config.dropout > 0 && opts.dropoutRng !== undefined;
+  }
+
   private act(x: tf.Tensor): tf.Tensor {
     return this.flags.mpFixedFunction ? mpSilu(x) : silu(x);
   }
@@ -114,7 +140,7 @@ export class Edm2Unet {
 
   private dropout(y: tf.Tensor, opts: ForwardOptions): tf.Tensor {
     const p = this.config.dropout;
-    if (!opts.training || p === 0 || !opts.dropoutRng) return y;
+    if (!this.dropsOut(opts) || !opts.dropoutRng) return y;
     const u = opts.dropoutRng.fillUniform(new Float32Array(y.size));
     const keep = new Float32Array(y.size);
     for (let i = 0; i < u.length; i++) keep[i] = u[i] >= p ? 1 / (1 - p) : 0;
@@ -155,14 +181,17 @@ export class Edm2Unet {
         if (this.flags.pixelNorm) x = pixelNorm(x) as tf.Tensor4D;
       }
       // Residual branch.
-      let y = this.layer(this.act(this.pre(x)), b.layers.convRes0);
+      let y = this.fusesActivation(b.layers.convRes0) ? this.siluConv(x, b.layers.convRes0) : this.layer(this.act(this.pre(x)), b.layers.convRes0);
       const gain = this.flags.learnedGains ? this.variables[`${b.name}.emb_gain`] : 1;
-      const c = tf.add(this.layer(emb, b.layers.embLinear, gain), 1);
-      y = this.flags.mpFixedFunction
-        ? mpSiluModulated(this.pre(y) as tf.Tensor4D, c as tf.Tensor2D)
-        : this.act(tf.mul(this.pre(y), tf.reshape(c, [c.shape[0], 1, 1, b.cout])));
-      y = this.dropout(y, opts);
-      y = this.layer(y, b.layers.convRes1);
+      const c = tf.add(this.layer(emb, b.layers.embLinear, gain), 1) as tf.Tensor2D;
+      if (this.fusesActivation(b.layers.convRes1) && !this.dropsOut(opts)) y = this.siluConv(y as tf.Tensor4D, b.layers.convRes1, c);
+      else {
+        y = this.flags.mpFixedFunction
+          ? mpSiluModulated(this.pre(y) as tf.Tensor4D, c)
+          : this.act(tf.mul(this.pre(y), tf.reshape(c, [c.shape[0], 1, 1, b.cout])));
+        y = this.dropout(y, opts);
+        y = this.layer(y, b.layers.convRes1);
+      }
       if (b.flavor === 'dec' && b.layers.convSkip) x = this.layer(x, b.layers.convSkip) as tf.Tensor4D;
       x = this.sum(x, y, this.config.resBalance) as tf.Tensor4D;
       if (b.heads !== 0) x = this.sum(x, this.attention(x, b), this.config.attnBalance) as tf.Tensor4D;

@@ -12,6 +12,7 @@ export interface ElementwiseExports {
   clip_grad(x: number, dy: number, dx: number, n: number, lo: number, hi: number): void;
   scale_rows(src: number, dst: number, rows: number, n4: number, srcStride: number, dstStride: number, scale: number): void;
   pad_rows(src: number, dst: number, rows: number, n4: number, left4: number, right4: number, srcStride: number, dstStride: number): void;
+  pad_rows_act(src: number, dst: number, rows: number, w: number, c4: number, left4: number, right4: number, srcStride: number, dstStride: number, scales: number): void;
   down2x(src: number, dst: number, rows: number, ow: number, c4: number, rowStride: number, scale: number): void;
   up2x(src: number, dst: number, rows: number, w: number, c4: number, scale: number): void;
   col_sums(w: number, dy: number, acc: number, rows: number, c4: number, dot: number): void;

@@ -24,6 +24,14 @@ export interface ConvShape {
   padLeft: number;
 }
 
+/**
+ * EDM2's mp_silu applied to a conv's input as it is copied into the padded image (FlowMpSiluConv2D): with
+ * `scales`, the byte offset of per-image channel scales [N, C] on the heap, the modulated mp_silu(x s).
+ */
+export interface Activation {
+  scales?: number;
+}
+
 const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
 /**
@@ -32,7 +40,7 @@ const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
  * a task on every thread from 64K floats): the side padding as JS fills, two per row, cost about as much as
  * the copy. The rows above and below are one fill each per image.
  */
-function padImage(src: Float32Array, s: ConvShape, Hp: number, Wp: number, dst: Float32Array, off: number, pool?: GemmPool): void {
+function padImage(src: Float32Array, s: ConvShape, Hp: number, Wp: number, dst: Float32Array, off: number, pool?: GemmPool, act?: Activation): void {
   const { N, H, W, C } = s;
   const rowLen = Wp * C;
   for (let n = 0; n < N; n++) {
@@ -41,11 +49,20 @@ function padImage(src: Float32Array, s: ConvShape, Hp: number, Wp: number, dst: 
     dst.fill(0, img + (s.padTop + H) * rowLen, img + Hp * rowLen);
   }
   const ew = pool && C % 4 === 0 ? heapElementwise(wasmBackend()) : undefined;
+  if (act && !(ew && pool)) throw new Error('wasm conv: an activated input needs the elementwise kernels on tfjs\'s heap and channels in whole vectors');
   if (ew && pool) {
     const [n4, l4, r4] = [(W * C) / 4, (s.padLeft * C) / 4, ((Wp - W - s.padLeft) * C) / 4];
     const srcImage = H * W * C * 4;
     const dstImage = Hp * rowLen * 4;
     const first = (off + s.padTop * rowLen) * 4;
+    if (act) {
+      // An image a task; the activation's exp makes even small images worth sharing.
+      const scales = act.scales;
+      if (pool.splits && N * H * W * C >= SPLIT_MIN_ELEMENTS / 4) {
+        pool.split('pad_rows_act', [{ at: src.byteOffset, bytes: srcImage }, { at: first, bytes: dstImage }, H, W, C / 4, l4, r4, W * C * 4, rowLen * 4, scales === undefined ? 0 : { at: scales, bytes: C * 4 }], -1, N, 1);
+      } else for (let n = 0; n < N; n++) ew.pad_rows_act(src.byteOffset + n * srcImage, first + n * dstImage, H, W, C / 4, l4, r4, W * C * 4, rowLen * 4, scales === undefined ? 0 : scales + n * C * 4);
+      return;
+    }
     if (pool.splits && N * H * W * C >= SPLIT_MIN_ELEMENTS) {
       pool.split('pad_rows', [{ at: src.byteOffset, bytes: srcImage }, { at: first, bytes: dstImage }, H, n4, l4, r4, W * C * 4, rowLen * 4], -1, N, 1);
     } else for (let n = 0; n < N; n++) ew.pad_rows(src.byteOffset + n * srcImage, first + n * dstImage, H, n4, l4, r4, W * C * 4, rowLen * 4);
@@ -117,9 +134,9 @@ function packFilter(w: Float32Array, s: ConvShape, filter: ConvFilter, mem: Floa
  * (Reading an HWIO filter in place, CO floats per step, measured up to 1.8x slower at 256 channels: the
  * 1 KiB stride maps every step to the same L1 sets.)
  */
-export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, filter: ConvFilter, y: Float32Array, onHeap = false): void {
+export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, filter: ConvFilter, y: Float32Array, onHeap = false, act?: Activation): void {
   if (onHeap && winogradApplies(gemm, s)) {
-    winogradConv(gemm, x, s, w, filter, y);
+    winogradConv(gemm, x, s, w, filter, y, act);
     return;
   }
   const { N, C, KH, KW, CO, OH, OW } = s;
@@ -135,13 +152,13 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   gemm.prewake(work);
   // On tfjs's shared heap: an image that needs no padding is read where it is, and whole output blocks are
   // written straight into y.
-  const xInPlace = onHeap && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
+  const xInPlace = !act && onHeap && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
   const yInPlace = onHeap && COp === CO && owP === OW;
   const [xr, bo, cr] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, nPanels * GEMM_NR * kq, yInPlace ? 0 : N * OH * owP * COp]);
   const mem = gemm.floats();
   const xo = xInPlace ? x.byteOffset / 4 : xr;
   const co = yInPlace ? y.byteOffset / 4 : cr;
-  if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, onHeap ? gemm : undefined);
+  if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, onHeap ? gemm : undefined, act);
   packFilter(w, s, filter, mem, bo);
   const jBlocks = Math.ceil(nPanels / TASK_PANELS);
   const rowPanels = N * OH * owPanels;
@@ -231,7 +248,7 @@ function winogradGeometry(s: ConvShape) {
  * block of tiles at a time into each thread's scratch (kept in L2), multiplied by the transformed filter as 16
  * GEMMs and transformed back into y; the transforms are additions only (exact in the input, x 1/2 in the filter).
  */
-function winogradConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, filter: ConvFilter, y: Float32Array): void {
+function winogradConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, filter: ConvFilter, y: Float32Array, act?: Activation): void {
   const { N, C, CO, OH, OW } = s;
   const { TY, TX, OHp, OWp, Hp, Wp, nPanels, COp, total } = winogradGeometry(s);
   gemm.prewake(2 * N * OH * OW * 9 * C * CO);
@@ -240,13 +257,13 @@ function winogradConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32A
   const spread = Math.ceil(total / (4 * gemm.threads) / GEMM_MR) * GEMM_MR;
   const TB = Math.max(GEMM_MR, Math.min(64, fit, spread));
   const perThread = roundUp(16 * (TB * (C + COp) + 2 * SLAB_PAD), 16);
-  const xInPlace = Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
+  const xInPlace = !act && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
   const yInPlace = OHp === OH && OWp === OW;
   const [xr, uo, yr, so] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, 16 * (COp * C + SLAB_PAD), yInPlace ? 0 : N * OHp * OWp * CO, gemm.threads * perThread]);
   const mem = gemm.floats();
   const xo = xInPlace ? x.byteOffset / 4 : xr;
   const yo = yInPlace ? y.byteOffset / 4 : yr;
-  if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, gemm);
+  if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, gemm, act);
   transformFilter(w, s, filter, mem, uo, COp);
   const params = [xo * 4, uo * 4, yo * 4, total, TY, TX, TB, Hp * Wp * C * 4, Wp * C * 4, C, COp, nPanels, CO, OHp * OWp * CO * 4, OWp * CO * 4, so * 4, perThread * 4, KC_WINOGRAD];
   gemm.runJob(JOB.WINOGRAD, params, Math.ceil(total / TB), 2 * N * OH * OW * 9 * C * CO);

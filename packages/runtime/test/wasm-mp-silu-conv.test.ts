@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { Rng } from '@flow/random';
+import { MP_SILU_CONV2D } from '../src/kernels/mp-silu-conv2d';
+import { registerWasmKernels } from '../src/register-wasm-kernels';
+import { startWasmThreads, stopWasmThreads } from '../src/wasm-threads/engine';
+import { setWakeFlops } from '../src/wasm-threads/gemm-pool';
+import { shareNextTfjsWasmHeap, sharedHeapOf } from '../src/wasm-threads/shared-heap';
+import { expectClose, normals } from './compare';
+
+// FlowMpSiluConv2D: conv(mp_silu(x)) and conv(mp_silu(x s)) with the activation applied as the conv pads its
+// input. It must equal FlowMpSilu / FlowMpSiluMod followed by Conv2D bit for bit (the same wasm arithmetic), at
+// 1 and 2 threads, and the composite on the cpu backend within float32 tolerance (1e-4 of the largest entry).
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  k: number;
+}
+const cases: [string, Case][] = [
+  ['Winograd', { n: 2, h: 9, w: 14, cin: 8, cout: 16, k: 3 }],
+  ['direct (6 output channels)', { n: 3, h: 8, w: 8, cin: 12, cout: 6, k: 3 }],
+  ['direct 5x5', { n: 2, h: 7, w: 9, cin: 8, cout: 8, k: 5 }],
+  ['6 input channels: the activation first, into a temporary', { n: 2, h: 7, w: 7, cin: 6, cout: 8, k: 3 }],
+  ['split among the threads', { n: 4, h: 28, w: 28, cin: 16, cout: 16, k: 3 }],
+];
+
+const rng = new Rng(5);
+const data = cases.map(([, c]) => ({ x: normals(rng, c.n * c.h * c.w * c.cin), f: normals(rng, c.k * c.k * c.cin * c.cout), s: normals(rng, c.n * c.cin) }));
+
+type Outputs = { fused: Float32Array; unfused: Float32Array }[];
+
+function run(modulated: boolean): Outputs {
+  return cases.map(([, c], i) =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(data[i]!.x, [c.n, c.h, c.w, c.cin]);
+      const filter = tf.tensor4d(data[i]!.f, [c.k, c.k, c.cin, c.cout]);
+      const s = tf.tensor2d(data[i]!.s, [c.n, c.cin]);
+      const inputs = modulated ? { x, filter, s } : { x, filter };
+      const fused = tf.engine().runKernel(MP_SILU_CONV2D, inputs, {}) as tf.Tensor;
+      const act = (modulated ? tf.engine().runKernel('FlowMpSiluMod', { x, s }, {}) : tf.engine().runKernel('FlowMpSilu', { x }, {})) as tf.Tensor4D;
+      const unfused = tf.conv2d(act, filter, 1, 'same');
+      return { fused: fused.dataSync() as Float32Array, unfused: unfused.dataSync() as Float32Array };
+    }),
+  );
+}
+
+/** The composite on the cpu backend: mp_silu(z) = z sigmoid(z) / 0.596, z = x (times s per image and channel). */
+function reference(modulated: boolean): Float32Array[] {
+  return cases.map(([, c], i) =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(data[i]!.x, [c.n, c.h, c.w, c.cin]);
+      const z = modulated ? tf.mul(x, tf.reshape(tf.tensor2d(data[i]!.s, [c.n, c.cin]), [c.n, 1, 1, c.cin])) : x;
+      const act = tf.div(tf.mul(z, tf.sigmoid(z)), 0.596) as tf.Tensor4D;
+      return tf.conv2d(act, tf.tensor4d(data[i]!.f, [c.k, c.k, c.cin, c.cout]), 1, 'same').dataSync() as Float32Array;
+    }),
+  );
+}
+
+describe('FlowMpSiluConv2D (the activation applied in the conv\'s padded copy)', () => {
+  const got: Record<string, Outputs> = {};
+  const cpu: Record<string, Float32Array[]> = {};
+  let prevWake = 0;
+  beforeAll(async () => {
+    prevWake = setWakeFlops(0);
+    await tf.setBackend('cpu');
+    for (const m of [false, true]) cpu[String(m)] = reference(m);
+    registerWasmKernels();
+    const restore = shareNextTfjsWasmHeap();
+    await tf.setBackend('wasm');
+    restore();
+    const heap = sharedHeapOf(tf.backend());
+    if (!heap) throw new Error('the wasm backend did not come up on a shared heap');
+    for (const threads of [1, 2]) {
+      await startWasmThreads(threads, heap);
+      for (const m of [false, true]) got[`${threads} ${m}`] = run(m);
+    }
+  });
+  afterAll(async () => {
+    setWakeFlops(prevWake);
+    await stopWasmThreads();
+  });
+
+  it.each(cases.flatMap(([name], i) => [false, true].map((m) => [`${name}${m ? ', modulated' : ''}`, i, m] as const)))('%s: the unfused pair bit for bit at 1 and 2 threads, and the cpu composite', (_name, i, m) => {
+    const one = got[`1 ${m}`]![i]!;
+    const two = got[`2 ${m}`]![i]!;
+    for (const r of [one, two]) expect(Buffer.from(r.fused.buffer).equals(Buffer.from(r.unfused.buffer))).toBe(true);
+    expect(Buffer.from(two.fused.buffer).equals(Buffer.from(one.fused.buffer))).toBe(true);
+    expectClose(one.fused, cpu[String(m)]![i]!, `case ${i}`);
+  });
+});
