@@ -7,7 +7,7 @@ export { randomNormalTensor, randomUniformTensor, type RngLike } from './random-
 export { registerWasmKernels, WASM_KERNELS } from './register-wasm-kernels';
 export { NATIVE_KERNELS } from './register-native-kernels';
 export { MP_SILU } from './native-kernels/mp-silu';
-export { MP_SILU_CONV2D } from './kernels/mp-silu-conv2d';
+export { MP_SILU_CONV2D, MP_SILU_CONV2D_FILTER_GRAD } from './kernels/mp-silu-conv2d';
 export { MP_SILU_GRAD } from './native-kernels/mp-silu-grad';
 export { ROW_NORMALIZE } from './native-kernels/row-normalize';
 export { ROW_NORMALIZE_GRAD } from './native-kernels/row-normalize-grad';

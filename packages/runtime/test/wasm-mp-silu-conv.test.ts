@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '@flow/random';
-import { MP_SILU_CONV2D } from '../src/kernels/mp-silu-conv2d';
+import { MP_SILU_CONV2D, MP_SILU_CONV2D_FILTER_GRAD } from '../src/kernels/mp-silu-conv2d';
+import { registerGradients } from '../src/register-gradients';
 import { registerWasmKernels } from '../src/register-wasm-kernels';
 import { startWasmThreads, stopWasmThreads } from '../src/wasm-threads/engine';
 import { setWakeFlops } from '../src/wasm-threads/gemm-pool';
@@ -10,8 +11,9 @@ import { shareNextTfjsWasmHeap, sharedHeapOf } from '../src/wasm-threads/shared-
 import { expectClose, normals } from './compare';
 
 // FlowMpSiluConv2D: conv(mp_silu(x)) and conv(mp_silu(x s)) with the activation applied as the conv pads its
-// input. It must equal FlowMpSilu / FlowMpSiluMod followed by Conv2D bit for bit (the same wasm arithmetic), at
-// 1 and 2 threads, and the composite on the cpu backend within float32 tolerance (1e-4 of the largest entry).
+// input, and its filter gradient (FlowMpSiluConv2DBackpropFilter, from x, dy and s). They must equal FlowMpSilu /
+// FlowMpSiluMod followed by Conv2D / Conv2DBackpropFilter bit for bit (the same wasm arithmetic), at 1 and 2
+// threads, and the composite on the cpu backend within float32 tolerance (1e-4 of the largest entry).
 interface Case {
   n: number;
   h: number;
@@ -29,9 +31,10 @@ const cases: [string, Case][] = [
 ];
 
 const rng = new Rng(5);
-const data = cases.map(([, c]) => ({ x: normals(rng, c.n * c.h * c.w * c.cin), f: normals(rng, c.k * c.k * c.cin * c.cout), s: normals(rng, c.n * c.cin) }));
+const data = cases.map(([, c]) => ({ x: normals(rng, c.n * c.h * c.w * c.cin), f: normals(rng, c.k * c.k * c.cin * c.cout), s: normals(rng, c.n * c.cin), dy: normals(rng, c.n * c.h * c.w * c.cout) }));
 
-type Outputs = { fused: Float32Array; unfused: Float32Array }[];
+type Pair = { fused: Float32Array; unfused: Float32Array };
+type Outputs = { y: Pair; dw: Pair }[];
 
 function run(modulated: boolean): Outputs {
   return cases.map(([, c], i) =>
@@ -39,33 +42,41 @@ function run(modulated: boolean): Outputs {
       const x = tf.tensor4d(data[i]!.x, [c.n, c.h, c.w, c.cin]);
       const filter = tf.tensor4d(data[i]!.f, [c.k, c.k, c.cin, c.cout]);
       const s = tf.tensor2d(data[i]!.s, [c.n, c.cin]);
-      const inputs = modulated ? { x, filter, s } : { x, filter };
+      const dy = tf.tensor4d(data[i]!.dy, [c.n, c.h, c.w, c.cout]);
+      const inputs: tf.NamedTensorMap = modulated ? { x, filter, s } : { x, filter };
       const fused = tf.engine().runKernel(MP_SILU_CONV2D, inputs, {}) as tf.Tensor;
+      const dwFused = tf.engine().runKernel(MP_SILU_CONV2D_FILTER_GRAD, modulated ? { x, dy, s } : { x, dy }, { filterShape: filter.shape }) as tf.Tensor;
       const act = (modulated ? tf.engine().runKernel('FlowMpSiluMod', { x, s }, {}) : tf.engine().runKernel('FlowMpSilu', { x }, {})) as tf.Tensor4D;
       const unfused = tf.conv2d(act, filter, 1, 'same');
-      return { fused: fused.dataSync() as Float32Array, unfused: unfused.dataSync() as Float32Array };
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: act, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: filter.shape }) as tf.Tensor;
+      const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
+      return { y: { fused: read(fused), unfused: read(unfused) }, dw: { fused: read(dwFused), unfused: read(dw) } };
     }),
   );
 }
 
 /** The composite on the cpu backend: mp_silu(z) = z sigmoid(z) / 0.596, z = x (times s per image and channel). */
-function reference(modulated: boolean): Float32Array[] {
+function reference(modulated: boolean): { y: Float32Array; dw: Float32Array }[] {
   return cases.map(([, c], i) =>
     tf.tidy(() => {
       const x = tf.tensor4d(data[i]!.x, [c.n, c.h, c.w, c.cin]);
       const z = modulated ? tf.mul(x, tf.reshape(tf.tensor2d(data[i]!.s, [c.n, c.cin]), [c.n, 1, 1, c.cin])) : x;
       const act = tf.div(tf.mul(z, tf.sigmoid(z)), 0.596) as tf.Tensor4D;
-      return tf.conv2d(act, tf.tensor4d(data[i]!.f, [c.k, c.k, c.cin, c.cout]), 1, 'same').dataSync() as Float32Array;
+      const filter = tf.tensor4d(data[i]!.f, [c.k, c.k, c.cin, c.cout]);
+      const dy = tf.tensor4d(data[i]!.dy, [c.n, c.h, c.w, c.cout]);
+      const dw = tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(act, f as tf.Tensor4D, 1, 'same'), dy)))(filter);
+      return { y: tf.conv2d(act, filter, 1, 'same').dataSync() as Float32Array, dw: dw.dataSync() as Float32Array };
     }),
   );
 }
 
 describe('FlowMpSiluConv2D (the activation applied in the conv\'s padded copy)', () => {
   const got: Record<string, Outputs> = {};
-  const cpu: Record<string, Float32Array[]> = {};
+  const cpu: Record<string, { y: Float32Array; dw: Float32Array }[]> = {};
   let prevWake = 0;
   beforeAll(async () => {
     prevWake = setWakeFlops(0);
+    registerGradients();
     await tf.setBackend('cpu');
     for (const m of [false, true]) cpu[String(m)] = reference(m);
     registerWasmKernels();
@@ -84,11 +95,14 @@ describe('FlowMpSiluConv2D (the activation applied in the conv\'s padded copy)',
     await stopWasmThreads();
   });
 
-  it.each(cases.flatMap(([name], i) => [false, true].map((m) => [`${name}${m ? ', modulated' : ''}`, i, m] as const)))('%s: the unfused pair bit for bit at 1 and 2 threads, and the cpu composite', (_name, i, m) => {
+  const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  it.each(cases.flatMap(([name], i) => [false, true].map((m) => [`${name}${m ? ', modulated' : ''}`, i, m] as const)))('%s: y and dW, the unfused pairs bit for bit at 1 and 2 threads, and the cpu composite', (_name, i, m) => {
     const one = got[`1 ${m}`]![i]!;
     const two = got[`2 ${m}`]![i]!;
-    for (const r of [one, two]) expect(Buffer.from(r.fused.buffer).equals(Buffer.from(r.unfused.buffer))).toBe(true);
-    expect(Buffer.from(two.fused.buffer).equals(Buffer.from(one.fused.buffer))).toBe(true);
-    expectClose(one.fused, cpu[String(m)]![i]!, `case ${i}`);
+    for (const part of ['y', 'dw'] as const) {
+      for (const r of [one, two]) expect([part, bits(r[part].fused).equals(bits(r[part].unfused))]).toEqual([part, true]);
+      expect([part, bits(two[part].fused).equals(bits(one[part].fused))]).toEqual([part, true]);
+      expectClose(one[part].fused, cpu[String(m)]![i]![part], `case ${i} ${part}`);
+    }
   });
 });

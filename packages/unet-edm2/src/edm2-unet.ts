@@ -9,10 +9,7 @@ import { bufferSpecs, layerFanIn, parameterSpecs, type ParameterSpec } from './p
 import { flowPrecond } from './preconditioning';
 import { unetLayout, type BlockSpec, type LayerSpec, type UnetLayout } from './unet-layout';
 import { upsample2x } from './mp-ops';
-import { hasKernels } from './has-kernels';
-
-/** The wasm engine's conv of mp_silu of its input (@flow/runtime's MP_SILU_CONV2D). */
-const FUSED_SILU_CONV = 'FlowMpSiluConv2D';
+import { fusedSiluConv } from './silu-conv';
 
 /** Source of uniform draws for dropout masks (a `@flow/random` Rng fits). */
 export interface UniformSource {
@@ -105,20 +102,19 @@ export class Edm2Unet {
   }
 
   /**
-   * Whether conv layer `l` of mp_silu of its input runs as one kernel (FlowMpSiluConv2D, the wasm engine: the
-   * activation applied as the conv pads its input, saving the activation's own pass over memory): with EDM2's
-   * magnitude-preserving activation and no group norm before it, and only outside gradient tapes (sampling; the
-   * kernel has no gradient), where it gives the unfused pair's result bit for bit.
+   * Whether conv layer `l` of mp_silu of its input can run as one kernel with its gradient (silu-conv.ts; the
+   * wasm engine applies the activation as the conv pads its input): with EDM2's magnitude-preserving activation
+   * and no group norm before it. Values and gradients are the unfused pair's bit for bit.
    */
   private fusesActivation(l: LayerSpec): boolean {
-    return this.flags.mpFixedFunction && !this.flags.groupNorm && l.kernel > 1 && tf.engine().state.gradientDepth === 0 && hasKernels(FUSED_SILU_CONV);
+    return this.flags.mpFixedFunction && !this.flags.groupNorm && l.kernel > 1;
   }
 
-  /** conv(mp_silu(x)), or conv(mp_silu(x s)) with per-image channel scales s, as one kernel (fusesActivation). */
+  /** conv(mp_silu(x)), or conv(mp_silu(x s)) with per-image channel scales s: one kernel where the backend has it. */
   private siluConv(x: tf.Tensor4D, l: LayerSpec, s?: tf.Tensor2D): tf.Tensor {
     return tf.tidy(() => {
-      const filter = effectiveWeight(this.variables[`${l.name}.weight`], layerFanIn(l), 1, this.flags.mpLearnedLayers);
-      return tf.engine().runKernel(FUSED_SILU_CONV, s ? { x, filter, s } : { x, filter }, {}) as tf.Tensor;
+      const filter = effectiveWeight(this.variables[`${l.name}.weight`], layerFanIn(l), 1, this.flags.mpLearnedLayers) as tf.Tensor4D;
+      return fusedSiluConv(x, filter, s) ?? applyWeight(s ? mpSiluModulated(x, s) : mpSilu(x), filter);
     });
   }
 

@@ -298,7 +298,12 @@ const WINOGRAD_FILTER_BLOCK = 32;
  * tiles at a time transformed into its thread's scratch, into its own partial products; the partials are
  * then added in range order and transformed back (G^T m G), so dW is the same for every thread count.
  */
-function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array): void {
+/** Whether implicitFilterGrad runs as Winograd (and so can apply an activation to x as it pads it). */
+export function winogradFilterGradApplies(gemm: GemmPool, s: ConvShape, onHeap: boolean): boolean {
+  return onHeap && winogradApplies(gemm, s) && s.OH * s.OW >= WINOGRAD_FILTER_MIN_PIXELS;
+}
+
+function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array, act?: Activation): void {
   const { N, C, CO, OH, OW } = s;
   const { TY, TX, OHp, OWp, Hp, Wp, nPanels, COp, total } = winogradGeometry(s);
   gemm.prewake(2 * N * OH * OW * 9 * C * CO);
@@ -307,13 +312,13 @@ function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s
   const ranges = Math.ceil(total / TT);
   const perThread = roundUp(16 * (SUB * (C + COp) + 2 * SLAB_PAD), 16);
   const partial = 16 * (C * COp + SLAB_PAD);
-  const xInPlace = Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
+  const xInPlace = !act && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
   const dyInPlace = OHp === OH && OWp === OW;
   const [xr, dyr, pr, so] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, dyInPlace ? 0 : N * OHp * OWp * CO, ranges * partial, gemm.threads * perThread]);
   const mem = gemm.floats();
   const xo = xInPlace ? x.byteOffset / 4 : xr;
   const dyo = dyInPlace ? dy.byteOffset / 4 : dyr;
-  if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, gemm);
+  if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, gemm, act);
   // Odd output sizes: dy gets a zero row / column so that every tile is whole.
   if (!dyInPlace) padImage(dy, { ...s, H: OH, W: OW, C: CO, padTop: 0, padLeft: 0 }, OHp, OWp, mem, dyo, gemm);
   const params = [xo * 4, dyo * 4, pr * 4, total, TY, TX, TT, SUB, Hp * Wp * C * 4, Wp * C * 4, C, CO, COp, nPanels, OHp * OWp * CO * 4, OWp * CO * 4, so * 4, perThread * 4];
@@ -391,11 +396,12 @@ function validOutputs(out: number, size: number, stride: number, dilation: numbe
  * task is up to 32 input channels (FILTER_GRAD_GROUP panels) of one tap against every output channel, summing a
  * few output rows at a time (FILTER_GRAD_CALL_BYTES of x and dy per call, so they stay in L1) in a fixed order.
  */
-export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array, onHeap = false): void {
-  if (onHeap && winogradApplies(gemm, s) && s.OH * s.OW >= WINOGRAD_FILTER_MIN_PIXELS) {
-    winogradFilterGrad(gemm, x, dy, s, dw);
+export function implicitFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array, onHeap = false, act?: Activation): void {
+  if (winogradFilterGradApplies(gemm, s, onHeap)) {
+    winogradFilterGrad(gemm, x, dy, s, dw, act);
     return;
   }
+  if (act) throw new Error('wasm conv: the direct filter gradient takes no activation (apply it to x first)');
   const { N, H, W, C, KH, KW, CO, OH, OW } = s;
   const Cp = roundUp(C, GEMM_MR);
   const COp = roundUp(CO, GEMM_NR);
