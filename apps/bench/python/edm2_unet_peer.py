@@ -252,10 +252,10 @@ class Unet(torch.nn.Module):
         return x * col(c_skip) + self.raw(x * col(c_in), c_noise) * col(c_out)
 
 
-def timed(fn, max_repeats, budget):
-    """Best wall time after one warm-up, stopping once `budget` seconds are spent (as the TS side does)."""
+def timed(fn, max_repeats, budget, warmups=1):
+    """Best wall time after `warmups` warm-up runs, stopping once `budget` seconds are spent (as the TS side does)."""
     best, spent, repeats = math.inf, 0.0, 0
-    for r in range(max_repeats + 1):
+    for r in range(1 - warmups, max_repeats + 1):
         t0 = time.perf_counter()
         fn()
         dt = time.perf_counter() - t0
@@ -293,6 +293,7 @@ def main():
     threads = int(sys.argv[3])
     budget = float(sys.argv[4])
     max_repeats = int(sys.argv[5])
+    warmups = int(sys.argv[6]) if len(sys.argv) > 6 else 1
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     net = Unet(cfg)
@@ -320,7 +321,7 @@ def main():
             loss.backward()
 
         for name, fn in (('forward', forward), ('forward+backward', forward_backward)):
-            seconds, repeats = timed(fn, max_repeats, budget)
+            seconds, repeats = timed(fn, max_repeats, budget, warmups)
             rows.append({'batch': batch, 'pass': name, 'seconds': seconds, 'repeats': repeats, 'images_per_second': batch / seconds})
             print(f'  torch batch {batch} {name}: {batch / seconds:.1f} img/s', file=sys.stderr)
     print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'parameters': parameters, 'rows': rows}))

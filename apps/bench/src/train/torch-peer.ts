@@ -36,8 +36,8 @@ export function torchPeerScript(): string {
 }
 
 /** Builds the same U-Net in PyTorch from `config` and times forward and forward+backward per batch size. */
-export function runTorchPeer(peer: TorchPeer, config: UnetConfig, batches: number[], threads: number, budget: number, maxRepeats: number): TorchPeerResult {
-  const args = [torchPeerScript(), JSON.stringify(config), batches.join(','), String(threads), String(budget), String(maxRepeats)];
+export function runTorchPeer(peer: TorchPeer, config: UnetConfig, batches: number[], threads: number, budget: number, maxRepeats: number, warmups = 1): TorchPeerResult {
+  const args = [torchPeerScript(), JSON.stringify(config), batches.join(','), String(threads), String(budget), String(maxRepeats), String(warmups)];
   const r = spawnSync(peer.executable, args, { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`PyTorch peer failed (exit ${r.status})`);
   const lines = r.stdout.trim().split('\n');
