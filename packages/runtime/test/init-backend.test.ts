@@ -87,12 +87,16 @@ describe('initBackend', () => {
     expect(native.getNativeThreads()).toBe(1);
     expect(tf.getKernel('Conv2D', 'wasm')).toBe(nativeConv2DConfig);
     expect(tf.getKernel('FlowMpSilu', 'wasm')).toBe(nativeMpSiluConfig);
+    // The wasm engine's conv of mp_silu is not inherited: networks compose mp_silu and the native conv.
+    expect(tf.getKernel('FlowMpSiluConv2D', 'wasm')).toBeUndefined();
+    expect(tf.getKernel('FlowMpSiluConv2DBackpropFilter', 'wasm')).toBeUndefined();
     const y = tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same');
     expect(Array.from(y.dataSync())).toEqual([4, 6, 4, 6, 9, 6, 4, 6, 4]);
     await initBackend('wasm');
     expect(tf.getKernel('Conv2D', 'wasm')).not.toBe(nativeConv2DConfig);
     // The fused EDM2 kernels switch to their TypeScript loops, and back to C on native.
     for (const k of WASM_FUSED_KERNELS) expect(tf.getKernel(k.kernelName, 'wasm')).toBe(k);
+    expect(tf.getKernel('FlowMpSiluConv2D', 'wasm')).toBeDefined();
     expect(Array.from(tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, tf.ones([3, 3, 1, 1]) as tf.Tensor4D, 1, 'same').dataSync())).toEqual([4, 6, 4, 6, 9, 6, 4, 6, 4]);
     await initBackend('native', { threads: 1 });
     expect(tf.getKernel('FlowMpSilu', 'wasm')).toBe(nativeMpSiluConfig);
