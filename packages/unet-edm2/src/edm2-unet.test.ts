@@ -42,6 +42,7 @@ describe('Edm2Unet', () => {
     const x = normal([2, 8, 8, 2], 2);
     const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3), 'float32') as tf.Tensor2D);
     const t = tf.tensor1d([0.2, 0.7]);
+    const inputs = tf.memory().numTensors;
     const v = net.forward(x, t, labels);
     expect(v.shape).toEqual([2, 8, 8, 2]);
     expect(Array.from(v.dataSync()).every(Number.isFinite)).toBe(true);
@@ -49,12 +50,52 @@ describe('Edm2Unet', () => {
     const u = net.logVariance(t);
     expect(u.shape).toEqual([2]);
     u.dispose();
+    // The first passes outside a gradient tape keep each layer's applied weight (one per layer with a number
+    // gain); later passes reuse them and allocate nothing that stays.
+    const cached = tf.memory().numTensors - inputs;
+    expect(cached).toBeGreaterThan(0);
+    expect(cached).toBeLessThanOrEqual(net.trainableVariables().length);
+    net.forward(x, t, labels).dispose();
+    net.logVariance(t).dispose();
+    expect(tf.memory().numTensors).toBe(inputs + cached);
     x.dispose();
     t.dispose();
     labels.dispose();
-    expect(tf.memory().numTensors).toBe(allocated);
+    expect(tf.memory().numTensors).toBe(allocated + cached);
     net.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('sampling keeps applied weights only while the stored ones are unchanged; under a gradient tape none are kept', () => {
+    // Gains opened: at init G's output gain is 0 and the output does not depend on the weights.
+    const open = (m: ReturnType<typeof createEdm2Unet>) => {
+      for (const [n, g] of Object.entries(m.variables)) if (n.endsWith('_gain')) g.assign(tf.scalar(1));
+      return m;
+    };
+    const net = open(createEdm2Unet(tiny('G'), { seed: 2 }));
+    const fresh = () => open(createEdm2Unet(tiny('G'), { seed: 2 }));
+    const x = normal([2, 8, 8, 2], 3);
+    const t = tf.tensor1d([0.4, 0.6]);
+    const forward = (m: typeof net) => tf.tidy(() => m.forward(x, t).dataSync());
+    const first = forward(net);
+    expect(Array.from(forward(net))).toEqual(Array.from(first));
+    // An optimiser-like update: the next pass must see it, as a net built with the updated weights does.
+    const name = 'unet.enc.8x8_block0.conv_res0.weight';
+    const v = net.variables[name]!;
+    const updated = tf.tidy(() => tf.reverse(v, [0]));
+    v.assign(updated);
+    const other = fresh();
+    other.variables[name]!.assign(updated);
+    updated.dispose();
+    const after = forward(net);
+    expect(Array.from(after)).toEqual(Array.from(forward(other)));
+    expect(Array.from(after)).not.toEqual(Array.from(first));
+    const before = tf.memory().numTensors;
+    const { value, grads } = tf.variableGrads(() => tf.mean(net.forward(x, t)) as tf.Scalar, net.trainableVariables());
+    tf.dispose([value, ...Object.values(grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, t]);
+    [net, other].forEach((m) => m.dispose());
   });
 
   it('same seed, same weights and output; another seed differs', () => {

@@ -46,6 +46,12 @@ export class Edm2Unet {
   readonly variables: Record<string, tf.Variable>;
   readonly buffers: Record<string, tf.Variable>;
   private readonly specs: ParameterSpec[];
+  /**
+   * Layer weights as applied (normalised and scaled), kept between passes outside gradient tapes (sampling) while
+   * the stored weight's data and the gain stay the same: an assign (an optimiser step, loading EMA weights)
+   * gives the variable new data, and the next pass recomputes.
+   */
+  private readonly weightCache = new Map<string, { source: object; gain: number; w: tf.Tensor }>();
 
   constructor(
     readonly config: UnetConfig,
@@ -96,9 +102,22 @@ export class Edm2Unet {
 
   private layer(x: tf.Tensor, l: LayerSpec, gain: number | tf.Tensor = 1): tf.Tensor {
     return tf.tidy(() => {
-      const w = effectiveWeight(this.variables[`${l.name}.weight`], layerFanIn(l), gain, this.flags.mpLearnedLayers);
+      const w = this.layerWeight(l, gain);
       return applyWeight(x, w);
     });
+  }
+
+  /** The weight layer `l` applies with `gain` (effectiveWeight), from weightCache where it may be. */
+  private layerWeight(l: LayerSpec, gain: number | tf.Tensor): tf.Tensor {
+    const v = this.variables[`${l.name}.weight`];
+    const compute = () => effectiveWeight(v, layerFanIn(l), gain, this.flags.mpLearnedLayers);
+    if (typeof gain !== 'number' || tf.engine().state.gradientDepth > 0) return compute();
+    const hit = this.weightCache.get(l.name);
+    if (hit && hit.source === v.dataId && hit.gain === gain) return hit.w;
+    hit?.w.dispose();
+    const w = tf.keep(compute());
+    this.weightCache.set(l.name, { source: v.dataId, gain, w });
+    return w;
   }
 
   /**
@@ -113,7 +132,7 @@ export class Edm2Unet {
   /** conv(mp_silu(x)), or conv(mp_silu(x s)) with per-image channel scales s: one kernel where the backend has it. */
   private siluConv(x: tf.Tensor4D, l: LayerSpec, s?: tf.Tensor2D): tf.Tensor {
     return tf.tidy(() => {
-      const filter = effectiveWeight(this.variables[`${l.name}.weight`], layerFanIn(l), 1, this.flags.mpLearnedLayers) as tf.Tensor4D;
+      const filter = this.layerWeight(l, 1) as tf.Tensor4D;
       return fusedSiluConv(x, filter, s) ?? applyWeight(s ? mpSiluModulated(x, s) : mpSilu(x), filter);
     });
   }
@@ -152,7 +171,7 @@ export class Edm2Unet {
     // The stored qkv weight [1, 1, c, 3c] has the official output-channel order (head, channel, q/k/v). Split
     // the small weight, not the activations: three [c, c] weights give q, k, v as plain 2-D matmuls, with no
     // rank-5 split/concat of the [n, hw, 3c] activations (slow on wasm, forward and backward).
-    const wqkv = effectiveWeight(this.variables[`${qkvLayer.name}.weight`], layerFanIn(qkvLayer), 1, this.flags.mpLearnedLayers);
+    const wqkv = this.layerWeight(qkvLayer, 1);
     const w3 = tf.transpose(tf.reshape(wqkv, [c, c, 3]), [2, 0, 1]); // [3, c_in, c_out]
     const xf = tf.reshape(this.pre(x), [n * hw, c]) as tf.Tensor2D;
     const part = (i: number): tf.Tensor3D => {
@@ -324,6 +343,8 @@ export class Edm2Unet {
   }
 
   dispose(): void {
+    for (const { w } of this.weightCache.values()) w.dispose();
+    this.weightCache.clear();
     for (const v of Object.values(this.variables)) v.dispose();
     for (const v of Object.values(this.buffers)) v.dispose();
   }
