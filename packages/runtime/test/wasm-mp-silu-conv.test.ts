@@ -95,6 +95,19 @@ describe('FlowMpSiluConv2D (the activation applied in the conv\'s padded copy)',
     await stopWasmThreads();
   });
 
+  it('refuses non-float32 inputs and scales of the wrong shape, allocating nothing', () => {
+    const x = tf.zeros([1, 4, 4, 4], 'int32');
+    const xf = tf.zeros([1, 4, 4, 4]);
+    const filter = tf.zeros([3, 3, 4, 4]);
+    const dy = tf.zeros([1, 4, 4, 4]);
+    const before = tf.memory().numTensors;
+    expect(() => tf.engine().runKernel(MP_SILU_CONV2D, { x, filter }, {})).toThrow(/FlowMpSiluConv2D: float32 inputs expected/);
+    expect(() => tf.engine().runKernel(MP_SILU_CONV2D, { x: xf, filter, s: tf.zeros([2, 4]) }, {})).toThrow(/scales \[2,4\] do not match x \[1,4,4,4\]/);
+    expect(() => tf.engine().runKernel(MP_SILU_CONV2D_FILTER_GRAD, { x, dy }, { filterShape: [3, 3, 4, 4] })).toThrow(/float32 inputs expected/);
+    expect(tf.memory().numTensors).toBe(before + 1); // the scales tensor of the second call
+    tf.dispose([x, xf, filter, dy]);
+  });
+
   const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   it.each(cases.flatMap(([name], i) => [false, true].map((m) => [`${name}${m ? ', modulated' : ''}`, i, m] as const)))('%s: y and dW, the unfused pairs bit for bit at 1 and 2 threads, and the cpu composite', (_name, i, m) => {
     const one = got[`1 ${m}`]![i]!;

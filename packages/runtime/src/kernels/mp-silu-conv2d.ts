@@ -28,9 +28,10 @@ const SAME: Conv2DAttrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilatio
  */
 function mpSiluConv2d(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs: unknown }): TensorInfo {
   const s = args.inputs.s as TensorInfo | undefined;
+  checkInputs(MP_SILU_CONV2D, [args.inputs.x, args.inputs.filter, s]);
+  const { hw } = s ? modGeometry(MP_SILU_CONV2D, args.inputs.x as TensorInfo, s) : { hw: 0 };
   const { backend, g, out, empty, x, filter } = conv2DSetup({ inputs: { x: args.inputs.x as TensorInfo, filter: args.inputs.filter as TensorInfo }, backend: args.backend, attrs: SAME }, 'wasm');
-  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || (s && s.dtype !== 'float32')) throw new Error(`${MP_SILU_CONV2D}: float32 inputs expected`);
-  const { hw, c } = s ? modGeometry(MP_SILU_CONV2D, x, s) : { hw: 0, c: g.inChannels };
+  const c = g.inChannels;
   if (empty) return out;
   const gemm = wasmGemm();
   const onHeap = gemm.sharesHeapWith(backend);
@@ -40,6 +41,11 @@ function mpSiluConv2d(args: { inputs: NamedTensorInfoMap; backend: unknown; attr
   }
   withActivated(backend, x, s, hw, c, (a) => implicitConv(gemm, a, convShape(g), heapF32(backend, filter), 'hwio', heapF32(backend, out), onHeap));
   return out;
+}
+
+/** float32 inputs (`s` may be absent), checked before the output is allocated. */
+function checkInputs(kernel: string, inputs: (TensorInfo | undefined)[]): void {
+  if (inputs.some((t) => t !== undefined && t.dtype !== 'float32')) throw new Error(`${kernel}: float32 inputs expected`);
 }
 
 /** Runs `body` on mp_silu(x) (x s with `s`) in a temporary tensor, freed after. */
@@ -64,9 +70,10 @@ function withActivated(backend: WasmBackendLike, x: TensorInfo, s: TensorInfo | 
 function mpSiluConv2dFilterGrad(args: { inputs: NamedTensorInfoMap; backend: unknown; attrs: NamedAttrMap }): TensorInfo {
   const s = args.inputs.s as TensorInfo | undefined;
   const filterShape = args.attrs.filterShape as [number, number, number, number];
+  checkInputs(MP_SILU_CONV2D_FILTER_GRAD, [args.inputs.x, args.inputs.dy, s]);
+  const { hw } = s ? modGeometry(MP_SILU_CONV2D_FILTER_GRAD, args.inputs.x as TensorInfo, s) : { hw: 0 };
   const { backend, g, out, empty, x, dy } = conv2DBackpropFilterSetup({ inputs: { x: args.inputs.x as TensorInfo, dy: args.inputs.dy as TensorInfo }, backend: args.backend, attrs: { ...SAME, filterShape } }, 'wasm');
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || (s && s.dtype !== 'float32')) throw new Error(`${MP_SILU_CONV2D_FILTER_GRAD}: float32 inputs expected`);
-  const { hw, c } = s ? modGeometry(MP_SILU_CONV2D_FILTER_GRAD, x, s) : { hw: 0, c: g.inChannels };
+  const c = g.inChannels;
   if (empty) return out;
   const gemm = wasmGemm();
   const onHeap = gemm.sharesHeapWith(backend);
