@@ -78,7 +78,8 @@ function mpSiluConv2dFilterGrad(args: { inputs: NamedTensorInfoMap; backend: unk
   const gemm = wasmGemm();
   const onHeap = gemm.sharesHeapWith(backend);
   const shape = convShape(g);
-  if (c % 4 === 0 && heapElementwise(backend) && winogradFilterGradApplies(gemm, shape, onHeap)) {
+  // The Winograd filter gradient runs on the shared heap with channels in whole vectors: it can activate x.
+  if (winogradFilterGradApplies(gemm, shape, onHeap)) {
     const act: Activation = { scales: s ? heapF32(backend, s).byteOffset : undefined };
     implicitFilterGrad(gemm, heapF32(backend, x), heapF32(backend, dy), shape, heapF32(backend, out), true, act);
     return out;

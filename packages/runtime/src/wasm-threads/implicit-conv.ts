@@ -185,16 +185,18 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
 /** Scratch bytes a Winograd task's two buffers (16 slabs of tiles x channels each) may take per thread: within L2. */
 const WINOGRAD_SCRATCH_BYTES = 256 * 1024;
 
+/** `FLOW_WINOGRAD=0` turns the Winograd convs off (read once: the check runs on every conv call). */
+const WINOGRAD_ON = process.env.FLOW_WINOGRAD !== '0';
+
 /** Whether a conv runs as Winograd F(2x2, 3x3): 3x3, stride 1, no dilation, channels in whole vectors, on tfjs's heap. */
 function winogradApplies(gemm: GemmPool, s: ConvShape): boolean {
-  if (process.env.FLOW_WINOGRAD === '0') return false;
-  return gemm.hasElementwise && s.KH === 3 && s.KW === 3 && s.SH === 1 && s.SW === 1 && s.DH === 1 && s.DW === 1 && s.C % 4 === 0 && s.CO % 4 === 0;
+  return WINOGRAD_ON && gemm.hasElementwise && s.KH === 3 && s.KW === 3 && s.SH === 1 && s.SW === 1 && s.DH === 1 && s.DW === 1 && s.C % 4 === 0 && s.CO % 4 === 0;
 }
 
 /**
  * The filter transform U = G g G^T per (input, output) channel, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
- * into 16 slabs (e = 4 row + column) of panels of GEMM_NR output channels: U[e] at uo + e * COp * C, panel p at
- * p * GEMM_NR * C, input channel ci at ci * GEMM_NR (channels past CO zero).
+ * into 16 slabs (e = 4 row + column) of panels of GEMM_NR output channels: U[e] at uo + e * (COp * C + SLAB_PAD),
+ * panel p at p * GEMM_NR * C, input channel ci at ci * GEMM_NR (channels past CO zero).
  */
 function transformFilter(w: Float32Array, s: ConvShape, filter: ConvFilter, mem: Float32Array, uo: number, COp: number): void {
   const { C, CO } = s;
@@ -291,6 +293,11 @@ export const WINOGRAD_FILTER_MIN_PIXELS = 64;
 /** Tiles a Winograd filter-gradient block transforms at once: its two scratch slabs stay within L2. */
 const WINOGRAD_FILTER_BLOCK = 32;
 
+/** Whether implicitFilterGrad runs as Winograd (and so can apply an activation to x as it pads it). */
+export function winogradFilterGradApplies(gemm: GemmPool, s: ConvShape, onHeap: boolean): boolean {
+  return onHeap && winogradApplies(gemm, s) && s.OH * s.OW >= WINOGRAD_FILTER_MIN_PIXELS;
+}
+
 /**
  * dW for a 3x3 stride-1 filter as Winograd F(3x3, 2x2): dW = G^T [(B^T X B) . (A D A^T)] G summed over the 2x2
  * tiles of dy (D) and their 4x4 input patches (X), so 16 products per channel pair and tile instead of 36. The
@@ -298,11 +305,6 @@ const WINOGRAD_FILTER_BLOCK = 32;
  * tiles at a time transformed into its thread's scratch, into its own partial products; the partials are
  * then added in range order and transformed back (G^T m G), so dW is the same for every thread count.
  */
-/** Whether implicitFilterGrad runs as Winograd (and so can apply an activation to x as it pads it). */
-export function winogradFilterGradApplies(gemm: GemmPool, s: ConvShape, onHeap: boolean): boolean {
-  return onHeap && winogradApplies(gemm, s) && s.OH * s.OW >= WINOGRAD_FILTER_MIN_PIXELS;
-}
-
 function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array, act?: Activation): void {
   const { N, C, CO, OH, OW } = s;
   const { TY, TX, OHp, OWp, Hp, Wp, nPanels, COp, total } = winogradGeometry(s);
