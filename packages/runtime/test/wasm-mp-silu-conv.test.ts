@@ -34,7 +34,9 @@ const rng = new Rng(5);
 const data = cases.map(([, c]) => ({ x: normals(rng, c.n * c.h * c.w * c.cin), f: normals(rng, c.k * c.k * c.cin * c.cout), s: normals(rng, c.n * c.cin), dy: normals(rng, c.n * c.h * c.w * c.cout) }));
 
 type Pair = { fused: Float32Array; unfused: Float32Array };
-type Outputs = { y: Pair; dw: Pair }[];
+/** keepPadded: its y, the padded x it returned against mp_silu(x) zero-padded, dW from that padded x. */
+type Kept = { y: Float32Array; padded: Pair | undefined; dw: Float32Array | undefined };
+type Outputs = { y: Pair; dw: Pair; kept: Kept }[];
 
 function run(modulated: boolean): Outputs {
   return cases.map(([, c], i) =>
@@ -50,7 +52,15 @@ function run(modulated: boolean): Outputs {
       const unfused = tf.conv2d(act, filter, 1, 'same');
       const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: act, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: filter.shape }) as tf.Tensor;
       const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
-      return { y: { fused: read(fused), unfused: read(unfused) }, dw: { fused: read(dwFused), unfused: read(dw) } };
+      const [yKept, padded] = tf.engine().runKernel(MP_SILU_CONV2D, inputs, { keepPadded: true }) as tf.Tensor[];
+      let kept: Kept = { y: read(yKept!), padded: undefined, dw: undefined };
+      if (padded!.size > 0) {
+        const [, hp, wp] = padded!.shape as number[];
+        const expected = tf.pad(act, [[0, 0], [1, hp! - c.h - 1], [1, wp! - c.w - 1], [0, 0]]);
+        const dwKept = tf.engine().runKernel(MP_SILU_CONV2D_FILTER_GRAD, { ...(modulated ? { x, dy, s } : { x, dy }), padded: padded! }, { filterShape: filter.shape }) as tf.Tensor;
+        kept = { ...kept, padded: { fused: read(padded!), unfused: read(expected) }, dw: read(dwKept) };
+      }
+      return { y: { fused: read(fused), unfused: read(unfused) }, dw: { fused: read(dwFused), unfused: read(dw) }, kept };
     }),
   );
 }
@@ -105,7 +115,10 @@ describe('FlowMpSiluConv2D (the activation applied in the conv\'s padded copy)',
     expect(() => tf.engine().runKernel(MP_SILU_CONV2D, { x: xf, filter, s: tf.zeros([2, 4]) }, {})).toThrow(/scales \[2,4\] do not match x \[1,4,4,4\]/);
     expect(() => tf.engine().runKernel(MP_SILU_CONV2D_FILTER_GRAD, { x, dy }, { filterShape: [3, 3, 4, 4] })).toThrow(/float32 inputs expected/);
     expect(tf.memory().numTensors).toBe(before + 1); // the scales tensor of the second call
-    tf.dispose([x, xf, filter, dy]);
+    const wrong = tf.zeros([1, 5, 5, 4]);
+    const big = [tf.zeros([1, 8, 8, 4]), tf.zeros([1, 8, 8, 4])];
+    expect(() => tf.engine().runKernel(MP_SILU_CONV2D_FILTER_GRAD, { x: big[0]!, dy: big[1]!, padded: wrong }, { filterShape: [3, 3, 4, 4] })).toThrow(/input 'padded' has shape \[1, 5, 5, 4\], expected \[1, 10, 10, 4\]/);
+    tf.dispose([x, xf, filter, dy, wrong, ...big]);
   });
 
   const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -116,6 +129,20 @@ describe('FlowMpSiluConv2D (the activation applied in the conv\'s padded copy)',
       for (const r of [one, two]) expect([part, bits(r[part].fused).equals(bits(r[part].unfused))]).toEqual([part, true]);
       expect([part, bits(two[part].fused).equals(bits(one[part].fused))]).toEqual([part, true]);
       expectClose(one[part].fused, cpu[String(m)]![i]![part], `case ${i} ${part}`);
+    }
+  });
+
+  // Where both the conv and its filter gradient run as Winograd (3x3, channels in whole vectors, 64 output
+  // pixels an image and up) the conv hands its padded x on; elsewhere the second output is empty.
+  const keeps = [true, false, false, false, true];
+  it.each(cases.flatMap(([name], i) => [false, true].map((m) => [`${name}${m ? ', modulated' : ''}`, i, m] as const)))('%s: keepPadded returns the same y, and the padded x that gives the same dW', (_name, i, m) => {
+    for (const threads of [1, 2]) {
+      const r = got[`${threads} ${m}`]![i]!;
+      expect(bits(r.kept.y).equals(bits(r.y.fused))).toBe(true);
+      expect(r.kept.padded !== undefined).toBe(keeps[i]);
+      if (!r.kept.padded) continue;
+      expect(bits(r.kept.padded.fused).equals(bits(r.kept.padded.unfused))).toBe(true);
+      expect(bits(r.kept.dw!).equals(bits(r.dw.fused))).toBe(true);
     }
   });
 });

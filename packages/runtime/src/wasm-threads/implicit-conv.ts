@@ -30,6 +30,12 @@ export interface ConvShape {
  */
 export interface Activation {
   scales?: number;
+  /**
+   * Byte offset on the heap of a tensor shaped `winogradPaddedShape`: the Winograd conv writes its activated,
+   * zero-padded copy of x there instead of into scratch, and the Winograd filter gradient reads it from there
+   * instead of making it again (the backward pass then skips the activation and the copy).
+   */
+  padded?: number;
 }
 
 const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
@@ -260,10 +266,11 @@ function winogradConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32A
   const TB = Math.max(GEMM_MR, Math.min(64, fit, spread));
   const perThread = roundUp(16 * (TB * (C + COp) + 2 * SLAB_PAD), 16);
   const xInPlace = !act && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
+  const kept = act?.padded;
   const yInPlace = OHp === OH && OWp === OW;
-  const [xr, uo, yr, so] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, 16 * (COp * C + SLAB_PAD), yInPlace ? 0 : N * OHp * OWp * CO, gemm.threads * perThread]);
+  const [xr, uo, yr, so] = gemm.regions([xInPlace || kept !== undefined ? 0 : N * Hp * Wp * C, 16 * (COp * C + SLAB_PAD), yInPlace ? 0 : N * OHp * OWp * CO, gemm.threads * perThread]);
   const mem = gemm.floats();
-  const xo = xInPlace ? x.byteOffset / 4 : xr;
+  const xo = kept !== undefined ? kept / 4 : xInPlace ? x.byteOffset / 4 : xr;
   const yo = yInPlace ? y.byteOffset / 4 : yr;
   if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, gemm, act);
   transformFilter(w, s, filter, mem, uo, COp);
@@ -299,6 +306,16 @@ export function winogradFilterGradApplies(gemm: GemmPool, s: ConvShape, onHeap: 
 }
 
 /**
+ * The shape [N, Hp, Wp, C] of the zero-padded image that both the Winograd conv and the Winograd filter gradient
+ * of this conv read, where both run as Winograd (so one can hand it to the other, Activation.padded); else undefined.
+ */
+export function winogradPaddedShape(gemm: GemmPool, s: ConvShape, onHeap: boolean): [number, number, number, number] | undefined {
+  if (!winogradFilterGradApplies(gemm, s, onHeap)) return undefined;
+  const { Hp, Wp } = winogradGeometry(s);
+  return [s.N, Hp, Wp, s.C];
+}
+
+/**
  * dW for a 3x3 stride-1 filter as Winograd F(3x3, 2x2): dW = G^T [(B^T X B) . (A D A^T)] G summed over the 2x2
  * tiles of dy (D) and their 4x4 input patches (X), so 16 products per channel pair and tile instead of 36. The
  * tiles are split into at most 16 fixed ranges (never by the thread count); a task sums its range, a block of
@@ -314,11 +331,13 @@ function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s
   const ranges = Math.ceil(total / TT);
   const perThread = roundUp(16 * (SUB * (C + COp) + 2 * SLAB_PAD), 16);
   const partial = 16 * (C * COp + SLAB_PAD);
-  const xInPlace = !act && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
+  // The forward conv's activated, padded copy of x (Activation.padded) is read where it is.
+  const kept = act?.padded;
+  const xInPlace = kept !== undefined || (!act && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0);
   const dyInPlace = OHp === OH && OWp === OW;
   const [xr, dyr, pr, so] = gemm.regions([xInPlace ? 0 : N * Hp * Wp * C, dyInPlace ? 0 : N * OHp * OWp * CO, ranges * partial, gemm.threads * perThread]);
   const mem = gemm.floats();
-  const xo = xInPlace ? x.byteOffset / 4 : xr;
+  const xo = kept !== undefined ? kept / 4 : xInPlace ? x.byteOffset / 4 : xr;
   const dyo = dyInPlace ? dy.byteOffset / 4 : dyr;
   if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, gemm, act);
   // Odd output sizes: dy gets a zero row / column so that every tile is whole.
