@@ -1,9 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, gemmModuleBytes } from './gemm-module';
 import { sharedHeapMemory, type WasmHeap } from './shared-heap';
 import { CLOSED_BIT, CTRL, CTRL_BYTES, CTRL_F64_AT, CTRL_F64_SLOTS, JOB, MAX_JOB_PARAMS, SPLIT_KERNELS, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE, type SplitKernel } from './tile-loop-source';
-import { webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
+import { validatesRelaxed, webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
 
 const PAGE = 65536;
 /** k steps per block: an A panel slice (4 x 256 floats, 4 KiB) stays in L1 while it sweeps the task's B panels. */
@@ -300,20 +299,12 @@ const roundUp = (v: number, m: number): number => Math.ceil(v / m) * m;
 
 let compiled: { module: CompiledModule; variant: string } | undefined;
 
-/** Relaxed SIMD (fused multiply-add) ships in Node 22; Node 20 has it behind a V8 flag, set before compiling. */
+/** The microkernel with relaxed-SIMD fused multiply-adds where the runtime has them (validatesRelaxed), else SIMD128. */
 export function compileGemm(): { module: CompiledModule; variant: string } {
   if (compiled) return compiled;
   const WA = webAssembly();
   const relaxed = gemmModuleBytes(true);
-  let fma = WA.validate(relaxed);
-  if (!fma) {
-    try {
-      setFlagsFromString('--experimental-wasm-relaxed-simd');
-      fma = WA.validate(relaxed);
-    } catch {
-      fma = false;
-    }
-  }
+  const fma = validatesRelaxed(relaxed);
   const bytes = fma ? relaxed : gemmModuleBytes(false);
   if (!WA.validate(bytes)) throw new Error('this runtime lacks WebAssembly SIMD128 or threads (shared memory)');
   compiled = { module: new WA.Module(bytes), variant: fma ? 'relaxed-SIMD FMA' : 'SIMD128' };
