@@ -532,8 +532,80 @@ function winoDy() {
   return tileLoop('wino_dy', ['src', 'e', 'tiles', 'c4', 'rs', 'es', 'ts'], locals, setup, body, [`(i32.shl ${get('px')} (i32.const 1))`, get('ts')]);
 }
 
+/**
+ * The Winograd filter transform U = G g G^T (G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]) of 4 output
+ * channels at a time, in float64 and rounded once to float32 at the store, as the TypeScript it replaces
+ * (src/wasm-threads/implicit-conv.ts transformFilter) did: the same bits. Tap t of (ci, co) is at
+ * w + ci wci + co wco + t wt (bytes; wt may be negative); U[e] of (ci, co) at u + e slab + (co / 8) 32 C +
+ * ci 32 + (co % 8) 4. `gather`: the 4 channels' taps are wco apart (one lane at a time), else contiguous.
+ */
+function winoFilter(gather) {
+  const name = gather ? 'wino_filter_gather' : 'wino_filter';
+  const taps = Array.from({ length: 9 }, (_, t) => t);
+  const load = (t) => {
+    const at = t === 0 ? get('p') : `(i32.add ${get('p')} ${get(`o${t}`)})`;
+    if (!gather) return `(v128.load ${at})`;
+    let v = `(f32x4.splat (f32.load ${at}))`;
+    for (let l = 1; l < 4; l++) v = `(f32x4.replace_lane ${l} ${v} (f32.load (i32.add ${at} ${get(`l${l}`)})))`;
+    return v;
+  };
+  const half = (h, t) => (h === 0 ? `(f64x2.promote_low_f32x4 ${get(`g${t}`)})` : `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 ${get(`g${t}`)} ${get(`g${t}`)}))`);
+  const f = (h, t) => get(`f${h}${t}`);
+  const half5 = (e) => `(f64x2.mul ${e} ${get('c_half')})`;
+  const body = [];
+  for (const t of taps) body.push(`(local.set $g${t} ${load(t)})`);
+  for (const h of [0, 1]) {
+    for (const t of taps) body.push(`(local.set $f${h}${t} ${half(h, t)})`);
+    // The rows of G g: (g0 g1 g2), ((g0 + g3 + g6) / 2 ...), ((g0 - g3 + g6) / 2 ...), (g6 g7 g8).
+    for (let j = 0; j < 3; j++) {
+      body.push(`(local.set $r${h}0${j} ${f(h, j)})`);
+      body.push(`(local.set $r${h}1${j} ${half5(`(f64x2.add (f64x2.add ${f(h, j)} ${f(h, 3 + j)}) ${f(h, 6 + j)})`)})`);
+      body.push(`(local.set $r${h}2${j} ${half5(`(f64x2.add (f64x2.sub ${f(h, j)} ${f(h, 3 + j)}) ${f(h, 6 + j)})`)})`);
+      body.push(`(local.set $r${h}3${j} ${f(h, 6 + j)})`);
+    }
+  }
+  // Each row (a b c) times G^T: a, (a + b + c) / 2, (a - b + c) / 2, c; both halves rounded and joined.
+  const out = (h, i, k) => {
+    const [a, b, c] = [0, 1, 2].map((j) => get(`r${h}${i}${j}`));
+    const v = k === 0 ? a : k === 1 ? half5(`(f64x2.add (f64x2.add ${a} ${b}) ${c})`) : k === 2 ? half5(`(f64x2.add (f64x2.sub ${a} ${b}) ${c})`) : c;
+    return `(f32x4.demote_f64x2_zero ${v})`;
+  };
+  for (let i = 0; i < 4; i++) {
+    for (let k = 0; k < 4; k++) {
+      const e = 4 * i + k;
+      const at = e === 0 ? get('d') : `(i32.add ${get('d')} (i32.mul ${get('slab')} (i32.const ${e})))`;
+      body.push(`(v128.store ${at} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${out(0, i, k)} ${out(1, i, k)}))`);
+    }
+  }
+  const locals = ['q i32', 'j i32', 'pq i32', 'dq i32', 'p i32', 'd i32', 'c_half v128', ...taps.slice(1).map((t) => `o${t} i32`), 'l1 i32', 'l2 i32', 'l3 i32'];
+  for (const t of taps) locals.push(`g${t} v128`);
+  for (const h of [0, 1]) {
+    for (const t of taps) locals.push(`f${h}${t} v128`);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) locals.push(`r${h}${i}${j} v128`);
+  }
+  return [
+    `  (func (export "${name}") ${['w', 'u', 'c', 'q4', 'slab', 'wci', 'wco', 'wt'].map((q) => `(param $${q} i32)`).join(' ')}`,
+    `    ${locals.map((l) => `(local $${l})`).join(' ')}`,
+    `    (local.set $c_half (v128.const f64x2 0.5 0.5))`,
+    ...taps.slice(1).map((t) => `    (local.set $o${t} (i32.mul ${get('wt')} (i32.const ${t})))`),
+    ...[1, 2, 3].map((l) => `    (local.set $l${l} (i32.mul ${get('wco')} (i32.const ${l})))`),
+    `    (local.set $pq ${get('w')}) (local.set $q (i32.const 0))`,
+    '    (loop $block',
+    // Channels 4q..4q+3 sit in panel q / 2, half q % 2.
+    `      (local.set $dq (i32.add ${get('u')} (i32.add (i32.mul (i32.shr_u ${get('q')} (i32.const 1)) (i32.shl ${get('c')} (i32.const 5))) (i32.shl (i32.and ${get('q')} (i32.const 1)) (i32.const 4)))))`,
+    `      (local.set $p ${get('pq')}) (local.set $d ${get('dq')}) (local.set $j ${get('c')})`,
+    '      (loop $ci',
+    ...body.map((l) => `        ${l}`),
+    `        (local.set $p (i32.add ${get('p')} ${get('wci')})) (local.set $d (i32.add ${get('d')} (i32.const 32)))`,
+    `        (br_if $ci (local.tee $j (i32.sub ${get('j')} (i32.const 1)))))`,
+    `      (local.set $pq (i32.add ${get('pq')} (i32.shl ${get('wco')} (i32.const 2))))`,
+    `      (br_if $block (i32.lt_u (local.tee $q (i32.add ${get('q')} (i32.const 1))) ${get('q4')})))`,
+    '  )',
+  ].join('\n');
+}
+
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
 export function elementwiseWat({ fma = false } = {}) {
   FMA = fma;
-  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), padRowsAct(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), ')'].join('\n');
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), padRowsAct(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), winoFilter(false), winoFilter(true), ')'].join('\n');
 }

@@ -22,6 +22,8 @@ export interface ElementwiseExports {
   wino_in(src: number, v: number, tiles: number, c4: number, rowStride: number, slabStride: number): void;
   wino_out(m: number, y: number, tiles: number, c4: number, tileStride: number, slabStride: number, rowStride: number): void;
   wino_dy(src: number, e: number, tiles: number, c4: number, rowStride: number, slabStride: number, tileStride: number): void;
+  wino_filter(w: number, u: number, c: number, co4: number, slab: number, ciStride: number, coStride: number, tapStride: number): void;
+  wino_filter_gather(w: number, u: number, c: number, co4: number, slab: number, ciStride: number, coStride: number, tapStride: number): void;
 }
 
 /** What the tfjs wasm backend exposes of its Emscripten module: the heap's WebAssembly.Memory. */

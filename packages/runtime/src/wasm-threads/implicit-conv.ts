@@ -202,38 +202,18 @@ function winogradApplies(gemm: GemmPool, s: ConvShape): boolean {
 /**
  * The filter transform U = G g G^T per (input, output) channel, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
  * into 16 slabs (e = 4 row + column) of panels of GEMM_NR output channels: U[e] at uo + e * (COp * C + SLAB_PAD),
- * panel p at p * GEMM_NR * C, input channel ci at ci * GEMM_NR (channels past CO zero).
+ * panel p at p * GEMM_NR * C, input channel ci at ci * GEMM_NR (channels past CO zero). The SIMD kernel
+ * (wino_filter) works in float64 and rounds once, 4 output channels at a time (CO is a multiple of 4 here).
  */
 function transformFilter(w: Float32Array, s: ConvShape, filter: ConvFilter, mem: Float32Array, uo: number, COp: number): void {
   const { C, CO } = s;
   const slab = COp * C + SLAB_PAD;
   if (COp > CO) for (let e = 0; e < 16; e++) mem.fill(0, uo + e * slab + (COp - GEMM_NR) * C, uo + e * slab + COp * C);
-  // Tap t of (ci, co) is w[b + t * st]: hwio b = ci * CO + co, st = C * CO; flipped (rotated, channels swapped)
-  // b = co * C + ci + 8 * st, st = -CO * C.
-  const hwio = filter === 'hwio';
-  const st = hwio ? C * CO : -C * CO;
-  for (let co = 0; co < CO; co++) {
-    const at = uo + Math.floor(co / GEMM_NR) * GEMM_NR * C + (co % GEMM_NR);
-    for (let ci = 0; ci < C; ci++) {
-      const b = hwio ? ci * CO + co : co * C + ci - 8 * st;
-      const g0 = w[b]!, g1 = w[b + st]!, g2 = w[b + 2 * st]!, g3 = w[b + 3 * st]!, g4 = w[b + 4 * st]!;
-      const g5 = w[b + 5 * st]!, g6 = w[b + 6 * st]!, g7 = w[b + 7 * st]!, g8 = w[b + 8 * st]!;
-      // The rows of G g, (g0 g1 g2), (g0 + g3 + g6) / 2 ..., (g0 - g3 + g6) / 2 ..., (g6 g7 g8), each times G^T.
-      const d = at + ci * GEMM_NR;
-      rowTimesGT(mem, d, slab, g0, g1, g2);
-      rowTimesGT(mem, d + 4 * slab, slab, 0.5 * (g0 + g3 + g6), 0.5 * (g1 + g4 + g7), 0.5 * (g2 + g5 + g8));
-      rowTimesGT(mem, d + 8 * slab, slab, 0.5 * (g0 - g3 + g6), 0.5 * (g1 - g4 + g7), 0.5 * (g2 - g5 + g8));
-      rowTimesGT(mem, d + 12 * slab, slab, g6, g7, g8);
-    }
-  }
-}
-
-/** One row (a b c) of G g times G^T: its 4 values, slab apart. */
-function rowTimesGT(mem: Float32Array, d: number, slab: number, a: number, b: number, c: number): void {
-  mem[d] = a;
-  mem[d + slab] = 0.5 * (a + b + c);
-  mem[d + 2 * slab] = 0.5 * (a - b + c);
-  mem[d + 3 * slab] = c;
+  const ew = winogradElementwise();
+  // Tap t of (ci, co): hwio w[(t C + ci) CO + co] (4 channels contiguous); flipped (rotated, channel axes
+  // swapped) w[((8 - t) CO + co) C + ci].
+  if (filter === 'hwio') ew.wino_filter(w.byteOffset, uo * 4, C, CO / 4, slab * 4, CO * 4, 4, C * CO * 4);
+  else ew.wino_filter_gather(w.byteOffset + 8 * C * CO * 4, uo * 4, C, CO / 4, slab * 4, 4, C * 4, -C * CO * 4);
 }
 
 /**
