@@ -604,8 +604,68 @@ function winoFilter(gather) {
   ].join('\n');
 }
 
+/**
+ * The Winograd filter gradient's last step for 4 output channels at a time: the tile ranges' partial products
+ * summed in range order in float32 (m = P0 + P1 + ..., as repeated mp_sum did), then dW = G^T m G (G^T = [1 1/2
+ * 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]) in float64, rounded once at the store, as the TypeScript it replaces did.
+ * Partial r of (ci, co), slab e, at p + r rs + e slab + ci cp + co 4; dW tap t at dw + t tap + ci dci + co 4.
+ */
+function winoFilterBack() {
+  const body = [];
+  const m = (e) => get(`m${e}`);
+  const at = (base, e) => (e === 0 ? get(base) : `(i32.add ${get(base)} (i32.mul ${get('slab')} (i32.const ${e})))`);
+  for (let e = 0; e < 16; e++) body.push(`(local.set $m${e} (v128.load ${at('pp', e)}))`);
+  body.push(`(local.set $r ${get('ranges')}) (local.set $pr ${get('pp')})`);
+  body.push('(block $sum_done (loop $sum');
+  body.push(`  (br_if $sum_done (i32.le_u (local.tee $r (i32.sub ${get('r')} (i32.const 1))) (i32.const 0)))`);
+  body.push(`  (local.set $pr (i32.add ${get('pr')} ${get('rs')}))`);
+  for (let e = 0; e < 16; e++) body.push(`  (local.set $m${e} (f32x4.add ${m(e)} (v128.load ${at('pr', e)})))`);
+  body.push('  (br $sum)))');
+  const half5 = (x) => `(f64x2.mul ${x} ${get('c_half')})`;
+  const promote = (h, v) => (h === 0 ? `(f64x2.promote_low_f32x4 ${v})` : `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 ${v} ${v}))`);
+  for (const h of [0, 1]) {
+    // Columns: rows 0-2 of G^T m, r(i, j), from m(row, j) = slab 4 row + j.
+    for (let j = 0; j < 4; j++) {
+      body.push(`(local.set $a ${promote(h, m(j))}) (local.set $b ${promote(h, m(4 + j))}) (local.set $c ${promote(h, m(8 + j))}) (local.set $d ${promote(h, m(12 + j))})`);
+      body.push(`(local.set $t${h}0${j} (f64x2.add ${get('a')} ${half5(`(f64x2.add ${get('b')} ${get('c')})`)}))`);
+      body.push(`(local.set $t${h}1${j} ${half5(`(f64x2.sub ${get('b')} ${get('c')})`)})`);
+      body.push(`(local.set $t${h}2${j} (f64x2.add ${half5(`(f64x2.add ${get('b')} ${get('c')})`)} ${get('d')}))`);
+    }
+  }
+  // Then each row (a b c d) times G: a + (b + c) / 2, (b - c) / 2, (b + c) / 2 + d: taps 3 i, 3 i + 1, 3 i + 2.
+  const out = (h, i, k) => {
+    const [a, b, c, d] = [0, 1, 2, 3].map((j) => get(`t${h}${i}${j}`));
+    const v = k === 0 ? `(f64x2.add ${a} ${half5(`(f64x2.add ${b} ${c})`)})` : k === 1 ? half5(`(f64x2.sub ${b} ${c})`) : `(f64x2.add ${half5(`(f64x2.add ${b} ${c})`)} ${d})`;
+    return `(f32x4.demote_f64x2_zero ${v})`;
+  };
+  for (let i = 0; i < 3; i++) {
+    for (let k = 0; k < 3; k++) {
+      const t = 3 * i + k;
+      const dst = t === 0 ? get('dd') : `(i32.add ${get('dd')} (i32.mul ${get('tap')} (i32.const ${t})))`;
+      body.push(`(v128.store ${dst} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${out(0, i, k)} ${out(1, i, k)}))`);
+    }
+  }
+  const locals = ['q i32', 'j i32', 'r i32', 'pp i32', 'pr i32', 'dd i32', 'c_half v128', 'a v128', 'b v128', 'c v128', 'd v128'];
+  for (let e = 0; e < 16; e++) locals.push(`m${e} v128`);
+  for (const h of [0, 1]) for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) locals.push(`t${h}${i}${j} v128`);
+  return [
+    `  (func (export "wino_filter_back") ${['p', 'dw', 'ci', 'ranges', 'rs', 'slab', 'cp', 'dci', 'tap', 'q4'].map((q) => `(param $${q} i32)`).join(' ')}`,
+    `    ${locals.map((l) => `(local $${l})`).join(' ')}`,
+    `    (local.set $c_half (v128.const f64x2 0.5 0.5))`,
+    '    (loop $row',
+    `      (local.set $pp ${get('p')}) (local.set $dd ${get('dw')}) (local.set $q ${get('q4')})`,
+    '      (loop $block',
+    ...body.map((l) => `        ${l}`),
+    `        (local.set $pp (i32.add ${get('pp')} (i32.const 16))) (local.set $dd (i32.add ${get('dd')} (i32.const 16)))`,
+    `        (br_if $block (local.tee $q (i32.sub ${get('q')} (i32.const 1)))))`,
+    `      (local.set $p (i32.add ${get('p')} ${get('cp')})) (local.set $dw (i32.add ${get('dw')} ${get('dci')}))`,
+    `      (br_if $row (local.tee $ci (i32.sub ${get('ci')} (i32.const 1)))))`,
+    '  )',
+  ].join('\n');
+}
+
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
 export function elementwiseWat({ fma = false } = {}) {
   FMA = fma;
-  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), padRowsAct(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), winoFilter(false), winoFilter(true), ')'].join('\n');
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), padRowsAct(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), winoFilter(false), winoFilter(true), winoFilterBack(), ')'].join('\n');
 }

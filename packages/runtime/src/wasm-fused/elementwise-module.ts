@@ -24,6 +24,7 @@ export interface ElementwiseExports {
   wino_dy(src: number, e: number, tiles: number, c4: number, rowStride: number, slabStride: number, tileStride: number): void;
   wino_filter(w: number, u: number, c: number, co4: number, slab: number, ciStride: number, coStride: number, tapStride: number): void;
   wino_filter_gather(w: number, u: number, c: number, co4: number, slab: number, ciStride: number, coStride: number, tapStride: number): void;
+  wino_filter_back(p: number, dw: number, ci: number, ranges: number, rangeStride: number, slab: number, pCi: number, dwCi: number, tap: number, co4: number): void;
 }
 
 /** What the tfjs wasm backend exposes of its Emscripten module: the heap's WebAssembly.Memory. */

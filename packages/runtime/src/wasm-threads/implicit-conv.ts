@@ -1,6 +1,6 @@
 import type { Conv2DGeometry } from '@flow/native';
 import { GEMM_MR, GEMM_NR } from './gemm-module';
-import { SPLIT_MIN_ELEMENTS, type GemmPool } from './gemm-pool';
+import { SPLIT_MIN_ELEMENTS, type GemmPool, type SplitArg } from './gemm-pool';
 import { heapElementwise, type ElementwiseExports } from '../wasm-fused/elementwise-module';
 import { scaleRows, wasmBackend } from '../wasm-fused/split-call';
 import { FILTER_GRAD_GROUP, JOB, SLAB_PAD, TASK_PANELS } from './tile-loop-source';
@@ -324,41 +324,12 @@ function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s
   if (!dyInPlace) padImage(dy, { ...s, H: OH, W: OW, C: CO, padTop: 0, padLeft: 0 }, OHp, OWp, mem, dyo, gemm);
   const params = [xo * 4, dyo * 4, pr * 4, total, TY, TX, TT, SUB, Hp * Wp * C * 4, Wp * C * 4, C, CO, COp, nPanels, OHp * OWp * CO * 4, OWp * CO * 4, so * 4, perThread * 4];
   gemm.runJob(JOB.WINOGRAD_FILTER, params, ranges, 2 * N * OH * OW * 9 * C * CO);
-  const ew = winogradElementwise();
-  for (let r = 1; r < ranges; r++) ew.mp_sum(pr * 4, (pr + r * partial) * 4, pr * 4, partial / 4, 1, 1);
-  transformFilterGradBack(mem, pr, s, COp, dw);
-}
-
-/**
- * dW = G^T m G per channel pair from the 16 summed products (slab e = 4 row + column, C x COp each), into HWIO:
- * G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
- */
-function transformFilterGradBack(mem: Float32Array, p: number, s: ConvShape, COp: number, dw: Float32Array): void {
-  const { C, CO } = s;
+  // The partials summed in range order and transformed back (G^T m G, float64, rounded once) into dW (HWIO):
+  // a few input channels a task, on every thread (each channel's result is its own).
   const slab = C * COp + SLAB_PAD;
-  const tap = C * CO;
-  const m = new Float64Array(16);
-  const r = new Float64Array(12);
-  for (let ci = 0; ci < C; ci++) {
-    for (let co = 0; co < CO; co++) {
-      const at = p + ci * COp + co;
-      for (let e = 0; e < 16; e++) m[e] = mem[at + e * slab]!;
-      // Columns: rows 0-2 of G^T m.
-      for (let j = 0; j < 4; j++) {
-        const a = m[j]!, b = m[4 + j]!, c = m[8 + j]!, d = m[12 + j]!;
-        r[j] = a + 0.5 * (b + c);
-        r[4 + j] = 0.5 * (b - c);
-        r[8 + j] = 0.5 * (b + c) + d;
-      }
-      const o = ci * CO + co;
-      for (let i = 0; i < 3; i++) {
-        const a = r[4 * i]!, b = r[4 * i + 1]!, c = r[4 * i + 2]!, d = r[4 * i + 3]!;
-        dw[o + (3 * i) * tap] = a + 0.5 * (b + c);
-        dw[o + (3 * i + 1) * tap] = 0.5 * (b - c);
-        dw[o + (3 * i + 2) * tap] = 0.5 * (b + c) + d;
-      }
-    }
-  }
+  const back: SplitArg[] = [{ at: pr * 4, bytes: COp * 4 }, { at: dw.byteOffset, bytes: CO * 4 }, C, ranges, partial * 4, slab * 4, COp * 4, CO * 4, C * CO * 4, CO / 4];
+  if (gemm.splits) gemm.split('wino_filter_back', back, 2, C, Math.ceil(C / 8));
+  else winogradElementwise().wino_filter_back(pr * 4, dw.byteOffset, C, ranges, partial * 4, slab * 4, COp * 4, CO * 4, C * CO * 4, CO / 4);
 }
 
 /** k steps per Winograd GEMM call (the slab's rows of one tile panel stay in L1 meanwhile). */

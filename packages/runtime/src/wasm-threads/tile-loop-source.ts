@@ -30,7 +30,7 @@ export const CTRL_F64_SLOTS = 7;
 if ((CTRL.PARAMS + 1 + MAX_JOB_PARAMS) * 4 > CTRL_F64_AT || CTRL_F64_AT + 8 * CTRL_F64_SLOTS > CTRL_BYTES) throw new Error('control block layout overlaps');
 
 /** The elementwise kernels (wasm/generate-elementwise-wat.mjs) a SPLIT job may call, by index. */
-export const SPLIT_KERNELS = ['mp_silu', 'mp_silu_grad', 'mp_silu_mod', 'mp_silu_mod_grad', 'mp_sum', 'clip_grad', 'row_normalize', 'row_normalize_grad', 'scale_rows', 'pad_rows', 'pad_rows_act', 'down2x', 'up2x'] as const;
+export const SPLIT_KERNELS = ['mp_silu', 'mp_silu_grad', 'mp_silu_mod', 'mp_silu_mod_grad', 'mp_sum', 'clip_grad', 'row_normalize', 'row_normalize_grad', 'scale_rows', 'pad_rows', 'pad_rows_act', 'down2x', 'up2x', 'wino_filter_back'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 /**
  * Floats between consecutive Winograd slabs beyond their contents. Slabs of 1024 floats or a multiple (C x COp
