@@ -28,11 +28,16 @@ function reference(w: Float32Array, C: number, CO: number, flipped: boolean, sla
   return u;
 }
 
-describe('wino_filter', () => {
+/** The module the engine loads, on a memory of its own, and that memory as floats. */
+function instantiate(pages: number): { ew: ElementwiseExports; heap: Float32Array } {
   const WA = webAssembly();
-  const memory = new (WA.Memory as unknown as new (d: { initial: number }) => SharedMemory)({ initial: 64 });
+  const memory = new (WA.Memory as unknown as new (d: { initial: number }) => SharedMemory)({ initial: pages });
   const ew = new WA.Instance(new WA.Module(elementwiseBinary().bytes), { env: { memory } }).exports as unknown as ElementwiseExports;
-  const heap = new Float32Array(memory.buffer);
+  return { ew, heap: new Float32Array(memory.buffer) };
+}
+
+describe('wino_filter', () => {
+  const { ew, heap } = instantiate(64);
   const rng = new Rng(21);
   const shapes: [number, number][] = [[4, 4], [12, 8], [32, 32], [8, 36], [64, 12]];
   it.each(shapes.flatMap(([c, co]) => [false, true].map((f) => [c, co, f] as const)))('C %i, CO %i, flipped %s: the float64 reference bit for bit', (C, CO, flipped) => {
@@ -82,10 +87,7 @@ function referenceBack(p: Float32Array, ranges: number, C: number, CO: number, C
 }
 
 describe('wino_filter_back', () => {
-  const WA = webAssembly();
-  const memory = new (WA.Memory as unknown as new (d: { initial: number }) => SharedMemory)({ initial: 256 });
-  const ew = new WA.Instance(new WA.Module(elementwiseBinary().bytes), { env: { memory } }).exports as unknown as ElementwiseExports;
-  const heap = new Float32Array(memory.buffer);
+  const { ew, heap } = instantiate(256);
   const rng = new Rng(22);
   const cases: [number, number, number][] = [[4, 4, 1], [12, 8, 3], [32, 32, 14], [8, 36, 16], [64, 12, 5]];
   it.each(cases)('C %i, CO %i, %i ranges: the float32 sums and float64 transform bit for bit', (C, CO, ranges) => {

@@ -532,6 +532,15 @@ function winoDy() {
   return tileLoop('wino_dy', ['src', 'e', 'tiles', 'c4', 'rs', 'es', 'ts'], locals, setup, body, [`(i32.shl ${get('px')} (i32.const 1))`, get('ts')]);
 }
 
+/** x / 2 in float64 lanes (the c_half local). */
+const half64 = (x) => `(f64x2.mul ${x} ${get('c_half')})`;
+/** Lanes 0-1 (h = 0) or 2-3 (h = 1) of a float32 vector, as float64. */
+const promoteHalf = (h, v) => (h === 0 ? `(f64x2.promote_low_f32x4 ${v})` : `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 ${v} ${v}))`);
+/** Stores float64 halves (lanes 0-1, 2-3), each rounded once to float32, as one vector at `at`. */
+const storeHalves = (at, lo, hi) => `(v128.store ${at} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero ${lo}) (f32x4.demote_f64x2_zero ${hi})))`;
+/** The local `base` plus k times the local `stride`. */
+const strided = (base, stride, k) => (k === 0 ? get(base) : `(i32.add ${get(base)} (i32.mul ${get(stride)} (i32.const ${k})))`);
+
 /**
  * The Winograd filter transform U = G g G^T (G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]) of 4 output
  * channels at a time, in float64 and rounded once to float32 at the store, as the TypeScript it replaces
@@ -549,34 +558,26 @@ function winoFilter(gather) {
     for (let l = 1; l < 4; l++) v = `(f32x4.replace_lane ${l} ${v} (f32.load (i32.add ${at} ${get(`l${l}`)})))`;
     return v;
   };
-  const half = (h, t) => (h === 0 ? `(f64x2.promote_low_f32x4 ${get(`g${t}`)})` : `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 ${get(`g${t}`)} ${get(`g${t}`)}))`);
   const f = (h, t) => get(`f${h}${t}`);
-  const half5 = (e) => `(f64x2.mul ${e} ${get('c_half')})`;
   const body = [];
   for (const t of taps) body.push(`(local.set $g${t} ${load(t)})`);
   for (const h of [0, 1]) {
-    for (const t of taps) body.push(`(local.set $f${h}${t} ${half(h, t)})`);
+    for (const t of taps) body.push(`(local.set $f${h}${t} ${promoteHalf(h, get(`g${t}`))})`);
     // The rows of G g: (g0 g1 g2), ((g0 + g3 + g6) / 2 ...), ((g0 - g3 + g6) / 2 ...), (g6 g7 g8).
     for (let j = 0; j < 3; j++) {
       body.push(`(local.set $r${h}0${j} ${f(h, j)})`);
-      body.push(`(local.set $r${h}1${j} ${half5(`(f64x2.add (f64x2.add ${f(h, j)} ${f(h, 3 + j)}) ${f(h, 6 + j)})`)})`);
-      body.push(`(local.set $r${h}2${j} ${half5(`(f64x2.add (f64x2.sub ${f(h, j)} ${f(h, 3 + j)}) ${f(h, 6 + j)})`)})`);
+      body.push(`(local.set $r${h}1${j} ${half64(`(f64x2.add (f64x2.add ${f(h, j)} ${f(h, 3 + j)}) ${f(h, 6 + j)})`)})`);
+      body.push(`(local.set $r${h}2${j} ${half64(`(f64x2.add (f64x2.sub ${f(h, j)} ${f(h, 3 + j)}) ${f(h, 6 + j)})`)})`);
       body.push(`(local.set $r${h}3${j} ${f(h, 6 + j)})`);
     }
   }
   // Each row (a b c) times G^T: a, (a + b + c) / 2, (a - b + c) / 2, c; both halves rounded and joined.
-  const out = (h, i, k) => {
-    const [a, b, c] = [0, 1, 2].map((j) => get(`r${h}${i}${j}`));
-    const v = k === 0 ? a : k === 1 ? half5(`(f64x2.add (f64x2.add ${a} ${b}) ${c})`) : k === 2 ? half5(`(f64x2.add (f64x2.sub ${a} ${b}) ${c})`) : c;
-    return `(f32x4.demote_f64x2_zero ${v})`;
+  const out = (h, e) => {
+    const [a, b, c] = [0, 1, 2].map((j) => get(`r${h}${e >> 2}${j}`));
+    const k = e & 3;
+    return k === 0 ? a : k === 1 ? half64(`(f64x2.add (f64x2.add ${a} ${b}) ${c})`) : k === 2 ? half64(`(f64x2.add (f64x2.sub ${a} ${b}) ${c})`) : c;
   };
-  for (let i = 0; i < 4; i++) {
-    for (let k = 0; k < 4; k++) {
-      const e = 4 * i + k;
-      const at = e === 0 ? get('d') : `(i32.add ${get('d')} (i32.mul ${get('slab')} (i32.const ${e})))`;
-      body.push(`(v128.store ${at} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${out(0, i, k)} ${out(1, i, k)}))`);
-    }
-  }
+  for (let e = 0; e < 16; e++) body.push(storeHalves(strided('d', 'slab', e), out(0, e), out(1, e)));
   const locals = ['q i32', 'j i32', 'pq i32', 'dq i32', 'p i32', 'd i32', 'c_half v128', ...taps.slice(1).map((t) => `o${t} i32`), 'l1 i32', 'l2 i32', 'l3 i32'];
   for (const t of taps) locals.push(`g${t} v128`);
   for (const h of [0, 1]) {
@@ -608,60 +609,40 @@ function winoFilter(gather) {
  * The Winograd filter gradient's last step for 4 output channels at a time: the tile ranges' partial products
  * summed in range order in float32 (m = P0 + P1 + ..., as repeated mp_sum did), then dW = G^T m G (G^T = [1 1/2
  * 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]) in float64, rounded once at the store, as the TypeScript it replaces did.
- * Partial r of (ci, co), slab e, at p + r rs + e slab + ci cp + co 4; dW tap t at dw + t tap + ci dci + co 4.
+ * Partial r of (ci, co), slab e, at p + r rs + e slab + ci cp + co 4; dW tap t at dw + t tap + ci dci + co 4;
+ * `tiles` input channels, `c4` groups of 4 output channels.
  */
 function winoFilterBack() {
   const body = [];
   const m = (e) => get(`m${e}`);
-  const at = (base, e) => (e === 0 ? get(base) : `(i32.add ${get(base)} (i32.mul ${get('slab')} (i32.const ${e})))`);
-  for (let e = 0; e < 16; e++) body.push(`(local.set $m${e} (v128.load ${at('pp', e)}))`);
-  body.push(`(local.set $r ${get('ranges')}) (local.set $pr ${get('pp')})`);
+  for (let e = 0; e < 16; e++) body.push(`(local.set $m${e} (v128.load ${strided('ps', 'slab', e)}))`);
+  body.push(`(local.set $r ${get('ranges')}) (local.set $pr ${get('ps')})`);
   body.push('(block $sum_done (loop $sum');
   body.push(`  (br_if $sum_done (i32.le_u (local.tee $r (i32.sub ${get('r')} (i32.const 1))) (i32.const 0)))`);
   body.push(`  (local.set $pr (i32.add ${get('pr')} ${get('rs')}))`);
-  for (let e = 0; e < 16; e++) body.push(`  (local.set $m${e} (f32x4.add ${m(e)} (v128.load ${at('pr', e)})))`);
+  for (let e = 0; e < 16; e++) body.push(`  (local.set $m${e} (f32x4.add ${m(e)} (v128.load ${strided('pr', 'slab', e)})))`);
   body.push('  (br $sum)))');
-  const half5 = (x) => `(f64x2.mul ${x} ${get('c_half')})`;
-  const promote = (h, v) => (h === 0 ? `(f64x2.promote_low_f32x4 ${v})` : `(f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 ${v} ${v}))`);
   for (const h of [0, 1]) {
     // Columns: rows 0-2 of G^T m, r(i, j), from m(row, j) = slab 4 row + j.
     for (let j = 0; j < 4; j++) {
-      body.push(`(local.set $a ${promote(h, m(j))}) (local.set $b ${promote(h, m(4 + j))}) (local.set $c ${promote(h, m(8 + j))}) (local.set $d ${promote(h, m(12 + j))})`);
-      body.push(`(local.set $t${h}0${j} (f64x2.add ${get('a')} ${half5(`(f64x2.add ${get('b')} ${get('c')})`)}))`);
-      body.push(`(local.set $t${h}1${j} ${half5(`(f64x2.sub ${get('b')} ${get('c')})`)})`);
-      body.push(`(local.set $t${h}2${j} (f64x2.add ${half5(`(f64x2.add ${get('b')} ${get('c')})`)} ${get('d')}))`);
+      body.push(['a', 'b', 'c', 'd'].map((v, i) => `(local.set $${v} ${promoteHalf(h, m(4 * i + j))})`).join(' '));
+      body.push(`(local.set $t${h}0${j} (f64x2.add ${get('a')} ${half64(`(f64x2.add ${get('b')} ${get('c')})`)}))`);
+      body.push(`(local.set $t${h}1${j} ${half64(`(f64x2.sub ${get('b')} ${get('c')})`)})`);
+      body.push(`(local.set $t${h}2${j} (f64x2.add ${half64(`(f64x2.add ${get('b')} ${get('c')})`)} ${get('d')}))`);
     }
   }
   // Then each row (a b c d) times G: a + (b + c) / 2, (b - c) / 2, (b + c) / 2 + d: taps 3 i, 3 i + 1, 3 i + 2.
-  const out = (h, i, k) => {
-    const [a, b, c, d] = [0, 1, 2, 3].map((j) => get(`t${h}${i}${j}`));
-    const v = k === 0 ? `(f64x2.add ${a} ${half5(`(f64x2.add ${b} ${c})`)})` : k === 1 ? half5(`(f64x2.sub ${b} ${c})`) : `(f64x2.add ${half5(`(f64x2.add ${b} ${c})`)} ${d})`;
-    return `(f32x4.demote_f64x2_zero ${v})`;
+  const out = (h, t) => {
+    const [a, b, c, d] = [0, 1, 2, 3].map((j) => get(`t${h}${Math.floor(t / 3)}${j}`));
+    const k = t % 3;
+    return k === 0 ? `(f64x2.add ${a} ${half64(`(f64x2.add ${b} ${c})`)})` : k === 1 ? half64(`(f64x2.sub ${b} ${c})`) : `(f64x2.add ${half64(`(f64x2.add ${b} ${c})`)} ${d})`;
   };
-  for (let i = 0; i < 3; i++) {
-    for (let k = 0; k < 3; k++) {
-      const t = 3 * i + k;
-      const dst = t === 0 ? get('dd') : `(i32.add ${get('dd')} (i32.mul ${get('tap')} (i32.const ${t})))`;
-      body.push(`(v128.store ${dst} (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${out(0, i, k)} ${out(1, i, k)}))`);
-    }
-  }
-  const locals = ['q i32', 'j i32', 'r i32', 'pp i32', 'pr i32', 'dd i32', 'c_half v128', 'a v128', 'b v128', 'c v128', 'd v128'];
+  for (let t = 0; t < 9; t++) body.push(storeHalves(strided('pq', 'tap', t), out(0, t), out(1, t)));
+  const locals = ['r i32', 'pr i32', 'c_half v128', 'a v128', 'b v128', 'c v128', 'd v128'];
   for (let e = 0; e < 16; e++) locals.push(`m${e} v128`);
   for (const h of [0, 1]) for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) locals.push(`t${h}${i}${j} v128`);
-  return [
-    `  (func (export "wino_filter_back") ${['p', 'dw', 'ci', 'ranges', 'rs', 'slab', 'cp', 'dci', 'tap', 'q4'].map((q) => `(param $${q} i32)`).join(' ')}`,
-    `    ${locals.map((l) => `(local $${l})`).join(' ')}`,
-    `    (local.set $c_half (v128.const f64x2 0.5 0.5))`,
-    '    (loop $row',
-    `      (local.set $pp ${get('p')}) (local.set $dd ${get('dw')}) (local.set $q ${get('q4')})`,
-    '      (loop $block',
-    ...body.map((l) => `        ${l}`),
-    `        (local.set $pp (i32.add ${get('pp')} (i32.const 16))) (local.set $dd (i32.add ${get('dd')} (i32.const 16)))`,
-    `        (br_if $block (local.tee $q (i32.sub ${get('q')} (i32.const 1)))))`,
-    `      (local.set $p (i32.add ${get('p')} ${get('cp')})) (local.set $dw (i32.add ${get('dw')} ${get('dci')}))`,
-    `      (br_if $row (local.tee $ci (i32.sub ${get('ci')} (i32.const 1)))))`,
-    '  )',
-  ].join('\n');
+  // Input channels as the outer loop (`tiles` of them), 4 output channels a step of the inner one (`c4`).
+  return tileLoop('wino_filter_back', ['p', 'dw', 'tiles', 'ranges', 'rs', 'slab', 'cp', 'dci', 'tap', 'c4'], locals, ['(local.set $c_half (v128.const f64x2 0.5 0.5))'], body, [get('cp'), get('dci')]);
 }
 
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
