@@ -154,9 +154,10 @@ describe('wasm kernels on worker threads', () => {
     return { x, f, g: normals(rng, c.n * oh * ow * c.cout) };
   });
   // (batch x heads, tokens, channels per head): 40 rows and 40 / 24 columns fill whole blocks, so on the shared
-  // heap every product reads A and B and writes C in place.
-  const attShape: [number, number, number] = [6, 40, 24];
-  const att = [0, 1, 2].map(() => normals(rng, attShape[0] * attShape[1] * attShape[2]));
+  // heap every product reads A and B and writes C in place; 49 tokens (mnist-fast's 7x7) of 22 channels fill
+  // no whole panel, so rows are packed, copied in and out by the wasm row kernels there.
+  const attShapes: [number, number, number][] = [[6, 40, 24], [6, 49, 22]];
+  const att = attShapes.map((shape) => [0, 1, 2].map(() => normals(rng, shape[0] * shape[1] * shape[2])));
   // (batch, m, k, n): 130 row panels a product, so a task takes 4 of them (the last task 2) in one call.
   const tall: [number, number, number, number] = [2, 520, 40, 24];
   const tallData = [tall[1] * tall[2], tall[2] * tall[3], tall[1] * tall[3]].map((size) => normals(rng, tall[0] * size));
@@ -168,13 +169,13 @@ describe('wasm kernels on worker threads', () => {
     registerWasmKernels();
     registerGradients();
     await tf.setBackend('cpu');
-    results.cpu = [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), attention(att[0], att[1], att[2], attShape), product(tallData[0], tallData[1], tallData[2], tall)];
+    results.cpu = [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), ...attShapes.map((shape, i) => attention(att[i]![0]!, att[i]![1]!, att[i]![2]!, shape)), product(tallData[0], tallData[1], tallData[2], tall)];
     const restore = shareNextTfjsWasmHeap();
     await tf.setBackend('wasm');
     restore();
     const heap = sharedHeapOf(tf.backend());
     if (!heap) throw new Error('the wasm backend did not come up on a shared heap');
-    const run = () => [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), attention(att[0], att[1], att[2], attShape), product(tallData[0], tallData[1], tallData[2], tall)];
+    const run = () => [...conv.map((c, i) => convGrads(c, convData[i].x, convData[i].f, convData[i].g)), ...attShapes.map((shape, i) => attention(att[i]![0]!, att[i]![1]!, att[i]![2]!, shape)), product(tallData[0], tallData[1], tallData[2], tall)];
     for (const threads of [1, 2]) {
       await startWasmThreads(threads, heap);
       results[threads] = run();
@@ -187,8 +188,8 @@ describe('wasm kernels on worker threads', () => {
     await stopWasmThreads();
   });
 
-  const names = [...conv.map((c) => `conv ${JSON.stringify(c)}`), `attention ${attShape}`, `tall product ${tall}`];
-  const parts = [...conv.map(() => ['y', 'dx', 'dfilter']), ['y', 'dq', 'dk', 'dv'], ['y', 'da', 'db']];
+  const names = [...conv.map((c) => `conv ${JSON.stringify(c)}`), ...attShapes.map((shape) => `attention ${shape}`), `tall product ${tall}`];
+  const parts = [...conv.map(() => ['y', 'dx', 'dfilter']), ...attShapes.map(() => ['y', 'dq', 'dk', 'dv']), ['y', 'da', 'db']];
   it.each(names.map((n, i) => [n, i] as const))('%s: values and gradients match cpu at 1 and 2 threads, in place and copied', (_n, i) => {
     for (const threads of ['1', '2', 'copied']) {
       results[threads][i].forEach((got, j) => expectClose(got, results.cpu[i][j], `${threads} threads ${parts[i][j]}`));

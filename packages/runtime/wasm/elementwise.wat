@@ -408,7 +408,8 @@
   (func (export "pad_rows") (param $src i32) (param $dst i32) (param $rows i32) (param $n4 i32) (param $l4 i32) (param $r4 i32) (param $ss i32) (param $ds i32)
     (local $ps i32) (local $pd i32) (local $j i32)
     (loop $row
-      (local.set $ps (local.get $src)) (local.set $pd (local.get $dst)) (local.set $j (local.get $l4))
+      (local.set $ps (local.get $src)) (local.set $pd (local.get $dst))
+      (local.set $j (local.get $l4))
       (block $left_end (loop $left
         (br_if $left_end (i32.eqz (local.get $j)))
         (v128.store (local.get $pd) (v128.const i64x2 0 0))
@@ -1061,5 +1062,36 @@
         (br_if $ch (local.tee $j (i32.sub (local.get $j) (i32.const 1)))))
       (local.set $tp (i32.add (local.get $tp) (local.get $cp))) (local.set $tq (i32.add (local.get $tq) (local.get $dci)))
       (br_if $tile (local.tee $tiles (i32.sub (local.get $tiles) (i32.const 1)))))
+  )
+  (func (export "copy_rows") (param $src i32) (param $dst i32) (param $rows i32) (param $n4 i32) (param $rem i32) (param $ss i32) (param $ds i32)
+    (local $ps i32) (local $pd i32) (local $j i32)
+    (loop $row
+      (local.set $ps (local.get $src)) (local.set $pd (local.get $dst))
+      (local.set $j (local.get $n4))
+      (block $v_end (loop $v
+        (br_if $v_end (i32.eqz (local.get $j)))
+        (v128.store (local.get $pd) (v128.load (local.get $ps)))
+        (local.set $pd (i32.add (local.get $pd) (i32.const 16))) (local.set $ps (i32.add (local.get $ps) (i32.const 16)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1))) (br $v)))
+      (local.set $j (local.get $rem))
+      (block $s_end (loop $s
+        (br_if $s_end (i32.eqz (local.get $j)))
+        (f32.store (local.get $pd) (f32.load (local.get $ps)))
+        (local.set $pd (i32.add (local.get $pd) (i32.const 4))) (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1))) (br $s)))
+      (local.set $src (i32.add (local.get $src) (local.get $ss))) (local.set $dst (i32.add (local.get $dst) (local.get $ds)))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1)))))
+  )
+  (func (export "pack_t") (param $src i32) (param $dst i32) (param $outer i32) (param $depth i32) (param $os i32) (param $dp i32)
+    (local $o i32) (local $ps i32) (local $pd i32) (local $d i32)
+    (loop $row
+      (local.set $ps (i32.add (local.get $src) (i32.mul (local.get $o) (local.get $os))))
+      (local.set $pd (i32.add (local.get $dst) (i32.add (i32.mul (i32.shr_u (local.get $o) (i32.const 3)) (i32.shl (local.get $dp) (i32.const 5))) (i32.shl (i32.and (local.get $o) (i32.const 7)) (i32.const 2)))))
+      (local.set $d (local.get $depth))
+      (loop $step
+        (f32.store (local.get $pd) (f32.load (local.get $ps)))
+        (local.set $ps (i32.add (local.get $ps) (i32.const 4))) (local.set $pd (i32.add (local.get $pd) (i32.const 32)))
+        (br_if $step (local.tee $d (i32.sub (local.get $d) (i32.const 1)))))
+      (br_if $row (i32.lt_u (local.tee $o (i32.add (local.get $o) (i32.const 1))) (local.get $outer))))
   )
 )

@@ -215,27 +215,74 @@ function scaleRows() {
   ].join('\n');
 }
 
-function padRows() {
-  // A counted run of 16-byte stores from $pd (count in $j, possibly 0).
-  const run = (label, value, advanceSrc) => [
+/**
+ * A counted run of stores at $pd (count in $j, possibly 0): v128 `value`s, or with `scalar` f32 copies from
+ * $ps; $pd (and $ps with advanceSrc) move on a store's width each.
+ */
+const storeRun = (label, value, advanceSrc, scalar = false) => {
+  const bytes = scalar ? 4 : 16;
+  return [
     `      (block $${label}_end (loop $${label}`,
     `        (br_if $${label}_end (i32.eqz ${get('j')}))`,
-    `        (v128.store ${get('pd')} ${value})`,
-    `        (local.set $pd (i32.add ${get('pd')} (i32.const 16)))${advanceSrc ? ` (local.set $ps (i32.add ${get('ps')} (i32.const 16)))` : ''}`,
+    scalar ? `        (f32.store ${get('pd')} (f32.load ${get('ps')}))` : `        (v128.store ${get('pd')} ${value})`,
+    `        (local.set $pd (i32.add ${get('pd')} (i32.const ${bytes})))${advanceSrc ? ` (local.set $ps (i32.add ${get('ps')} (i32.const ${bytes})))` : ''}`,
     `        (local.set $j (i32.sub ${get('j')} (i32.const 1))) (br $${label})))`,
   ];
+};
+
+/** A function over rows (src and dst ss and ds bytes apart): $ps and $pd start each row, then `body`. */
+function rowFunc(name, params, body) {
   return [
-    '  (func (export "pad_rows") (param $src i32) (param $dst i32) (param $rows i32) (param $n4 i32) (param $l4 i32) (param $r4 i32) (param $ss i32) (param $ds i32)',
+    `  (func (export "${name}") ${params.map((q) => `(param $${q} i32)`).join(' ')}`,
     '    (local $ps i32) (local $pd i32) (local $j i32)',
     '    (loop $row',
-    `      (local.set $ps ${get('src')}) (local.set $pd ${get('dst')}) (local.set $j ${get('l4')})`,
-    ...run('left', '(v128.const i64x2 0 0)', false),
-    `      (local.set $j ${get('n4')})`,
-    ...run('copy', `(v128.load ${get('ps')})`, true),
-    `      (local.set $j ${get('r4')})`,
-    ...run('right', '(v128.const i64x2 0 0)', false),
+    `      (local.set $ps ${get('src')}) (local.set $pd ${get('dst')})`,
+    ...body,
     `      (local.set $src (i32.add ${get('src')} ${get('ss')})) (local.set $dst (i32.add ${get('dst')} ${get('ds')}))`,
     `      (br_if $row (local.tee $rows (i32.sub ${get('rows')} (i32.const 1)))))`,
+    '  )',
+  ].join('\n');
+}
+
+function padRows() {
+  const zeros = '(v128.const i64x2 0 0)';
+  return rowFunc('pad_rows', ['src', 'dst', 'rows', 'n4', 'l4', 'r4', 'ss', 'ds'], [
+    `      (local.set $j ${get('l4')})`,
+    ...storeRun('left', zeros, false),
+    `      (local.set $j ${get('n4')})`,
+    ...storeRun('copy', `(v128.load ${get('ps')})`, true),
+    `      (local.set $j ${get('r4')})`,
+    ...storeRun('right', zeros, false),
+  ]);
+}
+
+/**
+ * copy_rows: rows of n4 vectors and rem more floats (any width), src and dst rows ss and ds bytes apart.
+ * pack_t: `outer` rows of `depth` contiguous floats (os bytes apart) into the GEMM's panels of 8, dp steps deep:
+ * row o, step d to dst + (o / 8) 32 dp + d 32 + (o % 8) 4 (the padding left as it is).
+ */
+function copyRows() {
+  return rowFunc('copy_rows', ['src', 'dst', 'rows', 'n4', 'rem', 'ss', 'ds'], [
+    `      (local.set $j ${get('n4')})`,
+    ...storeRun('v', `(v128.load ${get('ps')})`, true),
+    `      (local.set $j ${get('rem')})`,
+    ...storeRun('s', '', true, true),
+  ]);
+}
+
+function packT() {
+  return [
+    '  (func (export "pack_t") (param $src i32) (param $dst i32) (param $outer i32) (param $depth i32) (param $os i32) (param $dp i32)',
+    '    (local $o i32) (local $ps i32) (local $pd i32) (local $d i32)',
+    '    (loop $row',
+    `      (local.set $ps (i32.add ${get('src')} (i32.mul ${get('o')} ${get('os')})))`,
+    `      (local.set $pd (i32.add ${get('dst')} (i32.add (i32.mul (i32.shr_u ${get('o')} (i32.const 3)) (i32.shl ${get('dp')} (i32.const 5))) (i32.shl (i32.and ${get('o')} (i32.const 7)) (i32.const 2)))))`,
+    `      (local.set $d ${get('depth')})`,
+    '      (loop $step',
+    `        (f32.store ${get('pd')} (f32.load ${get('ps')}))`,
+    `        (local.set $ps (i32.add ${get('ps')} (i32.const 4))) (local.set $pd (i32.add ${get('pd')} (i32.const 32)))`,
+    `        (br_if $step (local.tee $d (i32.sub ${get('d')} (i32.const 1)))))`,
+    `      (br_if $row (i32.lt_u (local.tee $o (i32.add ${get('o')} (i32.const 1))) ${get('outer')})))`,
     '  )',
   ].join('\n');
 }
@@ -648,5 +695,5 @@ function winoFilterBack() {
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
 export function elementwiseWat({ fma = false } = {}) {
   FMA = fma;
-  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), padRowsAct(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), winoFilter(false), winoFilter(true), winoFilterBack(), ')'].join('\n');
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), padRowsAct(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), winoFilter(false), winoFilter(true), winoFilterBack(), copyRows(), packT(), ')'].join('\n');
 }

@@ -4,6 +4,7 @@ import { batchIndex } from './batch-index';
 import { GEMM_MR, GEMM_NR } from '../wasm-threads/gemm-module';
 import { wasmGemm } from '../wasm-threads/engine';
 import { packPanels, unpackRows } from '../wasm-threads/pack-panels';
+import { heapElementwise } from '../wasm-fused/elementwise-module';
 import { heapF32, type WasmBackendLike } from './wasm-native';
 
 /**
@@ -53,6 +54,7 @@ function batchMatMul(args: { inputs: BatchMatMulInputs; backend: unknown; attrs:
   const bBatch = bStride ?? (transposeB ? nPanels * GEMM_NR * k : k * ldc);
   const [ar, br, cr] = gemm.regions([aStride === undefined ? batch * aBatch : 0, bStride === undefined ? batch * bBatch : 0, cInPlace ? 0 : batch * mPanels * GEMM_MR * ldc]);
   const mem = gemm.floats();
+  const ew = onHeap ? heapElementwise(backend) : undefined;
   const ao = aStride === undefined ? ar : as.byteOffset / 4;
   const bo = bStride === undefined ? br : bs.byteOffset / 4;
   const co = cInPlace ? os.byteOffset / 4 : cr;
@@ -65,11 +67,12 @@ function batchMatMul(args: { inputs: BatchMatMulInputs; backend: unknown; attrs:
     if (bStride !== undefined) continue;
     const b0 = bo + i * bBatch;
     const bs0 = bAt(i) * k * n;
-    if (transposeB) packPanels(bs, bs0, n, k, k, 1, mem, b0, GEMM_NR, k);
+    if (transposeB) packPanels(bs, bs0, n, k, k, 1, mem, b0, GEMM_NR, k, ew);
     else if (ldc === n) mem.set(bs.subarray(bs0, bs0 + k * n), b0);
     else {
       mem.fill(0, b0, b0 + bBatch);
-      for (let kk = 0; kk < k; kk++) mem.set(bs.subarray(bs0 + kk * n, bs0 + (kk + 1) * n), b0 + kk * ldc);
+      if (ew) ew.copy_rows(bs.byteOffset + bs0 * 4, mem.byteOffset + b0 * 4, k, n >> 2, n & 3, n * 4, ldc * 4);
+      else for (let kk = 0; kk < k; kk++) mem.set(bs.subarray(bs0 + kk * n, bs0 + (kk + 1) * n), b0 + kk * ldc);
     }
   }
   const l = { batch, m, n, k, mPanels, nPanels, kp: k, a: ao, b: bo, c: co, aBatch, bBatch, cBatch: mPanels * GEMM_MR * ldc, ldc };
@@ -82,7 +85,7 @@ function batchMatMul(args: { inputs: BatchMatMulInputs; backend: unknown; attrs:
   };
   gemm.run(l, false, strides);
   if (cInPlace) return out;
-  for (let i = 0; i < batch; i++) unpackRows(mem, l.c + i * l.cBatch, ldc, m, n, os, i * m * n);
+  for (let i = 0; i < batch; i++) unpackRows(mem, l.c + i * l.cBatch, ldc, m, n, os, i * m * n, ew);
   return out;
 }
 

@@ -25,6 +25,8 @@ export interface ElementwiseExports {
   wino_filter(w: number, u: number, c: number, co4: number, slab: number, ciStride: number, coStride: number, tapStride: number): void;
   wino_filter_gather(w: number, u: number, c: number, co4: number, slab: number, ciStride: number, coStride: number, tapStride: number): void;
   wino_filter_back(p: number, dw: number, ci: number, ranges: number, rangeStride: number, slab: number, pCi: number, dwCi: number, tap: number, co4: number): void;
+  copy_rows(src: number, dst: number, rows: number, n4: number, rem: number, srcStride: number, dstStride: number): void;
+  pack_t(src: number, dst: number, outer: number, depth: number, outerStride: number, panelDepth: number): void;
 }
 
 /** What the tfjs wasm backend exposes of its Emscripten module: the heap's WebAssembly.Memory. */
