@@ -13,3 +13,4 @@ export { ROW_NORMALIZE } from './native-kernels/row-normalize';
 export { ROW_NORMALIZE_GRAD } from './native-kernels/row-normalize-grad';
 export { GRADIENTS, registerGradients } from './register-gradients';
 export { explainSyncReads, WEBGPU_SYNC_READ_MESSAGE } from './explain-sync-reads';
+export { setWinogradTile } from './wasm-threads/implicit-conv';

@@ -8,7 +8,7 @@ import { registerGradients } from '../src/register-gradients';
 import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, gemmModuleBytes } from '../src/wasm-threads/gemm-module';
 import { startWasmThreads, stopWasmThreads, wasmGemm } from '../src/wasm-threads/engine';
 import { setWakeFlops } from '../src/wasm-threads/gemm-pool';
-import { WINOGRAD_FILTER_MIN_PIXELS } from '../src/wasm-threads/implicit-conv';
+import { setWinogradTile, WINOGRAD_FILTER_MIN_PIXELS } from '../src/wasm-threads/implicit-conv';
 import { shareNextTfjsWasmHeap, sharedHeapOf } from '../src/wasm-threads/shared-heap';
 import { webAssembly } from '../src/wasm-threads/wasm-global';
 import { expectClose, normals } from './compare';
@@ -180,6 +180,10 @@ describe('wasm kernels on worker threads', () => {
       await startWasmThreads(threads, heap);
       results[threads] = run();
     }
+    // The Winograd convs as F(2x2, 3x3) too (the default is F(4x4, 3x3)).
+    const prevTile = setWinogradTile(2);
+    results.f2 = run();
+    setWinogradTile(prevTile);
     await startWasmThreads(2);
     results.copied = run();
   });
@@ -202,6 +206,21 @@ describe('wasm kernels on worker threads', () => {
       if (i < conv.length && winogradParts(conv[i]!).includes(j)) return;
       expect(Buffer.from(got.buffer).equals(Buffer.from(results['1'][i][j].buffer))).toBe(true);
     });
+  });
+
+  it.each(names.map((n, i) => [n, i] as const))('%s: with F(2x2, 3x3) Winograd convs, values and gradients match cpu', (_n, i) => {
+    results.f2[i].forEach((got, j) => expectClose(got, results.cpu[i][j], `F(2x2) ${parts[i][j]}`));
+  });
+
+  it('both Winograd tilings ran: their convs and input gradients differ by float32 rounding, their filter gradients (F(3x3, 2x2)) not', () => {
+    let checked = 0;
+    conv.forEach((c, i) => {
+      for (const j of winogradParts(c)) {
+        expect([i, j, Buffer.from(results.f2[i]![j]!.buffer).equals(Buffer.from(results['1'][i]![j]!.buffer))]).toEqual([i, j, j === 2]);
+        checked++;
+      }
+    });
+    expect(checked).toBe(2 * 3 + 3 * 7);
   });
 
   it('Winograd ran: its results differ from the direct ones (copied) by float32 rounding, not bit for bit', () => {

@@ -579,6 +579,91 @@ function winoDy() {
   return tileLoop('wino_dy', ['src', 'e', 'tiles', 'c4', 'rs', 'es', 'ts'], locals, setup, body, [`(i32.shl ${get('px')} (i32.const 1))`, get('ts')]);
 }
 
+/**
+ * Winograd F(4x4, 3x3) (points 0, 1, -1, 2, -2): a tile is 4x4 outputs from a 6x6 input patch, 36 products per
+ * channel pair instead of 144 directly (F(2x2, 3x3): 16 for 36). Input 1D transform B^T x:
+ * (4 x0 - 5 x2 + x4, x3 + x4 - 4 (x1 + x2), x4 - x3 + 4 (x1 - x2), x4 - x2 + 2 (x3 - x1), x4 - x2 - 2 (x3 - x1),
+ * 4 x1 - 5 x3 + x5); output 1D transform A^T m: (m0 + m1 + m2 + m3 + m4, m1 - m2 + 2 (m3 - m4),
+ * m1 + m2 + 4 (m3 + m4), m1 - m2 + 8 (m3 - m4) + m5). Each is applied along columns, then rows.
+ */
+const k4 = (n) => get(`c_k${n}`);
+const k4Locals = ['c_k2 v128', 'c_k4 v128', 'c_k5 v128', 'c_k8 v128'];
+const k4Setup = [2, 4, 5, 8].map((n) => `(local.set $c_k${n} (v128.const f32x4 ${n} ${n} ${n} ${n}))`);
+
+/** Instructions computing B^T x of the 6 expressions `x` into the locals named out(0..5) (temps $ta $tb). */
+function winoIn4Line(x, out) {
+  const set = (i, e) => `(local.set $${out(i)} ${e})`;
+  return [
+    set(0, nmadd(x[2], k4(5), madd(x[0], k4(4), x[4]))),
+    `(local.set $ta (f32x4.add ${x[1]} ${x[2]})) (local.set $tb (f32x4.sub ${x[1]} ${x[2]}))`,
+    set(1, nmadd(get('ta'), k4(4), `(f32x4.add ${x[3]} ${x[4]})`)),
+    set(2, madd(get('tb'), k4(4), `(f32x4.sub ${x[4]} ${x[3]})`)),
+    `(local.set $ta (f32x4.sub ${x[4]} ${x[2]})) (local.set $tb (f32x4.sub ${x[3]} ${x[1]}))`,
+    set(3, madd(get('tb'), k4(2), get('ta'))),
+    set(4, nmadd(get('tb'), k4(2), get('ta'))),
+    set(5, nmadd(x[3], k4(5), madd(x[1], k4(4), x[5]))),
+  ];
+}
+
+/** A^T m of the 6 expressions `m`: the 4 results' expressions, after the returned instructions (temps $ta-$td). */
+function winoOut4Line(m) {
+  return {
+    code: [
+      `(local.set $ta (f32x4.add ${m[1]} ${m[2]})) (local.set $tb (f32x4.sub ${m[1]} ${m[2]}))`,
+      `(local.set $tc (f32x4.add ${m[3]} ${m[4]})) (local.set $td (f32x4.sub ${m[3]} ${m[4]}))`,
+    ],
+    out: [
+      `(f32x4.add (f32x4.add ${m[0]} ${get('ta')}) ${get('tc')})`,
+      madd(get('td'), k4(2), get('tb')),
+      madd(get('tc'), k4(4), get('ta')),
+      `(f32x4.add ${madd(get('td'), k4(8), get('tb'))} ${m[5]})`,
+    ],
+  };
+}
+
+/** F(4x4, 3x3) input transform: the tile's 6x6 patch (rows rs bytes apart) to slabs e = 6 row + column (vs apart). */
+function winoIn4() {
+  const body = [];
+  const row = (i) => (i === 0 ? get('ps') : `(i32.add ${get('ps')} ${get(`r${i}`)})`);
+  const at = (i, j) => (j === 0 ? row(i) : `(i32.add ${row(i)} ${get(`x${j}`)})`);
+  for (let j = 0; j < 6; j++) {
+    body.push(...Array.from({ length: 6 }, (_, i) => `(local.set $d${i} (v128.load ${at(i, j)}))`));
+    body.push(...winoIn4Line(Array.from({ length: 6 }, (_, i) => get(`d${i}`)), (i) => `t${i}${j}`));
+  }
+  for (let i = 0; i < 6; i++) {
+    body.push(...winoIn4Line(Array.from({ length: 6 }, (_, j) => get(`t${i}${j}`)), (k) => `d${k}`));
+    for (let k = 0; k < 6; k++) body.push(`(v128.store ${strided('pq', 'vs', 6 * i + k)} ${get(`d${k}`)})`);
+  }
+  const locals = ['r1 i32', 'r2 i32', 'r3 i32', 'r4 i32', 'r5 i32', 'x1 i32', 'x2 i32', 'x3 i32', 'x4 i32', 'x5 i32', 'ta v128', 'tb v128', ...k4Locals];
+  for (let i = 0; i < 6; i++) locals.push(`d${i} v128`);
+  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) locals.push(`t${i}${j} v128`);
+  const setup = [...k4Setup];
+  for (let i = 1; i < 6; i++) setup.push(`(local.set $r${i} (i32.mul ${get('rs')} (i32.const ${i}))) (local.set $x${i} (i32.mul ${get('px')} (i32.const ${i})))`);
+  return tileLoop('wino4_in', ['src', 'v', 'tiles', 'c4', 'rs', 'vs'], locals, setup, body, [`(i32.shl ${get('px')} (i32.const 2))`, get('px')]);
+}
+
+/** F(4x4, 3x3) output transform: a tile's 36 products (slabs ms apart, tiles mt apart) to its 4x4 pixels (rows ry apart). */
+function winoOut4() {
+  const body = [];
+  for (let j = 0; j < 6; j++) {
+    const { code, out } = winoOut4Line(Array.from({ length: 6 }, (_, i) => `(v128.load ${strided('ps', 'ms', 6 * i + j)})`));
+    body.push(...code, ...out.map((e, i) => `(local.set $r${i}${j} ${e})`));
+  }
+  for (let i = 0; i < 4; i++) {
+    const { code, out } = winoOut4Line(Array.from({ length: 6 }, (_, j) => get(`r${i}${j}`)));
+    const dst = (k) => {
+      const y = i === 0 ? get('pq') : `(i32.add ${get('pq')} ${get(`y${i}`)})`;
+      return k === 0 ? y : `(i32.add ${y} ${get(`x${k}`)})`;
+    };
+    body.push(...code, ...out.map((e, k) => `(v128.store ${dst(k)} ${e})`));
+  }
+  const locals = ['y1 i32', 'y2 i32', 'y3 i32', 'x1 i32', 'x2 i32', 'x3 i32', 'ta v128', 'tb v128', 'tc v128', 'td v128', ...k4Locals];
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 6; j++) locals.push(`r${i}${j} v128`);
+  const setup = [...k4Setup];
+  for (let i = 1; i < 4; i++) setup.push(`(local.set $y${i} (i32.mul ${get('ry')} (i32.const ${i}))) (local.set $x${i} (i32.mul ${get('px')} (i32.const ${i})))`);
+  return tileLoop('wino4_out', ['m', 'y', 'tiles', 'c4', 'mt', 'ms', 'ry'], locals, setup, body, [get('mt'), `(i32.shl ${get('px')} (i32.const 2))`]);
+}
+
 /** x / 2 in float64 lanes (the c_half local). */
 const half64 = (x) => `(f64x2.mul ${x} ${get('c_half')})`;
 /** Lanes 0-1 (h = 0) or 2-3 (h = 1) of a float32 vector, as float64. */
@@ -588,6 +673,14 @@ const storeHalves = (at, lo, hi) => `(v128.store ${at} (i8x16.shuffle 0 1 2 3 4 
 /** The local `base` plus k times the local `stride`. */
 const strided = (base, stride, k) => (k === 0 ? get(base) : `(i32.add ${get(base)} (i32.mul ${get(stride)} (i32.const ${k})))`);
 
+/** G of F(4x4, 3x3) (6 x 3): the filter transform U = G g G^T. */
+const G4 = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
+/** sum_j coefs[j] value(j) in float64 lanes, left to right, zero coefficients skipped. */
+function g4Sum(coefs, value) {
+  const terms = coefs.flatMap((c, j) => (c === 0 ? [] : [c === 1 ? value(j) : `(f64x2.mul ${value(j)} (v128.const f64x2 ${c} ${c}))`]));
+  return terms.reduce((acc, t) => `(f64x2.add ${acc} ${t})`);
+}
+
 /**
  * The Winograd filter transform U = G g G^T (G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]) of 4 output
  * channels at a time, in float64 and rounded once to float32 at the store, as the TypeScript it replaces
@@ -595,8 +688,10 @@ const strided = (base, stride, k) => (k === 0 ? get(base) : `(i32.add ${get(base
  * w + ci wci + co wco + t wt (bytes; wt may be negative); U[e] of (ci, co) at u + e slab + (co / 8) 32 C +
  * ci 32 + (co % 8) 4. `gather`: the 4 channels' taps are wco apart (one lane at a time), else contiguous.
  */
-function winoFilter(gather) {
-  const name = gather ? 'wino_filter_gather' : 'wino_filter';
+function winoFilter(gather, tile = 2) {
+  const name = `wino${tile === 4 ? '4' : ''}_filter${gather ? '_gather' : ''}`;
+  const E = tile === 4 ? 36 : 16;
+  const R = tile === 4 ? 6 : 4;
   const taps = Array.from({ length: 9 }, (_, t) => t);
   const load = (t) => {
     const at = t === 0 ? get('p') : `(i32.add ${get('p')} ${get(`o${t}`)})`;
@@ -610,26 +705,33 @@ function winoFilter(gather) {
   for (const t of taps) body.push(`(local.set $g${t} ${load(t)})`);
   for (const h of [0, 1]) {
     for (const t of taps) body.push(`(local.set $f${h}${t} ${promoteHalf(h, get(`g${t}`))})`);
-    // The rows of G g: (g0 g1 g2), ((g0 + g3 + g6) / 2 ...), ((g0 - g3 + g6) / 2 ...), (g6 g7 g8).
     for (let j = 0; j < 3; j++) {
+      if (tile === 4) {
+        // The rows of G g, G of F(4x4, 3x3): sums of the filter's rows (taps 3 t + j) times G's entries.
+        for (let i = 0; i < 6; i++) body.push(`(local.set $r${h}${i}${j} ${g4Sum(G4[i], (t) => f(h, 3 * t + j))})`);
+        continue;
+      }
+      // The rows of G g: (g0 g1 g2), ((g0 + g3 + g6) / 2 ...), ((g0 - g3 + g6) / 2 ...), (g6 g7 g8).
       body.push(`(local.set $r${h}0${j} ${f(h, j)})`);
       body.push(`(local.set $r${h}1${j} ${half64(`(f64x2.add (f64x2.add ${f(h, j)} ${f(h, 3 + j)}) ${f(h, 6 + j)})`)})`);
       body.push(`(local.set $r${h}2${j} ${half64(`(f64x2.add (f64x2.sub ${f(h, j)} ${f(h, 3 + j)}) ${f(h, 6 + j)})`)})`);
       body.push(`(local.set $r${h}3${j} ${f(h, 6 + j)})`);
     }
   }
-  // Each row (a b c) times G^T: a, (a + b + c) / 2, (a - b + c) / 2, c; both halves rounded and joined.
+  // Each row (a b c) times G^T: for F(2x2, 3x3) a, (a + b + c) / 2, (a - b + c) / 2, c; both halves rounded
+  // and joined.
   const out = (h, e) => {
-    const [a, b, c] = [0, 1, 2].map((j) => get(`r${h}${e >> 2}${j}`));
-    const k = e & 3;
+    const [a, b, c] = [0, 1, 2].map((j) => get(`r${h}${Math.floor(e / R)}${j}`));
+    const k = e % R;
+    if (tile === 4) return g4Sum(G4[k], (j) => [a, b, c][j]);
     return k === 0 ? a : k === 1 ? half64(`(f64x2.add (f64x2.add ${a} ${b}) ${c})`) : k === 2 ? half64(`(f64x2.add (f64x2.sub ${a} ${b}) ${c})`) : c;
   };
-  for (let e = 0; e < 16; e++) body.push(storeHalves(strided('d', 'slab', e), out(0, e), out(1, e)));
+  for (let e = 0; e < E; e++) body.push(storeHalves(strided('d', 'slab', e), out(0, e), out(1, e)));
   const locals = ['q i32', 'j i32', 'pq i32', 'dq i32', 'p i32', 'd i32', 'c_half v128', ...taps.slice(1).map((t) => `o${t} i32`), 'l1 i32', 'l2 i32', 'l3 i32'];
   for (const t of taps) locals.push(`g${t} v128`);
   for (const h of [0, 1]) {
     for (const t of taps) locals.push(`f${h}${t} v128`);
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) locals.push(`r${h}${i}${j} v128`);
+    for (let i = 0; i < R; i++) for (let j = 0; j < 3; j++) locals.push(`r${h}${i}${j} v128`);
   }
   return [
     `  (func (export "${name}") ${['w', 'u', 'c', 'q4', 'slab', 'wci', 'wco', 'wt'].map((q) => `(param $${q} i32)`).join(' ')}`,
@@ -695,5 +797,5 @@ function winoFilterBack() {
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
 export function elementwiseWat({ fma = false } = {}) {
   FMA = fma;
-  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), padRowsAct(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), winoFilter(false), winoFilter(true), winoFilterBack(), copyRows(), packT(), ')'].join('\n');
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), padRowsAct(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), winoFilter(false), winoFilter(true), winoFilterBack(), copyRows(), packT(), winoIn4(), winoOut4(), winoFilter(false, 4), winoFilter(true, 4), ')'].join('\n');
 }

@@ -194,67 +194,88 @@ const WINOGRAD_SCRATCH_BYTES = 256 * 1024;
 /** `FLOW_WINOGRAD=0` turns the Winograd convs off (read once: the check runs on every conv call). */
 const WINOGRAD_ON = process.env.FLOW_WINOGRAD !== '0';
 
+/** Output tile of the Winograd conv: 4 (F(4x4, 3x3)), or 2 (F(2x2, 3x3)) with `FLOW_WINOGRAD=2`. */
+let winogradTile: 2 | 4 = process.env.FLOW_WINOGRAD === '2' ? 2 : 4;
+
+/**
+ * Sets the Winograd conv's output tile (2: F(2x2, 3x3), 16 products a tile for 4 outputs; 4: F(4x4, 3x3), 36
+ * for 16), returns the previous one. Tests run both; the filter gradient is F(3x3, 2x2) either way.
+ */
+export function setWinogradTile(tile: 2 | 4): 2 | 4 {
+  const prev = winogradTile;
+  winogradTile = tile;
+  return prev;
+}
+
 /** Whether a conv runs as Winograd F(2x2, 3x3): 3x3, stride 1, no dilation, channels in whole vectors, on tfjs's heap. */
 function winogradApplies(gemm: GemmPool, s: ConvShape): boolean {
   return WINOGRAD_ON && gemm.hasElementwise && s.KH === 3 && s.KW === 3 && s.SH === 1 && s.SW === 1 && s.DH === 1 && s.DW === 1 && s.C % 4 === 0 && s.CO % 4 === 0;
 }
 
 /**
- * The filter transform U = G g G^T per (input, output) channel, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
- * into 16 slabs (e = 4 row + column) of panels of GEMM_NR output channels: U[e] at uo + e * (COp * C + SLAB_PAD),
- * panel p at p * GEMM_NR * C, input channel ci at ci * GEMM_NR (channels past CO zero). The SIMD kernel
- * (wino_filter) works in float64 and rounds once, 4 output channels at a time (CO is a multiple of 4 here).
+ * The filter transform U = G g G^T per (input, output) channel, G the tiling's (F(2x2, 3x3): [1 0 0; 1/2 1/2 1/2;
+ * 1/2 -1/2 1/2; 0 0 1]; F(4x4, 3x3): 6 x 3, wasm/generate-elementwise-wat.mjs G4), into (T + 2)^2 slabs (e = (T +
+ * 2) row + column) of panels of GEMM_NR output channels: U[e] at uo + e * (COp * C + SLAB_PAD), panel p at p *
+ * GEMM_NR * C, input channel ci at ci * GEMM_NR (channels past CO zero). The SIMD kernels work in float64 and round
+ * once, 4 output channels at a time (CO is a multiple of 4 here).
  */
-function transformFilter(w: Float32Array, s: ConvShape, filter: ConvFilter, mem: Float32Array, uo: number, COp: number): void {
+function transformFilter(w: Float32Array, s: ConvShape, filter: ConvFilter, mem: Float32Array, uo: number, COp: number, T: 2 | 4): void {
   const { C, CO } = s;
   const slab = COp * C + SLAB_PAD;
-  if (COp > CO) for (let e = 0; e < 16; e++) mem.fill(0, uo + e * slab + (COp - GEMM_NR) * C, uo + e * slab + COp * C);
+  if (COp > CO) for (let e = 0; e < (T + 2) * (T + 2); e++) mem.fill(0, uo + e * slab + (COp - GEMM_NR) * C, uo + e * slab + COp * C);
   const ew = winogradElementwise();
   // Tap t of (ci, co): hwio w[(t C + ci) CO + co] (4 channels contiguous); flipped (rotated, channel axes
   // swapped) w[((8 - t) CO + co) C + ci].
-  if (filter === 'hwio') ew.wino_filter(w.byteOffset, uo * 4, C, CO / 4, slab * 4, CO * 4, 4, C * CO * 4);
-  else ew.wino_filter_gather(w.byteOffset + 8 * C * CO * 4, uo * 4, C, CO / 4, slab * 4, 4, C * 4, -C * CO * 4);
+  const [hwio, gather] = T === 4 ? [ew.wino4_filter, ew.wino4_filter_gather] : [ew.wino_filter, ew.wino_filter_gather];
+  if (filter === 'hwio') hwio(w.byteOffset, uo * 4, C, CO / 4, slab * 4, CO * 4, 4, C * CO * 4);
+  else gather(w.byteOffset + 8 * C * CO * 4, uo * 4, C, CO / 4, slab * 4, 4, C * 4, -C * CO * 4);
 }
 
 /**
  * A Winograd conv's tiling: tilesY x tilesX tiles of 2x2 outputs an image (OHp x OWp, the odd sizes rounded up),
  * the zero-padded image covering every tile's 4x4 patch (Hp x Wp), output channels in whole panels (COp).
  */
-function winogradGeometry(s: ConvShape) {
-  const TY = Math.ceil(s.OH / 2);
-  const TX = Math.ceil(s.OW / 2);
+function winogradGeometry(s: ConvShape, T: 2 | 4 = 2) {
+  const TY = Math.ceil(s.OH / T);
+  const TX = Math.ceil(s.OW / T);
   const nPanels = Math.ceil(s.CO / GEMM_NR);
-  return {
-    TY, TX, OHp: 2 * TY, OWp: 2 * TX, nPanels, COp: nPanels * GEMM_NR, total: s.N * TY * TX,
-    Hp: Math.max(s.padTop + s.H, 2 * TY + 2), Wp: Math.max(s.padLeft + s.W, 2 * TX + 2),
-  };
+  // One padded image serves both tile sizes (the conv hands it to the F(3x3, 2x2) filter gradient): rows and
+  // columns enough for the larger tiling.
+  const [Hp, Wp] = [paddedFor(s.padTop + s.H, s.OH), paddedFor(s.padLeft + s.W, s.OW)];
+  return { TY, TX, OHp: T * TY, OWp: T * TX, nPanels, COp: nPanels * GEMM_NR, total: s.N * TY * TX, Hp, Wp };
 }
 
+/** Padded rows (columns) covering the input and every tile's patch, 2x2 and 4x4 tiles alike. */
+const paddedFor = (input: number, out: number): number => Math.max(input, 2 * Math.ceil(out / 2) + 2, 4 * Math.ceil(out / 4) + 2);
+
 /**
- * y = conv(x, w) for a 3x3 stride-1 filter as Winograd F(2x2, 3x3): each 2x2 block of outputs (a tile) costs 16
- * products per channel pair instead of 36, so the GEMM work falls 2.25x. The zero-padded image is transformed a
- * block of tiles at a time into each thread's scratch (kept in L2), multiplied by the transformed filter as 16
- * GEMMs and transformed back into y; the transforms are additions only (exact in the input, x 1/2 in the filter).
+ * y = conv(x, w) for a 3x3 stride-1 filter as Winograd F(T x T, 3x3): each T x T block of outputs (a tile) costs
+ * (T + 2)^2 products per channel pair instead of 9 T^2, so the GEMM work falls 2.25x (T = 2) or 4x (T = 4, the
+ * default: 1.1-1.5x faster convs, at 5-15x F(2x2)'s float32 error: up to ~1e-5 of the largest output). The zero-
+ * padded image is transformed a block of tiles at a time into each thread's scratch (kept in L2), multiplied by
+ * the transformed filter as (T + 2)^2 GEMMs and transformed back into y.
  */
 function winogradConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: Float32Array, filter: ConvFilter, y: Float32Array, act?: Activation): void {
   const { N, C, CO, OH, OW } = s;
-  const { TY, TX, OHp, OWp, Hp, Wp, nPanels, COp, total } = winogradGeometry(s);
+  const T = winogradTile;
+  const E = (T + 2) * (T + 2);
+  const { TY, TX, OHp, OWp, Hp, Wp, nPanels, COp, total } = winogradGeometry(s, T);
   gemm.prewake(2 * N * OH * OW * 9 * C * CO);
   // Tiles per task: both buffers within the scratch budget, and at least ~4 tasks a thread to balance.
-  const fit = Math.floor(WINOGRAD_SCRATCH_BYTES / (2 * 16 * 4 * Math.max(C, COp)) / GEMM_MR) * GEMM_MR;
+  const fit = Math.floor(WINOGRAD_SCRATCH_BYTES / (2 * E * 4 * Math.max(C, COp)) / GEMM_MR) * GEMM_MR;
   const spread = Math.ceil(total / (4 * gemm.threads) / GEMM_MR) * GEMM_MR;
   const TB = Math.max(GEMM_MR, Math.min(64, fit, spread));
-  const perThread = roundUp(16 * (TB * (C + COp) + 2 * SLAB_PAD), 16);
+  const perThread = roundUp(E * (TB * (C + COp) + 2 * SLAB_PAD), 16);
   const xInPlace = !act && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0;
   const kept = act?.padded;
   const yInPlace = OHp === OH && OWp === OW;
-  const [xr, uo, yr, so] = gemm.regions([xInPlace || kept !== undefined ? 0 : N * Hp * Wp * C, 16 * (COp * C + SLAB_PAD), yInPlace ? 0 : N * OHp * OWp * CO, gemm.threads * perThread]);
+  const [xr, uo, yr, so] = gemm.regions([xInPlace || kept !== undefined ? 0 : N * Hp * Wp * C, E * (COp * C + SLAB_PAD), yInPlace ? 0 : N * OHp * OWp * CO, gemm.threads * perThread]);
   const mem = gemm.floats();
   const xo = kept !== undefined ? kept / 4 : xInPlace ? x.byteOffset / 4 : xr;
   const yo = yInPlace ? y.byteOffset / 4 : yr;
   if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, gemm, act);
-  transformFilter(w, s, filter, mem, uo, COp);
-  const params = [xo * 4, uo * 4, yo * 4, total, TY, TX, TB, Hp * Wp * C * 4, Wp * C * 4, C, COp, nPanels, CO, OHp * OWp * CO * 4, OWp * CO * 4, so * 4, perThread * 4, KC_WINOGRAD];
+  transformFilter(w, s, filter, mem, uo, COp, T);
+  const params = [xo * 4, uo * 4, yo * 4, total, TY, TX, TB, Hp * Wp * C * 4, Wp * C * 4, C, COp, nPanels, CO, OHp * OWp * CO * 4, OWp * CO * 4, so * 4, perThread * 4, KC_WINOGRAD, T];
   gemm.runJob(JOB.WINOGRAD, params, Math.ceil(total / TB), 2 * N * OH * OW * 9 * C * CO);
   if (yInPlace) return;
   // Odd output sizes: the last tile row / column was computed whole; copy the image rows without it.

@@ -74,10 +74,11 @@ export const JOB = {
    */
   SPLIT: 3,
   /**
-   * Winograd F(2x2, 3x3) conv, a block of tiles (2x2 output pixels) a task: pBase, uBase, yBase, tiles, tilesY,
-   * tilesX, tiles per task, image bytes, row bytes (padded image), C, COp, nPanels, CO, output image bytes,
-   * output row bytes, scratch base, scratch bytes per thread, kc. Each thread transforms its block into its own
-   * scratch (16 slabs of tiles x C), multiplies each slab by its transformed filter panels, and transforms back.
+   * Winograd F(T x T, 3x3) conv, T = 2 or 4, a block of tiles (T x T output pixels) a task: pBase, uBase, yBase,
+   * tiles, tilesY, tilesX, tiles per task, image bytes, row bytes (padded image), C, COp, nPanels, CO, output
+   * image bytes, output row bytes, scratch base, scratch bytes per thread, kc, T. Each thread transforms its block
+   * into its own scratch ((T + 2)^2 slabs of tiles x C), multiplies each slab by its transformed filter panels,
+   * and transforms back.
    */
   WINOGRAD: 4,
   /**
@@ -123,14 +124,16 @@ function runTiles(I, tile, counter, ew, slot) {
       }
       kernel(...args);
     } else if (mode === ${JOB.WINOGRAD}) {
-      const [pBase, uBase, yBase, total, TY, TX, TB, img, prow, C, COp, nPanels, CO, yImg, yrow, sBase, sStride, kc] = q;
+      const [pBase, uBase, yBase, total, TY, TX, TB, img, prow, C, COp, nPanels, CO, yImg, yrow, sBase, sStride, kc, T] = q;
       const i0 = t * TB, i1 = Math.min(total, i0 + TB);
-      const vs = (TB * C + ${SLAB_PAD}) * 4, ms = (TB * COp + ${SLAB_PAD}) * 4, V = sBase + slot * sStride, M = V + 16 * vs, uSlab = (COp * C + ${SLAB_PAD}) * 4;
+      // T x T outputs a tile: F(2x2, 3x3) (16 slabs) or F(4x4, 3x3) (36).
+      const E = (T + 2) * (T + 2), win = T === 4 ? ew.wino4_in : ew.wino_in, wout = T === 4 ? ew.wino4_out : ew.wino_out;
+      const vs = (TB * C + ${SLAB_PAD}) * 4, ms = (TB * COp + ${SLAB_PAD}) * 4, V = sBase + slot * sStride, M = V + E * vs, uSlab = (COp * C + ${SLAB_PAD}) * 4;
       // Runs of tiles along one output row: one transform call each.
-      tileRuns(i0, i1, TY, TX, (i, n, ty, tx, run) => ew.wino_in(pBase + n * img + 2 * ty * prow + tx * 8 * C, V + (i - i0) * C * 4, run, C >> 2, prow, vs));
+      tileRuns(i0, i1, TY, TX, (i, n, ty, tx, run) => win(pBase + n * img + T * ty * prow + tx * T * 4 * C, V + (i - i0) * C * 4, run, C >> 2, prow, vs));
       // Slab e (tiles x C) times the filter's slab e (C x COp, in panels), the block's row panels in one call.
       const panels = Math.ceil((i1 - i0) / ${GEMM_MR});
-      for (let e = 0; e < 16; e++) {
+      for (let e = 0; e < E; e++) {
         for (let k0 = 0; k0 < C; k0 += kc) {
           const kl = Math.min(kc, C - k0), acc = k0 > 0 ? 1 : 0;
           for (let jp = 0; jp < nPanels; jp++) {
@@ -139,7 +142,7 @@ function runTiles(I, tile, counter, ew, slot) {
           }
         }
       }
-      tileRuns(i0, i1, TY, TX, (i, n, ty, tx, run) => ew.wino_out(M + (i - i0) * COp * 4, yBase + n * yImg + 2 * ty * yrow + tx * 8 * CO, run, CO >> 2, COp * 4, ms, yrow));
+      tileRuns(i0, i1, TY, TX, (i, n, ty, tx, run) => wout(M + (i - i0) * COp * 4, yBase + n * yImg + T * ty * yrow + tx * T * 4 * CO, run, CO >> 2, COp * 4, ms, yrow));
     } else if (mode === ${JOB.WINOGRAD_FILTER}) {
       const [xBase, dyBase, pBase, total, TY, TX, TT, SUB, img, prow, C, CO, COp, nPanels, dyImg, dyRow, sBase, sStride] = q;
       const i0 = t * TT, i1 = Math.min(total, i0 + TT);
