@@ -212,11 +212,11 @@ describe('wasm kernels on worker threads', () => {
     results.f2[i].forEach((got, j) => expectClose(got, results.cpu[i][j], `F(2x2) ${parts[i][j]}`));
   });
 
-  it('both Winograd tilings ran: their convs and input gradients differ by float32 rounding, their filter gradients (F(3x3, 2x2)) not', () => {
+  it('both Winograd tilings ran: their convs, input and filter gradients (F(3x3, 4x4) against F(3x3, 2x2)) differ by float32 rounding', () => {
     let checked = 0;
     conv.forEach((c, i) => {
       for (const j of winogradParts(c)) {
-        expect([i, j, Buffer.from(results.f2[i]![j]!.buffer).equals(Buffer.from(results['1'][i]![j]!.buffer))]).toEqual([i, j, j === 2]);
+        expect([i, j, Buffer.from(results.f2[i]![j]!.buffer).equals(Buffer.from(results['1'][i]![j]!.buffer))]).toEqual([i, j, false]);
         checked++;
       }
     });

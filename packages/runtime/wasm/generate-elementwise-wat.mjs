@@ -664,6 +664,36 @@ function winoOut4() {
   return tileLoop('wino4_out', ['m', 'y', 'tiles', 'c4', 'mt', 'ms', 'ry'], locals, setup, body, [get('mt'), `(i32.shl ${get('px')} (i32.const 2))`]);
 }
 
+/**
+ * The F(3x3, 4x4) filter gradient's transform of a 4x4 tile of dy, A d A^T, A (6 x 4) the transpose of F(4x4,
+ * 3x3)'s A^T: per line (d0, d0 + d1 + d2 + d3, d0 - d1 + d2 - d3, d0 + 2 d1 + 4 d2 + 8 d3, d0 - 2 d1 + 4 d2 - 8 d3,
+ * d3), along columns, then rows; into slabs e = 6 row + column (es apart), tile i at e + i ts.
+ */
+function winoDy4() {
+  const line = (d, set) => [
+    `(local.set $ta (f32x4.add ${d[0]} ${d[2]})) (local.set $tb (f32x4.add ${d[1]} ${d[3]}))`,
+    `(local.set $tc ${madd(d[2], k4(4), d[0])}) (local.set $td ${madd(d[3], k4(4), d[1])})`,
+    set(0, d[0]), set(1, `(f32x4.add ${get('ta')} ${get('tb')})`), set(2, `(f32x4.sub ${get('ta')} ${get('tb')})`),
+    set(3, madd(get('td'), k4(2), get('tc'))), set(4, nmadd(get('td'), k4(2), get('tc'))), set(5, d[3]),
+  ];
+  const body = [];
+  const at = (i, j) => {
+    const row = i === 0 ? get('ps') : `(i32.add ${get('ps')} ${get(`r${i}`)})`;
+    return j === 0 ? row : `(i32.add ${row} ${get(`x${j}`)})`;
+  };
+  for (let j = 0; j < 4; j++) {
+    body.push(...Array.from({ length: 4 }, (_, i) => `(local.set $d${i} (v128.load ${at(i, j)}))`));
+    body.push(...line([0, 1, 2, 3].map((i) => get(`d${i}`)), (i, e) => `(local.set $u${i}${j} ${e})`));
+  }
+  for (let i = 0; i < 6; i++) body.push(...line([0, 1, 2, 3].map((j) => get(`u${i}${j}`)), (k, e) => `(v128.store ${strided('pq', 'es', 6 * i + k)} ${e})`));
+  const locals = ['r1 i32', 'r2 i32', 'r3 i32', 'x1 i32', 'x2 i32', 'x3 i32', 'ta v128', 'tb v128', 'tc v128', 'td v128', ...k4Locals];
+  for (let i = 0; i < 4; i++) locals.push(`d${i} v128`);
+  for (let i = 0; i < 6; i++) for (let j = 0; j < 4; j++) locals.push(`u${i}${j} v128`);
+  const setup = [...k4Setup];
+  for (let i = 1; i < 4; i++) setup.push(`(local.set $r${i} (i32.mul ${get('rs')} (i32.const ${i}))) (local.set $x${i} (i32.mul ${get('px')} (i32.const ${i})))`);
+  return tileLoop('wino4_dy', ['src', 'e', 'tiles', 'c4', 'rs', 'es', 'ts'], locals, setup, body, [`(i32.shl ${get('px')} (i32.const 2))`, get('ts')]);
+}
+
 /** x / 2 in float64 lanes (the c_half local). */
 const half64 = (x) => `(f64x2.mul ${x} ${get('c_half')})`;
 /** Lanes 0-1 (h = 0) or 2-3 (h = 1) of a float32 vector, as float64. */
@@ -761,16 +791,18 @@ function winoFilter(gather, tile = 2) {
  * Partial r of (ci, co), slab e, at p + r rs + e slab + ci cp + co 4; dW tap t at dw + t tap + ci dci + co 4;
  * `tiles` input channels, `c4` groups of 4 output channels.
  */
-function winoFilterBack() {
+function winoFilterBack(tile = 2) {
   const body = [];
+  const E = (tile + 2) * (tile + 2);
   const m = (e) => get(`m${e}`);
-  for (let e = 0; e < 16; e++) body.push(`(local.set $m${e} (v128.load ${strided('ps', 'slab', e)}))`);
+  for (let e = 0; e < E; e++) body.push(`(local.set $m${e} (v128.load ${strided('ps', 'slab', e)}))`);
   body.push(`(local.set $r ${get('ranges')}) (local.set $pr ${get('ps')})`);
   body.push('(block $sum_done (loop $sum');
   body.push(`  (br_if $sum_done (i32.le_u (local.tee $r (i32.sub ${get('r')} (i32.const 1))) (i32.const 0)))`);
   body.push(`  (local.set $pr (i32.add ${get('pr')} ${get('rs')}))`);
-  for (let e = 0; e < 16; e++) body.push(`  (local.set $m${e} (f32x4.add ${m(e)} (v128.load ${strided('pr', 'slab', e)})))`);
+  for (let e = 0; e < E; e++) body.push(`  (local.set $m${e} (f32x4.add ${m(e)} (v128.load ${strided('pr', 'slab', e)})))`);
   body.push('  (br $sum)))');
+  if (tile === 4) return winoFilterBack4(body);
   for (const h of [0, 1]) {
     // Columns: rows 0-2 of G^T m, r(i, j), from m(row, j) = slab 4 row + j.
     for (let j = 0; j < 4; j++) {
@@ -794,8 +826,23 @@ function winoFilterBack() {
   return tileLoop('wino_filter_back', ['p', 'dw', 'tiles', 'ranges', 'rs', 'slab', 'cp', 'dci', 'tap', 'c4'], locals, ['(local.set $c_half (v128.const f64x2 0.5 0.5))'], body, [get('cp'), get('dci')]);
 }
 
+/** F(3x3, 4x4): dW = G^T m G with G of F(4x4, 3x3) (G4), from the 36 summed slabs in $m0..$m35 (after `body`). */
+function winoFilterBack4(body) {
+  for (const h of [0, 1]) {
+    for (let e = 0; e < 36; e++) body.push(`(local.set $f${e} ${promoteHalf(h, get(`m${e}`))})`);
+    // Rows of G^T m: t(i, b) = sum_a G(a, i) m(a, b); then dW(i, j) = sum_b t(i, b) G(b, j).
+    for (let i = 0; i < 3; i++) for (let b = 0; b < 6; b++) body.push(`(local.set $t${h}${i}${b} ${g4Sum(G4.map((row) => row[i]), (a) => get(`f${6 * a + b}`))})`);
+  }
+  const out = (h, t) => g4Sum(G4.map((row) => row[t % 3]), (b) => get(`t${h}${Math.floor(t / 3)}${b}`));
+  for (let t = 0; t < 9; t++) body.push(storeHalves(strided('pq', 'tap', t), out(0, t), out(1, t)));
+  const locals = ['r i32', 'pr i32'];
+  for (let e = 0; e < 36; e++) locals.push(`m${e} v128`, `f${e} v128`);
+  for (const h of [0, 1]) for (let i = 0; i < 3; i++) for (let b = 0; b < 6; b++) locals.push(`t${h}${i}${b} v128`);
+  return tileLoop('wino4_filter_back', ['p', 'dw', 'tiles', 'ranges', 'rs', 'slab', 'cp', 'dci', 'tap', 'c4'], locals, [], body, [get('cp'), get('dci')]);
+}
+
 /** The module's text; it imports the tfjs wasm backend's heap as env.memory and runs in place on tensors. */
 export function elementwiseWat({ fma = false } = {}) {
   FMA = fma;
-  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), padRowsAct(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), winoFilter(false), winoFilter(true), winoFilterBack(), copyRows(), packT(), winoIn4(), winoOut4(), winoFilter(false, 4), winoFilter(true, 4), ')'].join('\n');
+  return ['(module', '  (import "env" "memory" (memory 1))', mpSilu(), mpSiluGrad(), mpSiluMod(), mpSiluModGrad(), mpSum(), clipGrad(), scaleRows(), padRows(), padRowsAct(), down2x(), up2x(), colSums(), colScale(), rowNormalize(false), rowNormalize(true), winoIn(), winoOut(), winoDy(), winoFilter(false), winoFilter(true), winoFilterBack(), copyRows(), packT(), winoIn4(), winoOut4(), winoFilter(false, 4), winoFilter(true, 4), winoDy4(), winoFilterBack(4), ')'].join('\n');
 }

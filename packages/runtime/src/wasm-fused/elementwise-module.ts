@@ -30,6 +30,8 @@ export interface ElementwiseExports {
   wino4_out(m: number, y: number, tiles: number, c4: number, tileStride: number, slabStride: number, rowStride: number): void;
   wino4_filter(w: number, u: number, c: number, co4: number, slab: number, ciStride: number, coStride: number, tapStride: number): void;
   wino4_filter_gather(w: number, u: number, c: number, co4: number, slab: number, ciStride: number, coStride: number, tapStride: number): void;
+  wino4_dy(src: number, e: number, tiles: number, c4: number, rowStride: number, slabStride: number, tileStride: number): void;
+  wino4_filter_back(p: number, dw: number, ci: number, ranges: number, rangeStride: number, slab: number, pCi: number, dwCi: number, tap: number, co4: number): void;
   pack_t(src: number, dst: number, outer: number, depth: number, outerStride: number, panelDepth: number): void;
 }
 

@@ -1,6 +1,6 @@
 import type { Conv2DGeometry } from '@flow/native';
 import { GEMM_MR, GEMM_NR } from './gemm-module';
-import { SPLIT_MIN_ELEMENTS, type GemmPool, type SplitArg } from './gemm-pool';
+import { SPLIT_MIN_ELEMENTS, type GemmPool } from './gemm-pool';
 import { heapElementwise, type ElementwiseExports } from '../wasm-fused/elementwise-module';
 import { scaleRows, wasmBackend } from '../wasm-fused/split-call';
 import { FILTER_GRAD_GROUP, JOB, SLAB_PAD, TASK_PANELS } from './tile-loop-source';
@@ -325,13 +325,18 @@ export function winogradPaddedShape(gemm: GemmPool, s: ConvShape, onHeap: boolea
  */
 function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s: ConvShape, dw: Float32Array, act?: Activation): void {
   const { N, C, CO, OH, OW } = s;
-  const { TY, TX, OHp, OWp, Hp, Wp, nPanels, COp, total } = winogradGeometry(s);
+  // dy tiles as the conv's (setWinogradTile). Alone on 2 threads, F(3x3, 4x4) against F(3x3, 2x2), 32 tiles a
+  // block either way: 28x28x32 1.33 against 1.73 ms, 28x28x16 0.40 / 0.54, 14x14x64 -> 32 0.97 / 0.95,
+  // 32x32x128 18.1 / 26.9, 16x16x128 5.6 / 7.6, 8x8x256 5.9 / 8.5.
+  const T = winogradTile;
+  const S = (T + 2) * (T + 2);
+  const { TY, TX, OHp, OWp, Hp, Wp, nPanels, COp, total } = winogradGeometry(s, T);
   gemm.prewake(2 * N * OH * OW * 9 * C * CO);
   const SUB = WINOGRAD_FILTER_BLOCK;
   const TT = Math.max(SUB, Math.ceil(total / 16 / SUB) * SUB);
   const ranges = Math.ceil(total / TT);
-  const perThread = roundUp(16 * (SUB * (C + COp) + 2 * SLAB_PAD), 16);
-  const partial = 16 * (C * COp + SLAB_PAD);
+  const perThread = roundUp(S * (SUB * (C + COp) + 2 * SLAB_PAD), 16);
+  const partial = S * (C * COp + SLAB_PAD);
   // The forward conv's activated, padded copy of x (Activation.padded) is read where it is.
   const kept = act?.padded;
   const xInPlace = kept !== undefined || (!act && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0);
@@ -343,14 +348,15 @@ function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s
   if (!xInPlace) padImage(x, s, Hp, Wp, mem, xo, gemm, act);
   // Odd output sizes: dy gets a zero row / column so that every tile is whole.
   if (!dyInPlace) padImage(dy, { ...s, H: OH, W: OW, C: CO, padTop: 0, padLeft: 0 }, OHp, OWp, mem, dyo, gemm);
-  const params = [xo * 4, dyo * 4, pr * 4, total, TY, TX, TT, SUB, Hp * Wp * C * 4, Wp * C * 4, C, CO, COp, nPanels, OHp * OWp * CO * 4, OWp * CO * 4, so * 4, perThread * 4];
+  const params = [xo * 4, dyo * 4, pr * 4, total, TY, TX, TT, SUB, Hp * Wp * C * 4, Wp * C * 4, C, CO, COp, nPanels, OHp * OWp * CO * 4, OWp * CO * 4, so * 4, perThread * 4, T];
   gemm.runJob(JOB.WINOGRAD_FILTER, params, ranges, 2 * N * OH * OW * 9 * C * CO);
   // The partials summed in range order and transformed back (G^T m G, float64, rounded once) into dW (HWIO):
   // a few input channels a task, on every thread (each channel's result is its own).
   const slab = C * COp + SLAB_PAD;
-  const back: SplitArg[] = [{ at: pr * 4, bytes: COp * 4 }, { at: dw.byteOffset, bytes: CO * 4 }, C, ranges, partial * 4, slab * 4, COp * 4, CO * 4, C * CO * 4, CO / 4];
-  if (gemm.splits) gemm.split('wino_filter_back', back, 2, C, Math.ceil(C / 8));
-  else winogradElementwise().wino_filter_back(pr * 4, dw.byteOffset, C, ranges, partial * 4, slab * 4, COp * 4, CO * 4, C * CO * 4, CO / 4);
+  const back = T === 4 ? 'wino4_filter_back' : 'wino_filter_back';
+  const args = [pr * 4, dw.byteOffset, C, ranges, partial * 4, slab * 4, COp * 4, CO * 4, C * CO * 4, CO / 4] as const;
+  if (gemm.splits) gemm.split(back, [{ at: args[0], bytes: COp * 4 }, { at: args[1], bytes: CO * 4 }, ...args.slice(2)], 2, C, Math.ceil(C / 8));
+  else winogradElementwise()[back](...args);
 }
 
 /** k steps per Winograd GEMM call (the slab's rows of one tile panel stay in L1 meanwhile). */

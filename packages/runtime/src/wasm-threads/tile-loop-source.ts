@@ -30,7 +30,7 @@ export const CTRL_F64_SLOTS = 7;
 if ((CTRL.PARAMS + 1 + MAX_JOB_PARAMS) * 4 > CTRL_F64_AT || CTRL_F64_AT + 8 * CTRL_F64_SLOTS > CTRL_BYTES) throw new Error('control block layout overlaps');
 
 /** The elementwise kernels (wasm/generate-elementwise-wat.mjs) a SPLIT job may call, by index. */
-export const SPLIT_KERNELS = ['mp_silu', 'mp_silu_grad', 'mp_silu_mod', 'mp_silu_mod_grad', 'mp_sum', 'clip_grad', 'row_normalize', 'row_normalize_grad', 'scale_rows', 'pad_rows', 'pad_rows_act', 'down2x', 'up2x', 'wino_filter_back'] as const;
+export const SPLIT_KERNELS = ['mp_silu', 'mp_silu_grad', 'mp_silu_mod', 'mp_silu_mod_grad', 'mp_sum', 'clip_grad', 'row_normalize', 'row_normalize_grad', 'scale_rows', 'pad_rows', 'pad_rows_act', 'down2x', 'up2x', 'wino_filter_back', 'wino4_filter_back'] as const;
 export type SplitKernel = (typeof SPLIT_KERNELS)[number];
 /**
  * Floats between consecutive Winograd slabs beyond their contents. Slabs of 1024 floats or a multiple (C x COp
@@ -82,10 +82,10 @@ export const JOB = {
    */
   WINOGRAD: 4,
   /**
-   * Winograd F(3x3, 2x2) filter gradient, a range of tiles a task summed into the task's own 16 x C x COp
-   * partial products: xBase (padded image), dyBase (tile-aligned dy), partialBase, tiles, tilesY, tilesX, tiles
-   * per task, tiles per block, image bytes, row bytes, C, CO, COp, nPanels, dy image bytes, dy row bytes,
-   * scratch base, scratch bytes per thread.
+   * Winograd F(3x3, T x T) filter gradient, T = 2 or 4, a range of tiles a task summed into the task's own
+   * (T + 2)^2 x C x COp partial products: xBase (padded image), dyBase (tile-aligned dy), partialBase, tiles,
+   * tilesY, tilesX, tiles per task, tiles per block, image bytes, row bytes, C, CO, COp, nPanels, dy image bytes,
+   * dy row bytes, scratch base, scratch bytes per thread, T.
    */
   WINOGRAD_FILTER: 5,
 } as const;
@@ -144,18 +144,20 @@ function runTiles(I, tile, counter, ew, slot) {
       }
       tileRuns(i0, i1, TY, TX, (i, n, ty, tx, run) => wout(M + (i - i0) * COp * 4, yBase + n * yImg + T * ty * yrow + tx * T * 4 * CO, run, CO >> 2, COp * 4, ms, yrow));
     } else if (mode === ${JOB.WINOGRAD_FILTER}) {
-      const [xBase, dyBase, pBase, total, TY, TX, TT, SUB, img, prow, C, CO, COp, nPanels, dyImg, dyRow, sBase, sStride] = q;
+      const [xBase, dyBase, pBase, total, TY, TX, TT, SUB, img, prow, C, CO, COp, nPanels, dyImg, dyRow, sBase, sStride, T] = q;
       const i0 = t * TT, i1 = Math.min(total, i0 + TT);
-      const vs = (SUB * C + ${SLAB_PAD}) * 4, es = (SUB * COp + ${SLAB_PAD}) * 4, pSlab = (C * COp + ${SLAB_PAD}) * 4, V = sBase + slot * sStride, E = V + 16 * vs, P = pBase + t * 16 * pSlab;
+      // T x T tiles of dy: F(3x3, 2x2) (16 slabs) or F(3x3, 4x4) (36).
+      const S = (T + 2) * (T + 2), win = T === 4 ? ew.wino4_in : ew.wino_in, wdy = T === 4 ? ew.wino4_dy : ew.wino_dy;
+      const vs = (SUB * C + ${SLAB_PAD}) * 4, es = (SUB * COp + ${SLAB_PAD}) * 4, pSlab = (C * COp + ${SLAB_PAD}) * 4, V = sBase + slot * sStride, E = V + S * vs, P = pBase + t * S * pSlab;
       for (let b0 = i0; b0 < i1; b0 += SUB) {
         const b1 = Math.min(i1, b0 + SUB);
         tileRuns(b0, b1, TY, TX, (i, n, ty, tx, run) => {
-          ew.wino_in(xBase + n * img + 2 * ty * prow + tx * 8 * C, V + (i - b0) * C * 4, run, C >> 2, prow, vs);
-          ew.wino_dy(dyBase + n * dyImg + 2 * ty * dyRow + tx * 8 * CO, E + (i - b0) * COp * 4, run, CO >> 2, dyRow, es, COp * 4);
+          win(xBase + n * img + T * ty * prow + tx * T * 4 * C, V + (i - b0) * C * 4, run, C >> 2, prow, vs);
+          wdy(dyBase + n * dyImg + T * ty * dyRow + tx * T * 4 * CO, E + (i - b0) * COp * 4, run, CO >> 2, dyRow, es, COp * 4);
         });
         // P[e] (C x COp) += V[e]^T E[e]: input-channel panels as rows (one call covers them all), tiles as steps.
         const acc = b0 > i0 ? 1 : 0;
-        for (let e = 0; e < 16; e++) {
+        for (let e = 0; e < S; e++) {
           for (let jp = 0; jp < nPanels; jp++) {
             tile(V + e * vs, E + e * es + jp * ${GEMM_NR * 4}, P + e * pSlab + jp * ${GEMM_NR * 4}, COp * 4, acc, 4, 1, 0, 0, 1, 0, 0,
               b1 - b0, C * 4, COp * 4, C >> 2, ${GEMM_MR * 4}, ${GEMM_MR * 4} * COp, 1, 0, 0);
