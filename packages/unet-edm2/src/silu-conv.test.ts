@@ -37,8 +37,8 @@ describe('the wasm engine: convs of mp_silu as one kernel (FlowMpSiluConv2D) wit
     });
     // Each residual block's two 3x3 convs: 4 blocks in the encoder, 6 in the decoder of this config at least.
     expect(fused.fusedCalls).toBeGreaterThanOrEqual(8);
-    // The 8x8 convs (64 output pixels: Winograd filter gradients); the 4x4 ones take x.
-    expect(fromPadded).toBeGreaterThanOrEqual(4);
+    // The 8x8 and 4x4 convs (Winograd filter gradients from 16 output pixels an image with the default tiling).
+    expect(fromPadded).toBeGreaterThanOrEqual(8);
     const kernel = tf.getKernel('FlowMpSiluConv2D', 'wasm')!;
     tf.unregisterKernel('FlowMpSiluConv2D', 'wasm');
     try {

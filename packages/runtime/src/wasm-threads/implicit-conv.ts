@@ -291,19 +291,21 @@ function winogradElementwise(): ElementwiseExports {
 }
 
 /**
- * Output pixels an image from which the filter gradient runs as Winograd. With the slabs off the 4 KiB stride
- * (SLAB_PAD) it beats the direct gradient from 8x8 up (2 threads, best of 27: 8x8x64 0.85-1.05 ms against
- * 1.2-1.4, 8x8x128 2.8 against 5.0-5.5, 14x14x32 0.67-0.85 against 0.83-0.9, 14x14 64 -> 32 1.0 against 1.9);
- * at 7x7 the tiles' padding to 8x8 costs more than it saves (7x7x32 0.23-0.25 ms against 0.20-0.21).
+ * Output pixels an image from which the filter gradient runs as Winograd, by tile. F(3x3, 2x2), with the slabs
+ * off the 4 KiB stride (SLAB_PAD), beats the direct gradient from 8x8 up (2 threads, best of 27: 8x8x64 0.85-1.05
+ * ms against 1.2-1.4, 8x8x128 2.8 against 5.0-5.5, 14x14x32 0.67-0.85 against 0.83-0.9, 14x14 64 -> 32 1.0
+ * against 1.9); at 7x7 the tiles' padding to 8x8 costs more than it saves (7x7x32 0.23-0.25 ms against
+ * 0.20-0.21). F(3x3, 4x4) beats it from 4x4 up (best of 60, two runs each: 7x7x32 0.20-0.21 against 0.22-0.23,
+ * 7x7 64 -> 32 0.41-0.58 against 0.65-0.71, 4x4x256 3.8-4.5 against 6.6-6.7).
  */
-export const WINOGRAD_FILTER_MIN_PIXELS = 64;
+export const WINOGRAD_FILTER_MIN_PIXELS: Readonly<Record<2 | 4, number>> = { 2: 64, 4: 16 };
 
 /** Tiles a Winograd filter-gradient block transforms at once: its two scratch slabs stay within L2. */
 const WINOGRAD_FILTER_BLOCK = 32;
 
 /** Whether implicitFilterGrad runs as Winograd (and so can apply an activation to x as it pads it). */
 export function winogradFilterGradApplies(gemm: GemmPool, s: ConvShape, onHeap: boolean): boolean {
-  return onHeap && winogradApplies(gemm, s) && s.OH * s.OW >= WINOGRAD_FILTER_MIN_PIXELS;
+  return onHeap && winogradApplies(gemm, s) && s.OH * s.OW >= WINOGRAD_FILTER_MIN_PIXELS[winogradTile];
 }
 
 /**
