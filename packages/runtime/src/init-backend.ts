@@ -11,7 +11,6 @@ import { setupWebgpuGlobals } from './webgpu-globals';
 import { registerChunkedAddN } from './webgpu-kernels/add-n-chunked';
 import { startWasmThreads } from './wasm-threads/engine';
 import { shareNextTfjsWasmHeap, sharedHeapOf } from './wasm-threads/shared-heap';
-import { compileWasmUpFront } from './wasm-threads/wasm-global';
 
 export interface InitBackendOptions {
   /** How long `webgpu` waits for an adapter before giving up (ms). Default 3000 (`auto`: 1500). */
@@ -134,8 +133,6 @@ async function tryBackend(backend: ResolvedBackend, opts: InitBackendOptions, au
       // initialises the backend (FLOW_WASM_SHARED_HEAP=0 keeps tfjs's own heap: operands are copied then).
       const initialised = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm !== undefined;
       const restore = initialised || process.env.FLOW_WASM_SHARED_HEAP === '0' ? undefined : shareNextTfjsWasmHeap();
-      // tfjs's kernels and ours compiled optimised before the first pass (compileWasmUpFront).
-      compileWasmUpFront();
       try {
         await activate(backend, 'wasm');
       } finally {

@@ -1,5 +1,5 @@
 import { importMemoryAsShared } from '../wasm-threads/shared-heap';
-import { compileTopTier, validatesRelaxed, webAssembly, type CompiledModule } from '../wasm-threads/wasm-global';
+import { validatesRelaxed, webAssembly, type CompiledModule } from '../wasm-threads/wasm-global';
 import { ELEMENTWISE_WASM, ELEMENTWISE_WASM_FMA } from './elementwise-binary';
 
 /** The exports of wasm/generate-elementwise-wat.mjs's module (byte offsets; counts in f32x4 vectors / pixels, >= 1). */
@@ -59,7 +59,7 @@ export function elementwiseBinary(): { bytes: Uint8Array; fma: boolean } {
 
 /** The kernels' module compiled to import a shared memory: the GEMM pool's workers instantiate it on tfjs's shared heap. */
 export function sharedElementwiseModule(): CompiledModule {
-  sharedModule ??= compileTopTier(importMemoryAsShared(elementwiseBinary().bytes));
+  sharedModule ??= new (webAssembly().Module)(importMemoryAsShared(elementwiseBinary().bytes));
   return sharedModule;
 }
 
@@ -76,7 +76,7 @@ export function heapElementwise(backend: unknown): ElementwiseExports | undefine
     const WA = webAssembly();
     // A shared heap (shared-heap.ts) can only be imported as shared: the same code, the import retyped.
     const shared = (memory as { buffer?: unknown }).buffer instanceof SharedArrayBuffer;
-    const module = shared ? sharedElementwiseModule() : compileTopTier(elementwiseBinary().bytes);
+    const module = shared ? sharedElementwiseModule() : new WA.Module(elementwiseBinary().bytes);
     ew = new WA.Instance(module, { env: { memory: memory as never } }).exports as unknown as ElementwiseExports;
     instances.set(memory, ew);
   }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { GEMM_MAX_PAGES, GEMM_MR, GEMM_NR, gemmModuleBytes } from './gemm-module';
 import { sharedHeapMemory, type WasmHeap } from './shared-heap';
 import { CLOSED_BIT, CTRL, CTRL_BYTES, CTRL_F64_AT, CTRL_F64_SLOTS, JOB, MAX_JOB_PARAMS, SPLIT_KERNELS, TASK_PANELS, TILE_LOOP_SOURCE, WORKER_SOURCE, type SplitKernel } from './tile-loop-source';
-import { compileTopTier, validatesRelaxed, webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
+import { validatesRelaxed, webAssembly, type CompiledModule, type SharedMemory } from './wasm-global';
 
 const PAGE = 65536;
 /** k steps per block: an A panel slice (4 x 256 floats, 4 KiB) stays in L1 while it sweeps the task's B panels. */
@@ -307,6 +307,6 @@ export function compileGemm(): { module: CompiledModule; variant: string } {
   const fma = validatesRelaxed(relaxed);
   const bytes = fma ? relaxed : gemmModuleBytes(false);
   if (!WA.validate(bytes)) throw new Error('this runtime lacks WebAssembly SIMD128 or threads (shared memory)');
-  compiled = { module: compileTopTier(bytes), variant: fma ? 'relaxed-SIMD FMA' : 'SIMD128' };
+  compiled = { module: new WA.Module(bytes), variant: fma ? 'relaxed-SIMD FMA' : 'SIMD128' };
   return compiled;
 }

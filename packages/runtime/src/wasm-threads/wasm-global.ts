@@ -36,29 +36,3 @@ export function validatesRelaxed(bytes: Uint8Array): boolean {
     return false;
   }
 }
-
-/**
- * Makes V8 compile WebAssembly with its optimising tier up front, for the whole process (idempotent). Under
- * dynamic tiering a module starts as baseline code and a function moves up only once it has run enough,
- * compiled on background threads that compete with the engine's workers for the cores: mnist-fast forward
- * passes ran at 22-26 ms for seconds after the warm-up, against 18 ms once every function had moved up (the
- * engine's CPU time per pass 42-47 ms against 35). The modules compile as fast either way here (~0.2 s for tfjs's
- * 0.4 MB and ours); the flag stays set, since tfjs compiles its module asynchronously. `FLOW_WASM_TIERING=dynamic`
- * leaves V8's default.
- */
-export function compileWasmUpFront(): void {
-  if (upFront || process.env.FLOW_WASM_TIERING === 'dynamic') return;
-  upFront = true;
-  try {
-    setFlagsFromString('--no-wasm-dynamic-tiering');
-  } catch {
-    // a runtime without the flag tiers as it does
-  }
-}
-let upFront = false;
-
-/** new WebAssembly.Module(bytes), compiled with the optimising tier (compileWasmUpFront). */
-export function compileTopTier(bytes: Uint8Array): CompiledModule {
-  compileWasmUpFront();
-  return new (webAssembly().Module)(bytes);
-}
