@@ -199,7 +199,7 @@ let winogradTile: 2 | 4 = process.env.FLOW_WINOGRAD === '2' ? 2 : 4;
 
 /**
  * Sets the Winograd conv's output tile (2: F(2x2, 3x3), 16 products a tile for 4 outputs; 4: F(4x4, 3x3), 36
- * for 16), returns the previous one. Tests run both; the filter gradient is F(3x3, 2x2) either way.
+ * for 16) and its filter gradient's dy tile alike (F(3x3, 2x2) or F(3x3, 4x4)); returns the previous one.
  */
 export function setWinogradTile(tile: 2 | 4): 2 | 4 {
   const prev = winogradTile;
@@ -207,7 +207,7 @@ export function setWinogradTile(tile: 2 | 4): 2 | 4 {
   return prev;
 }
 
-/** Whether a conv runs as Winograd F(2x2, 3x3): 3x3, stride 1, no dilation, channels in whole vectors, on tfjs's heap. */
+/** Whether a conv runs as Winograd: 3x3, stride 1, no dilation, channels in whole vectors, on tfjs's heap. */
 function winogradApplies(gemm: GemmPool, s: ConvShape): boolean {
   return WINOGRAD_ON && gemm.hasElementwise && s.KH === 3 && s.KW === 3 && s.SH === 1 && s.SW === 1 && s.DH === 1 && s.DW === 1 && s.C % 4 === 0 && s.CO % 4 === 0;
 }
@@ -232,15 +232,16 @@ function transformFilter(w: Float32Array, s: ConvShape, filter: ConvFilter, mem:
 }
 
 /**
- * A Winograd conv's tiling: tilesY x tilesX tiles of 2x2 outputs an image (OHp x OWp, the odd sizes rounded up),
- * the zero-padded image covering every tile's 4x4 patch (Hp x Wp), output channels in whole panels (COp).
+ * A Winograd conv's tiling: tilesY x tilesX tiles of T x T outputs an image (OHp x OWp, the sizes rounded up to
+ * whole tiles), the zero-padded image covering every tile's (T + 2) x (T + 2) patch (Hp x Wp), output channels in
+ * whole panels (COp).
  */
 function winogradGeometry(s: ConvShape, T: 2 | 4 = 2) {
   const TY = Math.ceil(s.OH / T);
   const TX = Math.ceil(s.OW / T);
   const nPanels = Math.ceil(s.CO / GEMM_NR);
-  // One padded image serves both tile sizes (the conv hands it to the F(3x3, 2x2) filter gradient): rows and
-  // columns enough for the larger tiling.
+  // One padded image shape for both tile sizes (the fused conv hands its padded input to the filter gradient):
+  // rows and columns enough for the larger tiling.
   const [Hp, Wp] = [paddedFor(s.padTop + s.H, s.OH), paddedFor(s.padLeft + s.W, s.OW)];
   return { TY, TX, OHp: T * TY, OWp: T * TX, nPanels, COp: nPanels * GEMM_NR, total: s.N * TY * TX, Hp, Wp };
 }
@@ -319,8 +320,9 @@ export function winogradPaddedShape(gemm: GemmPool, s: ConvShape, onHeap: boolea
 }
 
 /**
- * dW for a 3x3 stride-1 filter as Winograd F(3x3, 2x2): dW = G^T [(B^T X B) . (A D A^T)] G summed over the 2x2
- * tiles of dy (D) and their 4x4 input patches (X), so 16 products per channel pair and tile instead of 36. The
+ * dW for a 3x3 stride-1 filter as Winograd F(3x3, T x T): dW = G^T [(B^T X B) . (A D A^T)] G, the matrices of
+ * F(T x T, 3x3), summed over the T x T tiles of dy (D) and their (T + 2)^2 input patches (X), so (T + 2)^2 products
+ * per channel pair and tile instead of 9 T^2 (T = 2: 16 for 36; T = 4: 36 for 144). The
  * tiles are split into at most 16 fixed ranges (never by the thread count); a task sums its range, a block of
  * tiles at a time transformed into its thread's scratch, into its own partial products; the partials are
  * then added in range order and transformed back (G^T m G), so dW is the same for every thread count.
