@@ -188,7 +188,7 @@ export function implicitConv(gemm: GemmPool, x: Float32Array, s: ConvShape, w: F
   }
 }
 
-/** Scratch bytes a Winograd task's two buffers (16 slabs of tiles x channels each) may take per thread: within L2. */
+/** Scratch bytes a Winograd task's two buffers ((T + 2)^2 slabs of tiles x channels each) may take per thread: within L2. */
 const WINOGRAD_SCRATCH_BYTES = 256 * 1024;
 
 /** `FLOW_WINOGRAD=0` turns the Winograd convs off (read once: the check runs on every conv call). */
@@ -333,14 +333,14 @@ function winogradFilterGrad(gemm: GemmPool, x: Float32Array, dy: Float32Array, s
   // block either way: 28x28x32 1.33 against 1.73 ms, 28x28x16 0.40 / 0.54, 14x14x64 -> 32 0.97 / 0.95,
   // 32x32x128 18.1 / 26.9, 16x16x128 5.6 / 7.6, 8x8x256 5.9 / 8.5.
   const T = winogradTile;
-  const S = (T + 2) * (T + 2);
+  const E = (T + 2) * (T + 2);
   const { TY, TX, OHp, OWp, Hp, Wp, nPanels, COp, total } = winogradGeometry(s, T);
   gemm.prewake(2 * N * OH * OW * 9 * C * CO);
   const SUB = WINOGRAD_FILTER_BLOCK;
   const TT = Math.max(SUB, Math.ceil(total / 16 / SUB) * SUB);
   const ranges = Math.ceil(total / TT);
-  const perThread = roundUp(S * (SUB * (C + COp) + 2 * SLAB_PAD), 16);
-  const partial = S * (C * COp + SLAB_PAD);
+  const perThread = roundUp(E * (SUB * (C + COp) + 2 * SLAB_PAD), 16);
+  const partial = E * (C * COp + SLAB_PAD);
   // The forward conv's activated, padded copy of x (Activation.padded) is read where it is.
   const kept = act?.padded;
   const xInPlace = kept !== undefined || (!act && Hp === s.H && Wp === s.W && s.padTop === 0 && s.padLeft === 0);

@@ -147,19 +147,19 @@ function runTiles(I, tile, counter, ew, slot) {
       const [xBase, dyBase, pBase, total, TY, TX, TT, SUB, img, prow, C, CO, COp, nPanels, dyImg, dyRow, sBase, sStride, T] = q;
       const i0 = t * TT, i1 = Math.min(total, i0 + TT);
       // T x T tiles of dy: F(3x3, 2x2) (16 slabs) or F(3x3, 4x4) (36).
-      const S = (T + 2) * (T + 2), win = T === 4 ? ew.wino4_in : ew.wino_in, wdy = T === 4 ? ew.wino4_dy : ew.wino_dy;
-      const vs = (SUB * C + ${SLAB_PAD}) * 4, es = (SUB * COp + ${SLAB_PAD}) * 4, pSlab = (C * COp + ${SLAB_PAD}) * 4, V = sBase + slot * sStride, E = V + S * vs, P = pBase + t * S * pSlab;
+      const E = (T + 2) * (T + 2), win = T === 4 ? ew.wino4_in : ew.wino_in, wdy = T === 4 ? ew.wino4_dy : ew.wino_dy;
+      const vs = (SUB * C + ${SLAB_PAD}) * 4, es = (SUB * COp + ${SLAB_PAD}) * 4, pSlab = (C * COp + ${SLAB_PAD}) * 4, V = sBase + slot * sStride, D = V + E * vs, P = pBase + t * E * pSlab;
       for (let b0 = i0; b0 < i1; b0 += SUB) {
         const b1 = Math.min(i1, b0 + SUB);
         tileRuns(b0, b1, TY, TX, (i, n, ty, tx, run) => {
           win(xBase + n * img + T * ty * prow + tx * T * 4 * C, V + (i - b0) * C * 4, run, C >> 2, prow, vs);
-          wdy(dyBase + n * dyImg + T * ty * dyRow + tx * T * 4 * CO, E + (i - b0) * COp * 4, run, CO >> 2, dyRow, es, COp * 4);
+          wdy(dyBase + n * dyImg + T * ty * dyRow + tx * T * 4 * CO, D + (i - b0) * COp * 4, run, CO >> 2, dyRow, es, COp * 4);
         });
-        // P[e] (C x COp) += V[e]^T E[e]: input-channel panels as rows (one call covers them all), tiles as steps.
+        // P[e] (C x COp) += V[e]^T D[e]: input-channel panels as rows (one call covers them all), tiles as steps.
         const acc = b0 > i0 ? 1 : 0;
-        for (let e = 0; e < S; e++) {
+        for (let e = 0; e < E; e++) {
           for (let jp = 0; jp < nPanels; jp++) {
-            tile(V + e * vs, E + e * es + jp * ${GEMM_NR * 4}, P + e * pSlab + jp * ${GEMM_NR * 4}, COp * 4, acc, 4, 1, 0, 0, 1, 0, 0,
+            tile(V + e * vs, D + e * es + jp * ${GEMM_NR * 4}, P + e * pSlab + jp * ${GEMM_NR * 4}, COp * 4, acc, 4, 1, 0, 0, 1, 0, 0,
               b1 - b0, C * 4, COp * 4, C >> 2, ${GEMM_MR * 4}, ${GEMM_MR * 4} * COp, 1, 0, 0);
           }
         }
